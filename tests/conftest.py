@@ -1,0 +1,85 @@
+"""Shared fixtures: the two sandboxes as real servers on free loopback ports.
+
+Servers are started once per test session (start-up costs seconds) and put back to their seeded state
+before each test through `POST /_sandbox/reset`, so tests stay independent and fast.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.process import running_server
+
+AKENEO_CREDENTIALS = {
+    "client_id": "sandbox_client",
+    "secret": "sandbox_secret",
+    "username": "sandbox_user",
+    "password": "sandbox_password",
+}
+ICECAT_FULL = {"username": "sandbox-full", "app_key": "sandbox-app-key", "api_token": "sandbox-api-token"}
+ICECAT_OPEN_USER = "openIcecat-live"
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    base_url: str
+
+    def reset(self) -> None:
+        httpx.post(f"{self.base_url}/_sandbox/reset", timeout=60).raise_for_status()
+
+    def counters(self) -> dict:
+        return httpx.get(f"{self.base_url}/_sandbox/counters", timeout=10).json()
+
+    def faults(self, **knobs: object) -> None:
+        httpx.post(f"{self.base_url}/_sandbox/faults", json=knobs, timeout=10).raise_for_status()
+
+
+def _log(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    return tmp_path_factory.mktemp("logs") / f"{name}.log"
+
+
+@pytest.fixture(scope="session")
+def akeneo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    db = tmp_path_factory.mktemp("akeneo") / "akeneo.db"
+    with running_server("sandbox.akeneo", ["--seed", "demo", "--db", str(db)],
+                        log_path=_log(tmp_path_factory, "akeneo")) as url:
+        yield Sandbox(url)
+
+
+@pytest.fixture
+def akeneo(akeneo_server: Sandbox) -> Sandbox:
+    """The Akeneo sandbox with the demo catalogue, fresh for this test."""
+    akeneo_server.reset()
+    return akeneo_server
+
+
+@pytest.fixture(scope="session")
+def icecat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    with running_server("sandbox.icecat", [], log_path=_log(tmp_path_factory, "icecat")) as url:
+        yield Sandbox(url)
+
+
+@pytest.fixture
+def icecat(icecat_server: Sandbox) -> Sandbox:
+    """The Icecat sandbox with the repo's samples, fresh for this test."""
+    icecat_server.reset()
+    return icecat_server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL URL for tests marked `postgres`; skipped where no server answers."""
+    url = os.environ.get("ICECAT_AKENEO_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+    import sqlalchemy
+
+    try:
+        with sqlalchemy.create_engine(url).connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
+    return url
