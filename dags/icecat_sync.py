@@ -1,0 +1,99 @@
+"""One `icecat_sync__<client>` DAG per `include/mappings/<client>.yaml`.
+
+Only wiring lives here: each task is a few lines calling `icecat_akeneo.tasks`, which reads the mapping,
+builds clients from Airflow Connections and runs the pure step over the run folder. Nothing slow happens at
+parse time: the (small) mapping files are read, nothing else. A broken mapping file becomes an import error
+that names it, and every other client's DAG still loads.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import DAG, Asset, dag, task
+
+from icecat_akeneo.dag_support import (
+    DEFAULT_ARGS,
+    broken_mappings_dag,
+    dag_params,
+    mapping_folder,
+    schedule_of,
+)
+from icecat_akeneo.mapping import ClientMapping, MappingError, load_mapping
+
+
+def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
+    """The five steps (+ report) for one client; `mapping_path` is bound here, read again at run time."""
+
+    @dag(
+        dag_id=f"icecat_sync__{mapping.client}",
+        description=f"Icecat -> Akeneo sync for {mapping.client}",
+        doc_md=__doc__ + f"\n\nMapping file: `{mapping_path}`\n\n" + (mapping.description or ""),
+        schedule=schedule_of(mapping),
+        start_date=mapping.start_date,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        params=dag_params(mapping),
+        tags=["icecat", "akeneo", "sync", f"client:{mapping.client}"],
+    )
+    def sync() -> None:
+        @task
+        def extract(**context: Any) -> dict:
+            from icecat_akeneo import tasks
+
+            return tasks.extract(mapping_path, context)
+
+        @task
+        def enrich(extract_report: dict, **context: Any) -> dict:
+            from icecat_akeneo import tasks
+
+            return tasks.enrich(mapping_path, context)
+
+        @task
+        def validate(enrich_report: dict, **context: Any) -> dict:
+            from icecat_akeneo import tasks
+
+            return tasks.validate(mapping_path, context)
+
+        @task
+        def transform(validate_report: dict, **context: Any) -> dict:
+            from icecat_akeneo import tasks
+
+            return tasks.transform(mapping_path, context)
+
+        @task(outlets=[Asset(f"akeneo://{mapping.client}/products", extra={"client": mapping.client})])
+        def load(transform_report: dict, **context: Any) -> dict:
+            from icecat_akeneo import tasks
+
+            return tasks.load(mapping_path, context)
+
+        @task(trigger_rule="all_done", retries=0)
+        def report(**context: Any) -> dict:
+            """Runs even when a step failed, so every run leaves a report.json/report.html."""
+            from icecat_akeneo import tasks
+
+            return tasks.report(mapping_path, context)
+
+        loaded = load(transform(validate(enrich(extract()))))
+        loaded >> report()
+
+    return sync()
+
+
+def _register(folder: Path) -> None:
+    broken: list[MappingError] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            mapping = load_mapping(path)
+        except MappingError as error:
+            broken.append(error)
+            continue
+        built = build_sync_dag(mapping, str(path))
+        globals()[built.dag_id] = built
+    if broken:
+        placeholder = broken_mappings_dag("icecat_sync__broken_mappings", broken)
+        globals()[placeholder.dag_id] = placeholder
+
+
+_register(mapping_folder(Path(__file__)))

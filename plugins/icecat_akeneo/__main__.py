@@ -1,0 +1,3 @@
+from icecat_akeneo.cli import main
+
+raise SystemExit(main())

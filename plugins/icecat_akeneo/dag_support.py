@@ -1,0 +1,73 @@
+"""Airflow glue shared by the DAG files: default args, run params, schedules, and the placeholder that turns
+broken mapping files into import errors without taking the other clients' DAGs down with them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import DAG, Param
+from airflow.sdk.bases.timetable import BaseTimetable
+from airflow.sdk.exceptions import AirflowTimetableInvalid
+
+from icecat_akeneo.mapping import ClientMapping, MappingError
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "data-engineering",
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+}
+
+PARAM_DESCRIPTIONS = {
+    "failure_ratio": "Validate fails the run when more than this share of products is quarantined.",
+    "batch_size": "NDJSON lines per collection PATCH (Akeneo accepts at most 100).",
+    "akeneo_concurrency": "Parallel Akeneo calls (Akeneo SaaS allows about 4 per connection).",
+    "icecat_concurrency": "Parallel Icecat calls (Icecat throttles above about 6-10 per account).",
+    "dry_run": "Compute what would change in Akeneo (before -> after), write nothing.",
+    "manual_edits_win": "Keep values someone edited in Akeneo since we last pushed them.",
+    "full_refresh": "Select every product of the selection, not only those updated in the data interval.",
+}
+
+
+def mapping_folder(dag_file: Path) -> Path:
+    """`ICECAT_AKENEO_MAPPINGS` wins; else `include/mappings` next to the dags folder (repo or Airflow home)."""
+    configured = os.environ.get("ICECAT_AKENEO_MAPPINGS")
+    return Path(configured) if configured else dag_file.resolve().parent.parent / "include" / "mappings"
+
+
+def dag_params(mapping: ClientMapping) -> dict[str, Param]:
+    params: dict[str, Param] = {}
+    for name, default in mapping.dag_params().items():
+        kind = {bool: "boolean", int: "integer", float: "number"}.get(type(default), "string")
+        params[name] = Param(default, type=kind, description=PARAM_DESCRIPTIONS.get(name, name))
+    params.setdefault(
+        "full_refresh", Param(True, type="boolean", description=PARAM_DESCRIPTIONS["full_refresh"])
+    )
+    return params
+
+
+def schedule_of(mapping: ClientMapping) -> str | None:
+    return mapping.schedule
+
+
+class BrokenMappingTimetable(BaseTimetable):
+    """Fails DAG validation with the mapping errors: the DagBag records them as an import error of the DAG
+    file and skips only this placeholder, so every valid client's DAG is still bagged."""
+
+    can_be_scheduled = False
+
+    def __init__(self, errors: list[MappingError]) -> None:
+        self.errors = errors
+
+    def validate(self) -> None:
+        raise AirflowTimetableInvalid(
+            "broken mapping file(s), their clients have no DAG until fixed:\n"
+            + "\n".join(str(error) for error in self.errors)
+        )
+
+
+def broken_mappings_dag(dag_id: str, errors: list[MappingError]) -> DAG:
+    return DAG(dag_id=dag_id, schedule=BrokenMappingTimetable(errors), start_date=dt.datetime(2026, 1, 1))
