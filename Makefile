@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m icecat_akeneo demo
+	$(PY) -m demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q

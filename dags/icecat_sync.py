@@ -42,31 +42,31 @@ def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
         def extract(**context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.extract(mapping_path, context)
+            return tasks.run_step("extract", mapping_path, context)
 
         @task
         def enrich(extract_report: dict, **context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.enrich(mapping_path, context)
+            return tasks.run_step("enrich", mapping_path, context)
 
         @task
         def validate(enrich_report: dict, **context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.validate(mapping_path, context)
+            return tasks.run_step("validate", mapping_path, context)
 
         @task
         def transform(validate_report: dict, **context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.transform(mapping_path, context)
+            return tasks.run_step("transform", mapping_path, context)
 
         @task(outlets=[Asset(f"akeneo://{mapping.client}/products", extra={"client": mapping.client})])
         def load(transform_report: dict, **context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.load(mapping_path, context)
+            return tasks.run_step("load", mapping_path, context)
 
         @task(trigger_rule="all_done", retries=0)
         def report(**context: Any) -> dict:

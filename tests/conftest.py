@@ -6,6 +6,9 @@ before each test through `POST /_sandbox/reset`, so tests stay independent and f
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +16,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sandbox.process import running_server
+from sandbox.process import REPO_ROOT, running_server
+
+# Airflow reads its configuration when first imported: point it at a throw-away home with its own SQLite
+# metadata DB before any test module imports it. No test writes to a metadata DB it did not create.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="icecat-akeneo-airflow-"))
+os.environ.update({
+    "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
+})
 
 AKENEO_CREDENTIALS = {
     "client_id": "sandbox_client",
@@ -83,3 +97,11 @@ def postgres_url() -> str:
     except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
         pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
     return url
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated Airflow metadata DB (SQLite) in the test session's own Airflow home."""
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
+                   env=os.environ.copy())
+    return _AIRFLOW_HOME

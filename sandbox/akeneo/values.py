@@ -30,7 +30,7 @@ def _expects(code: str, what: str, data: object) -> ApiError:
     return documented(f'Property "{code}" expects {what} as data, "{type_name(data)}" given.{CHECK_FORMAT}')
 
 
-def _decimal(data: object) -> Decimal | None:
+def as_decimal(data: object) -> Decimal | None:
     if isinstance(data, bool) or not isinstance(data, (int, float, str)):
         return None
     try:
@@ -129,7 +129,7 @@ class ValueChecker:
                 field: str) -> int | str | object:
         if isinstance(data, bool) or not isinstance(data, (int, float, str)):
             raise _expects(field, "a numeric", data)
-        number = _decimal(data)
+        number = as_decimal(data)
         code = attribute["code"]
         if number is None:
             self.errors.append(value_error(
@@ -175,7 +175,7 @@ class ValueChecker:
                 self.errors.append(value_error(f'The currency "{price["currency"]}" has to be activated.',
                                                code, locale, scope))
             amount = self._amount({**attribute, "decimals_allowed": True}, price["amount"], locale, scope, code)
-            number = _decimal(amount)
+            number = as_decimal(amount)
             prices.append({"amount": f"{number:.2f}" if number is not None else amount,
                            "currency": price["currency"]})
         return sorted(prices, key=lambda price: str(price["currency"]))

@@ -54,6 +54,7 @@ class Product:
     updated: str
     sponsor: bool = True
     date_added: str = "2017-01-01 00:00:00"
+    index_attrs: dict[str, str] = field(default_factory=dict)  # Model_Name and HighPic* of index files
     json_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     xml_docs: dict[str, bytes] = field(default_factory=dict)
 
@@ -97,9 +98,16 @@ def _json_language(path: Path, data: dict[str, Any]) -> str:
     return str(data["GeneralInfo"].get("Category", {}).get("Name", {}).get("Language") or FALLBACK_LANGUAGE)
 
 
+def _index_attrs(data: dict[str, Any]) -> dict[str, str]:
+    image = data.get("Image") or {}
+    return {"Model_Name": str(data["GeneralInfo"].get("ProductName", "")),
+            **{key: str(image.get(key, "")) for key in ("HighPic", "HighPicSize", "HighPicWidth", "HighPicHeight")}}
+
+
 def _product_from_json(data: dict[str, Any]) -> Product:
     info = data["GeneralInfo"]
     return Product(
+        index_attrs=_index_attrs(data),
         icecat_id=int(info["IcecatId"]), brand=str(info.get("Brand", "")), brand_id=str(info.get("BrandID", "")),
         mpn=str(info.get("BrandPartCode", "")), gtins=[str(g) for g in info.get("GTIN") or []],
         category_id=str(info.get("Category", {}).get("CategoryID", "")),
@@ -200,6 +208,7 @@ def derive_product(template: Product, identity: Identity, languages: tuple[str, 
         icecat_id=identity.icecat_id, brand=identity.brand, brand_id=template.brand_id, mpn=identity.mpn,
         gtins=gtin_forms(identity.gtin) if identity.gtin else [], category_id=template.category_id,
         updated=updated, sponsor=sponsor, date_added=updated, json_docs=docs,
+        index_attrs={**template.index_attrs, "Model_Name": identity.mpn},
     )
 
 

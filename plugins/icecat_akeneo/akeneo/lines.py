@@ -1,0 +1,98 @@
+"""The NDJSON of collection PATCH: encoding the request lines and reading Akeneo's per-line answers.
+
+A collection PATCH answers HTTP 200 even when every line failed: each line's real status is in the body,
+one JSON object per line. Those statuses are data (a 422 is a product to fix, not a failed request), so
+they are parsed into `LineResult`s and never raised.
+
+Lines are split on "\\n" only. JSON escapes a newline inside a string, so a multi-line description stays
+on one line; but `str.splitlines()` also splits on U+2028, U+2029 and U+0085, which JSON leaves raw, so it
+would cut such a value in two. For the same reason those characters are escaped in what we send.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+LINE_BREAKS_JSON_LEAVES_RAW = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
+MISSING_LINE_STATUS = 0
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """Akeneo's answer for one line (one product, option, ...) of a collection or single request."""
+
+    line: int
+    identifier: str | None
+    status_code: int
+    message: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 1
+    sent: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """Only a 2xx means Akeneo stored the line."""
+        return 200 <= self.status_code < 300
+
+    @property
+    def detail(self) -> str | None:
+        """Akeneo's message plus each validation error, e.g. `Validation failed. [name/en_US] too long`."""
+        parts = [self.message] if self.message else []
+        for error in self.errors:
+            where = "/".join(str(error[key]) for key in ("attribute", "locale", "scope") if error.get(key))
+            parts.append(f"[{where or error.get('property', '?')}] {error.get('message', '')}".strip())
+        return " ".join(parts) or None
+
+
+def encode_line(body: dict[str, Any]) -> str:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    for raw, escaped in LINE_BREAKS_JSON_LEAVES_RAW.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
+def encode_ndjson(bodies: list[dict[str, Any]]) -> bytes:
+    return "\n".join(encode_line(body) for body in bodies).encode("utf-8")
+
+
+def _key_of(body: dict[str, Any] | None) -> str | None:
+    if not body:
+        return None
+    for key in ("identifier", "code", "uuid"):
+        if body.get(key) is not None:
+            return str(body[key])
+    return None
+
+
+def parse_line_results(text: str, sent: list[dict[str, Any]], attempts: int = 1) -> list[LineResult]:
+    """One `LineResult` per sent line, in order. A line Akeneo did not answer is reported with status 0,
+    so it can never be mistaken for a success."""
+    answered: dict[int, dict[str, Any]] = {}
+    for raw in text.split("\n"):
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            answer = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(answer, dict) and isinstance(answer.get("line"), int):
+            answered[answer["line"]] = answer
+    results = []
+    for number, body in enumerate(sent, start=1):
+        answer = answered.get(number)
+        if answer is None:
+            results.append(LineResult(number, _key_of(body), MISSING_LINE_STATUS,
+                                      "Akeneo's response has no result for this line", attempts=attempts, sent=body))
+            continue
+        results.append(LineResult(
+            line=number,
+            identifier=_key_of(answer) or _key_of(body),
+            status_code=int(answer.get("status_code", MISSING_LINE_STATUS)),
+            message=answer.get("message"),
+            errors=list(answer.get("errors") or []),
+            attempts=attempts,
+            sent=body,
+        ))
+    return results

@@ -1,0 +1,122 @@
+"""The sync run as plain function calls: each step of `icecat_sync__<client>` for one run folder.
+
+Airflow tasks (`icecat_akeneo.tasks`), the CLI (`dry-run`) and the benchmarks all go through here, so the
+way a mapping becomes step arguments exists once. Settings for the two APIs are resolved lazily: a step
+that does not talk to Akeneo never asks for its Connection.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from icecat_akeneo.mapping import ClientMapping
+from icecat_akeneo.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from icecat_akeneo.akeneo.client import AkeneoSettings
+    from icecat_akeneo.icecat.client import IcecatSettings
+
+STEPS = ("extract", "enrich", "validate", "transform", "load")
+
+
+@dataclass
+class SyncRun:
+    mapping: ClientMapping
+    run: RunFolder
+    params: dict[str, Any]
+    interval: tuple[dt.datetime, dt.datetime] | None
+    resolve_akeneo: Callable[[], AkeneoSettings]
+    resolve_icecat: Callable[[], IcecatSettings]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def akeneo(self) -> AkeneoSettings:
+        return replace(self.resolve_akeneo(), max_concurrency=int(self.params["akeneo_concurrency"]))
+
+    @cached_property
+    def icecat(self) -> IcecatSettings:
+        return replace(self.resolve_icecat(), max_concurrency=int(self.params["icecat_concurrency"]),
+                       cache_dir=str(self.run.client_root / "icecat-cache"))
+
+
+def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    return {**mapping.dag_params(), **(overrides or {})}
+
+
+def extract(sync: SyncRun) -> dict:
+    from icecat_akeneo.steps.extract import run_extract
+
+    interval = None if sync.params.get("full_refresh", True) else sync.interval
+    return run_extract(
+        sync.akeneo,
+        sync.run.path,
+        search=sync.mapping.akeneo_search(interval),
+        scope=sync.mapping.channel,
+        locales=sorted(set(sync.mapping.languages.values())),
+        identifier_attributes=sync.mapping.identifiers.model_dump(),
+    )
+
+
+def enrich(sync: SyncRun) -> dict:
+    from icecat_akeneo.steps.enrich import run_enrich
+
+    return run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages))
+
+
+def validate(sync: SyncRun) -> dict:
+    from icecat_akeneo.steps.validate import run_validate
+
+    return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
+
+
+def transform(sync: SyncRun) -> dict:
+    from icecat_akeneo.steps.transform import run_transform
+
+    return run_transform(sync.run.path, sync.mapping, batch_size=int(sync.params["batch_size"]))
+
+
+def load(sync: SyncRun) -> dict:
+    from icecat_akeneo.steps.load import run_load
+
+    if sync.params.get("dry_run"):
+        return {"dry_run": True, "lines_sent": 0}
+    return run_load(sync.akeneo, sync.run.path)
+
+
+def report(sync: SyncRun) -> dict:
+    from icecat_akeneo.steps.report import write_report
+
+    return write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name)
+
+
+STEP_FUNCTIONS: dict[str, Callable[[SyncRun], dict]] = {
+    "extract": extract, "enrich": enrich, "validate": validate, "transform": transform, "load": load,
+}
+
+
+def run_step(sync: SyncRun, step: str) -> dict:
+    """Run one step and save its report beside its artifacts (also when the step fails with a report)."""
+    started = time.monotonic()
+    try:
+        result = STEP_FUNCTIONS[step](sync)
+    except Exception as error:
+        partial = getattr(error, "report", None)
+        if isinstance(partial, dict):
+            sync.run.save_report(step, {**partial, "failed": str(error)})
+        raise
+    result.setdefault("duration_s", round(time.monotonic() - started, 3))
+    return sync.run.save_report(step, result)
+
+
+def run_sync(sync: SyncRun) -> dict:
+    """All five steps then the report, in one process (CLI, benchmarks)."""
+    try:
+        for step in STEPS:
+            run_step(sync, step)
+    finally:
+        summary = report(sync)
+    return summary

@@ -1,0 +1,75 @@
+"""Which Icecat sources can feed which Akeneo attribute types, and how well.
+
+One table serves two readers: the mapping check (option 1) rejects a pair scored 0, and the mapping
+suggester (option 2) uses the score as evidence for a match. Scores say how natural the pairing is: 1.0 is
+the intended target (numerical feature -> metric), lower values still convert (numerical -> text) but lose
+structure.
+"""
+from __future__ import annotations
+
+from icecat_akeneo.preflight import taxonomy as t
+
+FEATURE_TARGETS: dict[str, dict[str, float]] = {
+    "numerical": {t.METRIC: 1.0, t.NUMBER: 0.9, t.TEXT: 0.4, t.TEXTAREA: 0.3},
+    "y_n": {t.BOOLEAN: 1.0, t.TEXT: 0.3},
+    "dropdown": {t.SIMPLESELECT: 1.0, t.MULTISELECT: 0.6, t.TEXT: 0.6, t.TEXTAREA: 0.4},
+    "multi_dropdown": {t.MULTISELECT: 1.0, t.TEXT: 0.5, t.TEXTAREA: 0.5},
+}
+TEXT_TARGETS: dict[str, float] = {t.TEXT: 1.0, t.TEXTAREA: 0.9}
+"""Every other feature type (text, textarea, alphanumeric, range, 2d, ...) is written as its presentation text."""
+
+_URL_TARGETS = {t.TEXT: 1.0, t.TEXTAREA: 0.5}
+SOURCE_TARGETS: dict[str, dict[str, float]] = {
+    "text": TEXT_TARGETS,
+    "list": {t.TEXTAREA: 1.0, t.TEXT: 0.8},
+    "date": {t.DATE: 1.0, t.TEXT: 0.5},
+    "identifier": {t.TEXT: 1.0, t.NUMBER: 0.6, t.SIMPLESELECT: 0.6},
+    "image": {t.IMAGE: 1.0, **_URL_TARGETS},
+    "media": {t.FILE: 1.0, t.IMAGE: 0.6, **_URL_TARGETS},
+}
+SOURCE_KINDS: dict[str, str] = {
+    **dict.fromkeys(("title", "generated_title", "product_name", "long_product_name", "category_name",
+                     "description_html", "description_text", "middle_description", "short_summary",
+                     "long_summary", "warranty"), "text"),
+    **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery"), "list"),
+    **dict.fromkeys(("release_date", "end_of_life_date"), "date"),
+    **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id"), "identifier"),
+    "main_image": "image",
+}
+
+
+def source_kind(source: str) -> str | None:
+    """`feature:944` -> `feature`, `media:manual` -> `media`, `title` -> `text`; None for an unknown source."""
+    if source.startswith("feature:"):
+        return "feature"
+    if source.startswith("media:"):
+        return "media"
+    return SOURCE_KINDS.get(source)
+
+
+def feature_fit(feature_type: str, attribute_type: str) -> float:
+    return FEATURE_TARGETS.get(feature_type, TEXT_TARGETS).get(attribute_type, 0.0)
+
+
+def source_fit(source: str, attribute_type: str) -> float | None:
+    """Fit of a non-feature source (None: unknown source, or a feature whose type only a sample tells)."""
+    kind = source_kind(source)
+    if kind is None or kind == "feature":
+        return None
+    return SOURCE_TARGETS[kind].get(attribute_type, 0.0)
+
+
+ICECAT_SIGN_UNITS: dict[str, str] = {
+    "mm": "MILLIMETER", "cm": "CENTIMETER", "m": "METER", "km": "KILOMETER", '"': "INCH", "in": "INCH",
+    "g": "GRAM", "kg": "KILOGRAM", "mg": "MILLIGRAM", "lbs": "POUND", "lb": "POUND",
+    "Hz": "HERTZ", "kHz": "KILOHERTZ", "MHz": "MEGAHERTZ", "GHz": "GIGAHERTZ",
+    "W": "WATT", "mW": "MILLIWATT", "kW": "KILOWATT", "V": "VOLT", "mAh": "MILLIAMPEREHOUR", "Wh": "WATTHOUR",
+    "GB": "GIGABYTE", "MB": "MEGABYTE", "TB": "TERABYTE", "s": "SECOND", "min": "MINUTE", "h": "HOUR",
+    "°C": "CELSIUS", "ms": "MILLISECOND",
+}
+
+
+def akeneo_unit(sign: str | None, family_units: set[str]) -> str | None:
+    """The Akeneo unit code for an Icecat measure sign, if the attribute's measurement family holds it."""
+    unit = ICECAT_SIGN_UNITS.get((sign or "").strip())
+    return unit if unit in family_units else None

@@ -1,0 +1,115 @@
+"""Everything one running sandbox holds: settings, catalogue, store, tokens, fault knobs and counters."""
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from sandbox.akeneo.catalog import Catalog
+from sandbox.akeneo.store import Store
+
+REFRESH_TTL = 1_209_600  # 14 days, Akeneo's default
+
+
+@dataclass(frozen=True)
+class Credentials:
+    client_id: str = "sandbox_client"
+    secret: str = "sandbox_secret"
+    username: str = "sandbox_user"
+    password: str = "sandbox_password"
+
+
+@dataclass
+class Knobs:
+    """Fault and timing knobs (POST /_sandbox/faults, or CLI flags for the start-up values)."""
+
+    latency_ms: float = 0
+    jitter_ms: float = 0
+    concurrency_limit: int | None = None
+    retry_after: int | None = None
+    error_rate: float = 0
+    reset_rate: float = 0
+    slow_ms: float = 0
+    token_ttl: int = 3600
+    seed: int = 0
+
+    @classmethod
+    def names(cls) -> set[str]:
+        return {item.name for item in fields(cls)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Counters:
+    requests: Counter[str] = field(default_factory=Counter)
+    patch_lines: Counter[str] = field(default_factory=Counter)
+    tokens_issued: int = 0
+    max_concurrency: int = 0
+    media_uploaded: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requests": dict(self.requests), "patch_lines": dict(self.patch_lines),
+                "tokens_issued": self.tokens_issued, "max_concurrency": self.max_concurrency,
+                "media_uploaded": self.media_uploaded}
+
+
+class Tokens:
+    """Opaque random access/refresh tokens with expiry; refresh rotates both."""
+
+    def __init__(self) -> None:
+        self.access: dict[str, float] = {}
+        self.refresh: dict[str, float] = {}
+
+    def issue(self, ttl: int) -> dict[str, Any]:
+        access, refresh = secrets.token_urlsafe(64), secrets.token_urlsafe(64)
+        now = time.monotonic()
+        self.access[access] = now + ttl
+        self.refresh[refresh] = now + REFRESH_TTL
+        return {"access_token": access, "expires_in": ttl, "token_type": "bearer", "scope": None,
+                "refresh_token": refresh}
+
+    def use_refresh(self, token: str) -> bool:
+        expiry = self.refresh.pop(token, None)
+        return expiry is not None and expiry > time.monotonic()
+
+    def check(self, token: str) -> str | None:
+        """None if valid, else the FOS OAuth description Akeneo answers with."""
+        expiry = self.access.get(token)
+        if expiry is None:
+            return "The access token provided is invalid."
+        if expiry <= time.monotonic():
+            return "The access token provided has expired."
+        return None
+
+
+@dataclass
+class SandboxState:
+    credentials: Credentials
+    catalog: Catalog
+    store: Store
+    base_knobs: Knobs
+    tokens: Tokens = field(default_factory=Tokens)
+    counters: Counters = field(default_factory=Counters)
+    knobs: Knobs = field(init=False)
+    rng: random.Random = field(init=False)
+    in_flight: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.set_knobs({})
+
+    def set_knobs(self, changes: dict[str, Any]) -> None:
+        """Start from the CLI values and apply `changes`; `{}` clears every fault set at run time."""
+        self.knobs = Knobs(**{**self.base_knobs.as_dict(), **changes})
+        self.rng = random.Random(self.knobs.seed)
+
+    def reset(self) -> None:
+        self.catalog.restore()
+        self.store.restore()
+        self.counters = Counters()
+        self.in_flight.clear()
+        self.set_knobs({})

@@ -1,0 +1,63 @@
+"""The ladder's first rungs: every DAG file imports cleanly, one DAG per mapping file, with the policies
+(tags, retries, docs, params) and the five-step chain; a broken mapping takes down only its own client."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MAPPINGS = sorted((REPO / "include" / "mappings").glob("*.yaml"))
+
+
+def _dagbag(monkeypatch: pytest.MonkeyPatch, mappings: Path | None = None):
+    from airflow.dag_processing.dagbag import DagBag
+
+    if mappings is not None:
+        monkeypatch.setenv("ICECAT_AKENEO_MAPPINGS", str(mappings))
+    return DagBag(dag_folder=str(REPO / "dags"))
+
+
+def test_dag_files_import_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    bag = _dagbag(monkeypatch)
+    assert bag.import_errors == {}
+
+
+def test_one_sync_dag_per_mapping_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    bag = _dagbag(monkeypatch)
+    sync_ids = sorted(d for d in bag.dag_ids if d.startswith("icecat_sync__"))
+    assert sync_ids == [f"icecat_sync__{p.stem}" for p in MAPPINGS]
+
+
+def test_sync_dags_follow_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    bag = _dagbag(monkeypatch)
+    for dag_id in (d for d in bag.dag_ids if d.startswith("icecat_sync__")):
+        dag = bag.get_dag(dag_id)
+        assert {"icecat", "akeneo"} <= set(dag.tags)
+        assert dag.doc_md and "Mapping file" in dag.doc_md
+        assert {"failure_ratio", "batch_size", "dry_run"} <= set(dag.params.keys())
+        for task in dag.tasks:
+            assert task.retries >= 2 or task.task_id == "report", task.task_id
+
+
+def test_sync_dag_chains_the_five_steps_then_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    dag = _dagbag(monkeypatch).get_dag("icecat_sync__demo")
+    chain = ["extract", "enrich", "validate", "transform", "load", "report"]
+    for upstream, downstream in zip(chain, chain[1:]):
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    assert dag.get_task("report").trigger_rule == "all_done"
+
+
+def test_a_broken_mapping_is_an_import_error_naming_it_and_other_clients_still_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shutil.copy(REPO / "include" / "mappings" / "demo.yaml", tmp_path / "demo.yaml")
+    broken = (REPO / "include" / "mappings" / "demo.yaml").read_text().replace("client: demo", "client: acme")
+    broken = broken.replace("languages:", "languages: 12\nlanguages_was:", 1)
+    (tmp_path / "acme.yaml").write_text(broken)
+    bag = _dagbag(monkeypatch, tmp_path)
+    assert "icecat_sync__demo" in bag.dag_ids
+    assert "icecat_sync__acme" not in bag.dag_ids
+    errors = "\n".join(bag.import_errors.values())
+    assert "acme.yaml" in errors and "languages" in errors
