@@ -7,7 +7,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 
@@ -67,7 +67,7 @@ def encode_cursor(identifier: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ApiError(422, f'"{cursor}" is not a valid search_after value.') from None
 
@@ -76,7 +76,7 @@ def _link(request: Request, **overrides: object) -> dict[str, str]:
     query = [(key, value) for key, value in request.query_params.multi_items() if key not in overrides]
     query += [(key, str(value)) for key, value in overrides.items() if value is not None]
     base = str(request.base_url).rstrip("/") + request.url.path
-    return {"href": f"{base}?{urlencode(query)}" if query else base}
+    return {"href": f"{base}?{urlencode(query, quote_via=quote)}" if query else base}
 
 
 def page_envelope(request: Request, paging: Paging, items: list[dict[str, Any]],

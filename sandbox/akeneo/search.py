@@ -51,6 +51,17 @@ class ProductQuery:
         return all(predicate(product) for predicate in self.predicates)
 
 
+def load_search(raw: str) -> dict[str, Any]:
+    """The decoded `search` parameter of any list route (400 if not JSON, 422 if not an object)."""
+    try:
+        search = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "Search query parameter should be valid JSON.") from None
+    if not isinstance(search, dict):
+        raise ApiError(422, f'Search query parameter has to be an array, "{type_name(search)}" given.')
+    return search
+
+
 def _unsupported(name: str, operator: str) -> ApiError:
     return ApiError(422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"')
 
@@ -80,12 +91,7 @@ class SearchParser:
         query = ProductQuery()
         if raw is None:
             return query
-        try:
-            search = json.loads(raw)
-        except ValueError:
-            raise ApiError(400, "Search query parameter should be valid JSON.") from None
-        if not isinstance(search, dict):
-            raise ApiError(422, f'Search query parameter has to be an array, "{type_name(search)}" given.')
+        search = load_search(raw)
         for name, filters in search.items():
             if not isinstance(filters, list) or not all(isinstance(item, dict) for item in filters):
                 raise ApiError(422, f'Structure of filter "{name}" should respect this structure: '

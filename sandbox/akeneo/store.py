@@ -137,3 +137,6 @@ class Store:
 
     def media_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM media").fetchone()[0])
+
+    def delete_media(self, code: str) -> None:
+        self.db.execute("DELETE FROM media WHERE code = ?", (code,))

@@ -5,6 +5,7 @@ user must exist (3); an `app_key` must be the Full user's key (10 if it is nobod
 another account); a Full user without app_key nor a valid `Api-Token` header fails the IP check (5).
 XML interface and index files: HTTP Basic auth (the Open user with any password), or `Api-Token`.
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,17 +5,25 @@ language: JSON `data` objects and/or raw XML data-sheets. Lookups follow Icecat:
 matches, with or without leading zeros (12- vs 13-digit forms); brand is case-insensitive.
 Synthetic products are computed from their index on demand so that 100k of them cost no memory.
 """
+
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sandbox.icecat.languages import FALLBACK_LANGUAGE
 from sandbox.icecat.xml_to_json import document_language, parse_product, xml_to_json_data
-from sandbox.synthetic import ean13_check_digit, synthetic_brand, synthetic_gtin, synthetic_icecat_id, synthetic_mpn
+from sandbox.synthetic import (
+    ean13_check_digit,
+    synthetic_brand,
+    synthetic_gtin,
+    synthetic_icecat_id,
+    synthetic_mpn,
+)
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 SYNTHETIC_LANGUAGES = ("EN", "DE", "FR")
@@ -57,17 +65,31 @@ class Product:
     index_attrs: dict[str, str] = field(default_factory=dict)  # Model_Name and HighPic* of index files
     json_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
     xml_docs: dict[str, bytes] = field(default_factory=dict)
+    converted_xml: dict[str, dict[str, Any]] = field(default_factory=dict)  # XML documents as JSON, cached
+    # Derived products build their JSON documents on demand (index listings of 100k products need none).
+    derived_languages: tuple[str, ...] = ()
+    derive_document: Callable[[str], dict[str, Any]] | None = None
 
     @property
     def languages(self) -> list[str]:
-        return sorted(set(self.json_docs) | set(self.xml_docs))
+        return sorted(set(self.json_docs) | set(self.xml_docs) | set(self.derived_languages))
 
     def json_data(self, lang: str) -> tuple[dict[str, Any], str]:
-        """A fresh copy of the `data` object for `lang` and the language actually served (fallback EN)."""
-        served = lang if lang in self.json_docs or lang in self.xml_docs else self._fallback()
+        """The `data` object for `lang` and the language actually served (fallback EN).
+
+        Only `GeneralInfo` is copied (the one block the sandbox ever changes); the other blocks are shared
+        with the stored document and must be treated as read-only.
+        """
+        served = lang if lang in self.languages else self._fallback()
         if served in self.json_docs:
-            return copy.deepcopy(self.json_docs[served]), served
-        return xml_to_json_data(self.xml_docs[served]), served
+            stored = self.json_docs[served]
+        elif served in self.derived_languages and self.derive_document is not None:
+            return self.derive_document(served), served
+        else:
+            if served not in self.converted_xml:
+                self.converted_xml[served] = xml_to_json_data(self.xml_docs[served])
+            stored = self.converted_xml[served]
+        return {**stored, "GeneralInfo": copy.deepcopy(stored["GeneralInfo"])}, served
 
     def xml_doc(self, lang: str) -> bytes | None:
         if lang in self.xml_docs:
@@ -100,16 +122,24 @@ def _json_language(path: Path, data: dict[str, Any]) -> str:
 
 def _index_attrs(data: dict[str, Any]) -> dict[str, str]:
     image = data.get("Image") or {}
-    return {"Model_Name": str(data["GeneralInfo"].get("ProductName", "")),
-            **{key: str(image.get(key, "")) for key in ("HighPic", "HighPicSize", "HighPicWidth", "HighPicHeight")}}
+    return {
+        "Model_Name": str(data["GeneralInfo"].get("ProductName", "")),
+        **{
+            key: str(image.get(key, ""))
+            for key in ("HighPic", "HighPicSize", "HighPicWidth", "HighPicHeight")
+        },
+    }
 
 
 def _product_from_json(data: dict[str, Any]) -> Product:
     info = data["GeneralInfo"]
     return Product(
         index_attrs=_index_attrs(data),
-        icecat_id=int(info["IcecatId"]), brand=str(info.get("Brand", "")), brand_id=str(info.get("BrandID", "")),
-        mpn=str(info.get("BrandPartCode", "")), gtins=[str(g) for g in info.get("GTIN") or []],
+        icecat_id=int(info["IcecatId"]),
+        brand=str(info.get("Brand", "")),
+        brand_id=str(info.get("BrandID", "")),
+        mpn=str(info.get("BrandPartCode", "")),
+        gtins=[str(g) for g in info.get("GTIN") or []],
         category_id=str(info.get("Category", {}).get("CategoryID", "")),
         updated=str(info.get("Description", {}).get("Updated") or "2017-01-01 00:00:00"),
     )
@@ -197,17 +227,26 @@ def _relabel(data: dict[str, Any], identity: Identity, lang: str, updated: str) 
     return data
 
 
-def derive_product(template: Product, identity: Identity, languages: tuple[str, ...], updated: str,
-                   *, sponsor: bool = True) -> Product:
+def derive_product(
+    template: Product, identity: Identity, languages: tuple[str, ...], updated: str, *, sponsor: bool = True
+) -> Product:
     """A new product with `template`'s content and `identity`'s ids, in `languages` (JSON documents)."""
-    docs = {}
-    for lang in languages:
-        data, _ = template.json_data(lang)
-        docs[lang] = _relabel(data, identity, lang, updated)
+
+    def document(lang: str) -> dict[str, Any]:
+        return _relabel(template.json_data(lang)[0], identity, lang, updated)
+
     return Product(
-        icecat_id=identity.icecat_id, brand=identity.brand, brand_id=template.brand_id, mpn=identity.mpn,
-        gtins=gtin_forms(identity.gtin) if identity.gtin else [], category_id=template.category_id,
-        updated=updated, sponsor=sponsor, date_added=updated, json_docs=docs,
+        icecat_id=identity.icecat_id,
+        brand=identity.brand,
+        brand_id=template.brand_id,
+        mpn=identity.mpn,
+        gtins=gtin_forms(identity.gtin) if identity.gtin else [],
+        category_id=template.category_id,
+        updated=updated,
+        sponsor=sponsor,
+        date_added=updated,
+        derived_languages=languages,
+        derive_document=document,
         index_attrs={**template.index_attrs, "Model_Name": identity.mpn},
     )
 
@@ -225,8 +264,13 @@ class SyntheticCatalog:
         if not 0 <= index < self.count or not self.templates:
             return None
         brand, mpn = synthetic_brand(index), synthetic_mpn(index)
-        identity = Identity(synthetic_icecat_id(index), brand, mpn, synthetic_gtin(index),
-                            f"{brand} {mpn} synthetic product {index} ({{lang}})")
+        identity = Identity(
+            synthetic_icecat_id(index),
+            brand,
+            mpn,
+            synthetic_gtin(index),
+            f"{brand} {mpn} synthetic product {index} ({{lang}})",
+        )
         template = self.templates[index % len(self.templates)]
         return derive_product(template, identity, SYNTHETIC_LANGUAGES, self.UPDATED)
 

@@ -3,6 +3,7 @@
 Codes 8 and 9 are byte-for-byte the live bodies in `samples/*error*.txt`; the HTTP statuses of the other
 codes are inferred (api notes §2): 1-4 → 400, 5/7/9/10/12 → 403, 8 → 404.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,16 +19,27 @@ JSON_MESSAGES: dict[int, str] = {
     5: "You have wrong ip address for access",
     7: "Wrong matching shopname with app_key",
     8: "The requested product is not present in the Icecat database",
-    9: "To access Full Icecat content, an app_key is required. Full Icecat users can find it on their My Profile "
-       "page.",
+    9: (
+        "To access Full Icecat content, an app_key is required. "
+        "Full Icecat users can find it on their My Profile page."
+    ),
     10: "Not found user by application_key",
-    12: "The requested product is limited for the current user vertical, please contact your account manager at "
-        "Icecat",
+    12: (
+        "The requested product is limited for the current user vertical, "
+        "please contact your account manager at Icecat"
+    ),
 }
 HTTP_STATUS: dict[int, tuple[int, str]] = {
-    1: (400, "Bad Request"), 2: (400, "Bad Request"), 3: (400, "Bad Request"), 4: (400, "Bad Request"),
-    5: (403, "Forbidden"), 7: (403, "Forbidden"), 9: (403, "Forbidden"), 10: (403, "Forbidden"),
-    12: (403, "Forbidden"), 8: (404, "Not Found"),
+    1: (400, "Bad Request"),
+    2: (400, "Bad Request"),
+    3: (400, "Bad Request"),
+    4: (400, "Bad Request"),
+    5: (403, "Forbidden"),
+    7: (403, "Forbidden"),
+    9: (403, "Forbidden"),
+    10: (403, "Forbidden"),
+    12: (403, "Forbidden"),
+    8: (404, "Not Found"),
 }
 
 XML_NOT_PRESENT = "The requested XML data-sheet is not present in the Icecat database."

@@ -4,6 +4,7 @@ Real Icecat throttles above ~6-10 parallel calls per account and has bad days; c
 against latency, 429 (with and without Retry-After), 5xx and dropped connections, and benchmarks need to
 see what the client really sent. Admin routes (`/_sandbox/...`) are neither delayed nor counted.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,11 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ADMIN_PREFIX = "/_sandbox"
-THROTTLE_BODY = (b'{"StatusCode":429,"Code":429,"Error":"Too Many Requests",'
-                 b'"Message":"Too many parallel requests for this account"}')
+THROTTLE_BODY = (
+    b'{"StatusCode":429,"Code":429,"Error":"Too Many Requests",'
+    b'"Message":"Too many parallel requests for this account"}'
+)
+NULLABLE_KNOBS = frozenset({"concurrency_limit", "retry_after", "seed"})
 
 
 @dataclass
@@ -38,6 +42,19 @@ class Faults:
         unknown = sorted(set(knobs) - known)
         if unknown:
             raise ValueError(f"unknown fault knob(s) {unknown}; known: {sorted(known)}")
+        for name, value in knobs.items():
+            nullable = name in NULLABLE_KNOBS
+            if not (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and value >= 0
+                or value is None
+                and nullable
+            ):
+                raise ValueError(
+                    f"fault knob {name!r} must be a number >= 0{' or null' if nullable else ''}, "
+                    f"got {value!r}"
+                )
         return cls(**{**asdict(defaults), **knobs})
 
 
@@ -55,11 +72,16 @@ class Counters:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "requests": sum(self.by_route.values()), "by_route": dict(self.by_route),
-            "by_status": dict(self.by_status), "by_lookup": dict(self.by_lookup),
-            "by_account": dict(self.by_account), "throttled_429": self.throttled_429,
-            "injected_errors": self.injected_errors, "injected_resets": self.injected_resets,
-            "max_concurrency": self.max_concurrency, "max_concurrency_per_account": self.max_concurrency_per_account,
+            "requests": sum(self.by_route.values()),
+            "by_route": dict(self.by_route),
+            "by_status": dict(self.by_status),
+            "by_lookup": dict(self.by_lookup),
+            "by_account": dict(self.by_account),
+            "throttled_429": self.throttled_429,
+            "injected_errors": self.injected_errors,
+            "injected_resets": self.injected_resets,
+            "max_concurrency": self.max_concurrency,
+            "max_concurrency_per_account": self.max_concurrency_per_account,
         }
 
 
@@ -122,7 +144,10 @@ class FaultInjector:
         counters.by_route[route_name(scope["path"])] += 1
         counters.by_account[account] += 1
         faults = self.faults
-        if faults.concurrency_limit is not None and self.in_flight_by_account[account] >= faults.concurrency_limit:
+        if (
+            faults.concurrency_limit is not None
+            and self.in_flight_by_account[account] >= faults.concurrency_limit
+        ):
             counters.throttled_429 += 1
             counters.by_status["429"] += 1
             await self._throttle(send, faults.retry_after)
@@ -130,22 +155,30 @@ class FaultInjector:
         self.in_flight += 1
         self.in_flight_by_account[account] += 1
         counters.max_concurrency = max(counters.max_concurrency, self.in_flight)
-        counters.max_concurrency_per_account = max(counters.max_concurrency_per_account,
-                                                   self.in_flight_by_account[account])
+        counters.max_concurrency_per_account = max(
+            counters.max_concurrency_per_account, self.in_flight_by_account[account]
+        )
         try:
             await self._serve(scope, receive, send, faults, counters)
         finally:
             self.in_flight -= 1
             self.in_flight_by_account[account] -= 1
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, faults: Faults, counters: Counters) -> None:
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, faults: Faults, counters: Counters
+    ) -> None:
         delay_ms = faults.latency_ms + (self.random.uniform(0, faults.jitter_ms) if faults.jitter_ms else 0)
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
         if faults.reset_rate and self.random.random() < faults.reset_rate:
             counters.injected_resets += 1
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")],
+                }
+            )
             raise ConnectionResetError("sandbox: injected connection reset")
         if faults.error_rate and self.random.random() < faults.error_rate:
             counters.injected_errors += 1
@@ -165,11 +198,15 @@ class FaultInjector:
     async def _throttle(send: Send, retry_after: float | None) -> None:
         headers = [(b"content-type", b"application/json")]
         if retry_after is not None:
-            headers.append((b"retry-after", str(retry_after if retry_after % 1 else int(retry_after)).encode()))
+            headers.append(
+                (b"retry-after", str(retry_after if retry_after % 1 else int(retry_after)).encode())
+            )
         await send({"type": "http.response.start", "status": 429, "headers": headers})
         await send({"type": "http.response.body", "body": THROTTLE_BODY})
 
 
 async def _plain(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]}
+    )
     await send({"type": "http.response.body", "body": body})

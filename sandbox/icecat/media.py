@@ -4,6 +4,7 @@ Clients download images and PDFs named in responses; offline they must get real,
 Icecat media host in a response is rewritten to `<sandbox>/media/<original path>` and each path yields
 deterministic bytes of the right format (the path is embedded, so two paths never share bytes).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,10 @@ import re
 import struct
 import zlib
 
+# DTD/XSD references (data.icecat.biz/dtd/..., /xsd/...) are schema names, not media: left untouched.
 MEDIA_HOST_PATTERN = re.compile(
-    r"https?://(?:images|objects|data|pdfs|content|inishop)\.icecat\.biz/|https?://(?:www\.)?icecat\.biz/(?=img/)"
+    r"https?://(?:images|objects|data|pdfs|content|inishop)\.icecat\.biz/(?!dtd/|xsd/)"
+    r"|https?://(?:www\.)?icecat\.biz/(?=img/)"
 )
 
 
@@ -22,18 +25,25 @@ def rewrite_media_urls(text: str, base_url: str) -> str:
 
 def _png(seed: bytes) -> bytes:
     def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        return (
+            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        )
 
     red, green, blue = seed[:3]
     width = height = 8
     rows = b"".join(b"\x00" + bytes((red, green, blue)) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"tEXt", b"Comment\x00" + seed.hex().encode()) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"tEXt", b"Comment\x00" + seed.hex().encode())
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _jpeg(seed: bytes) -> bytes:
     """An 8x8 grey baseline JPEG: one block whose DC and AC are both 'zero' (one 1-bit code each)."""
+
     def segment(marker: int, payload: bytes) -> bytes:
         return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
 
@@ -42,17 +52,36 @@ def _jpeg(seed: bytes) -> bytes:
     frame = struct.pack(">BHHB", 8, 8, 8, 1) + b"\x01\x11\x00"
     one_code = bytes([1] + [0] * 15) + b"\x00"  # a Huffman table holding symbol 0 with code '0'
     scan_header = b"\x01\x01\x00\x00\x3f\x00"
-    return (b"\xff\xd8" + segment(0xE0, jfif) + segment(0xFE, seed.hex().encode()) + segment(0xDB, quant)
-            + segment(0xC0, frame) + segment(0xC4, b"\x00" + one_code) + segment(0xC4, b"\x10" + one_code)
-            + segment(0xDA, scan_header) + b"\x3f" + b"\xff\xd9")
+    return (
+        b"\xff\xd8"
+        + segment(0xE0, jfif)
+        + segment(0xFE, seed.hex().encode())
+        + segment(0xDB, quant)
+        + segment(0xC0, frame)
+        + segment(0xC4, b"\x00" + one_code)
+        + segment(0xC4, b"\x10" + one_code)
+        + segment(0xDA, scan_header)
+        + b"\x3f"
+        + b"\xff\xd9"
+    )
 
 
 def _gif(seed: bytes) -> bytes:
     red, green, blue = seed[:3]
     comment = seed.hex().encode()
-    return (b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + bytes((red, green, blue, 0, 0, 0))
-            + b"\x21\xfe" + bytes([len(comment)]) + comment + b"\x00"
-            + b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00" + b"\x3b")
+    return (
+        b"GIF89a"
+        + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0)
+        + bytes((red, green, blue, 0, 0, 0))
+        + b"\x21\xfe"
+        + bytes([len(comment)])
+        + comment
+        + b"\x00"
+        + b"\x2c"
+        + struct.pack("<HHHHB", 0, 0, 1, 1, 0)
+        + b"\x02\x02\x44\x01\x00"
+        + b"\x3b"
+    )
 
 
 def _pdf(seed: bytes) -> bytes:
@@ -61,8 +90,10 @@ def _pdf(seed: bytes) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -85,13 +116,17 @@ def _mp4(seed: bytes) -> bytes:
 
 
 MEDIA_TYPES: dict[str, tuple[str, object]] = {
-    "jpg": ("image/jpeg", _jpeg), "jpeg": ("image/jpeg", _jpeg), "png": ("image/png", _png),
-    "gif": ("image/gif", _gif), "pdf": ("application/pdf", _pdf), "mp4": ("video/mp4", _mp4),
+    "jpg": ("image/jpeg", _jpeg),
+    "jpeg": ("image/jpeg", _jpeg),
+    "png": ("image/png", _png),
+    "gif": ("image/gif", _gif),
+    "pdf": ("application/pdf", _pdf),
+    "mp4": ("video/mp4", _mp4),
 }
 
 
 def media_file(path: str) -> tuple[bytes, str]:
-    """Deterministic bytes and Content-Type for a media path; unknown extensions get a PNG... as Icecat images."""
+    """Deterministic bytes and Content-Type for a media path; unknown extensions are served as PNG."""
     extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
     content_type, build = MEDIA_TYPES.get(extension, ("image/png", _png))
     seed = hashlib.sha256(path.encode()).digest()

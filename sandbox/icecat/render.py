@@ -1,4 +1,5 @@
 """Turn a product into the bytes Icecat would send: mutations applied, blocks filtered, media rewritten."""
+
 from __future__ import annotations
 
 import json

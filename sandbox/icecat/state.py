@@ -4,11 +4,12 @@ Icecat regenerates its index files overnight; the sandbox does it on `POST /_san
 Every change (mutation, removal, product created by a data-creation request) is stamped with the
 generation whose daily index will list it, i.e. the next one. `reset()` returns to the start state.
 """
+
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sandbox.icecat.catalog import Catalog, Identity, Product, SyntheticCatalog, derive_product, gtin_key
 
@@ -17,7 +18,7 @@ UPDATED_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def sandbox_now() -> str:
-    return datetime.now(timezone.utc).strftime(UPDATED_FORMAT)
+    return datetime.now(UTC).strftime(UPDATED_FORMAT)
 
 
 def later_than(previous: str) -> str:
@@ -48,8 +49,15 @@ class CreationRequest:
     icecat_id: int | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {"id": self.id, "status": self.status, "gtin": self.gtin, "brand": self.brand, "mpn": self.mpn,
-                "lang": self.lang, "icecat_id": self.icecat_id}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "gtin": self.gtin,
+            "brand": self.brand,
+            "mpn": self.mpn,
+            "lang": self.lang,
+            "icecat_id": self.icecat_id,
+        }
 
 
 @dataclass
@@ -66,7 +74,9 @@ class SandboxState:
     generations: list[Generation] = field(default_factory=list)
     mutations: dict[int, Mutation] = field(default_factory=dict)
     removed: dict[int, int] = field(default_factory=dict)  # icecat id -> generation of removal
-    created: dict[int, tuple[Product, int]] = field(default_factory=dict)  # icecat id -> (product, generation)
+    created: dict[int, tuple[Product, int]] = field(
+        default_factory=dict
+    )  # icecat id -> (product, generation)
     requests: dict[str, CreationRequest] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -83,7 +93,7 @@ class SandboxState:
     def generation(self) -> int:
         return self.generations[-1].number
 
-    # --- lookups -------------------------------------------------------------------------------------------
+    # --- lookups ---
     def _visible(self, product: Product | None) -> Product | None:
         return None if product is None or product.icecat_id in self.removed else product
 
@@ -113,7 +123,7 @@ class SandboxState:
         """Every product id (samples, created, then synthetic), removed ones included."""
         return sorted(self.catalog.products) + sorted(self.created) + list(self.synthetic.ids())
 
-    # --- changes -------------------------------------------------------------------------------------------
+    # --- changes ---
     def mutate(self, icecat_ids: list[int]) -> list[int]:
         changed = []
         for icecat_id in icecat_ids:
@@ -121,8 +131,11 @@ class SandboxState:
             if product is None:
                 continue
             previous = self.mutations.get(icecat_id)
-            self.mutations[icecat_id] = Mutation((previous.revision if previous else 0) + 1,
-                                                 later_than(self.updated_of(product)), self.generation + 1)
+            self.mutations[icecat_id] = Mutation(
+                (previous.revision if previous else 0) + 1,
+                later_than(self.updated_of(product)),
+                self.generation + 1,
+            )
             changed.append(icecat_id)
         return changed
 
@@ -138,7 +151,7 @@ class SandboxState:
             self.removed[icecat_id] = self.generation + 1
         return removed
 
-    # --- data creation ---------------------------------------------------------------------------------------
+    # --- data creation ---
     def find_request(self, gtin: str, brand: str, mpn: str) -> CreationRequest | None:
         for request in self.requests.values():
             if gtin and request.gtin and gtin_key(request.gtin) == gtin_key(gtin):
@@ -148,8 +161,9 @@ class SandboxState:
         return None
 
     def add_request(self, gtin: str, brand: str, mpn: str, lang: str, account: str) -> CreationRequest:
-        request = CreationRequest(f"dc-{len(self.requests) + 1:06d}", gtin, brand, mpn, lang, account,
-                                  self.generation)
+        request = CreationRequest(
+            f"dc-{len(self.requests) + 1:06d}", gtin, brand, mpn, lang, account, self.generation
+        )
         self.requests[request.id] = request
         return request
 
@@ -162,8 +176,10 @@ class SandboxState:
                 continue
             if generation.number - request.requested_generation < self.creation_delay_generations:
                 request.status = "in_progress"
-            elif request.gtin and not _valid_gtin(request.gtin):
-                request.status = "rejected"  # Icecat cannot match an identifier that fails its check digit
+            elif request.gtin and _is_in_store_number(request.gtin):
+                request.status = (
+                    "rejected"  # GS1 prefixes 20-29 are shop-internal: no brand can supply content
+                )
             else:
                 self._fulfil(request, generation)
         return generation
@@ -181,7 +197,5 @@ class SandboxState:
         request.status, request.icecat_id = "done", icecat_id
 
 
-def _valid_gtin(gtin: str) -> bool:
-    digits = gtin.zfill(14)
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits[:13]))
-    return digits.isdigit() and (10 - total % 10) % 10 == int(digits[13])
+def _is_in_store_number(gtin: str) -> bool:
+    return gtin.zfill(13)[-13] == "2"

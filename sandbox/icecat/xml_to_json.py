@@ -5,6 +5,7 @@ the connector's main path, so the sandbox serves them through `/api` too. The ma
 JSON samples key by key (the Dell G5 exists in both forms and is the reference, see README "XML → JSON").
 What XML does not carry is filled the way the JSON API fills absent data: "" for strings, {} or [].
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -59,7 +60,10 @@ def _updated(product: etree._Element) -> str:
     description = product.find("ProductDescription")
     if description is not None and description.get("Updated"):
         return description.get("Updated", DEFAULT_UPDATED)
-    stamps = [e.get("UpdatedDate") or e.get("Date") or "" for e in product.iter("ProductPicture", "MultimediaObject")]
+    stamps = [
+        e.get("UpdatedDate") or e.get("Date") or ""
+        for e in product.iter("ProductPicture", "MultimediaObject")
+    ]
     stamps = [s for s in stamps if s]
     if stamps:
         return max(stamps)
@@ -90,8 +94,10 @@ def _general_info(product: etree._Element, lang: str) -> dict[str, Any]:
         "Title": product.get("Title", ""),
         "TitleInfo": {
             "GeneratedIntTitle": product.get("GeneratedIntTitle", ""),
-            "GeneratedLocalTitle": {"Value": product.get("GeneratedLocalTitle", product.get("Title", "")),
-                                    "Language": lang},
+            "GeneratedLocalTitle": {
+                "Value": product.get("GeneratedLocalTitle", product.get("Title", "")),
+                "Language": lang,
+            },
             "BrandLocalTitle": {"Value": product.get("BrandLocalTitle", ""), "Language": lang},
         },
         "Brand": _attr(supplier, "Name"),
@@ -99,14 +105,25 @@ def _general_info(product: etree._Element, lang: str) -> dict[str, Any]:
         "BrandLogo": brand_logo,
         "BrandInfo": {"BrandName": _attr(supplier, "Name"), "BrandLocalName": "", "BrandLogo": brand_logo},
         "ProductName": product.get("Name", ""),
-        "ProductNameInfo": {"ProductIntName": product.get("IntName", product.get("Name", "")),
-                            "ProductLocalName": {"Value": product.get("LocalName", ""), "Language": lang}},
+        "ProductNameInfo": {
+            "ProductIntName": product.get("IntName", product.get("Name", "")),
+            "ProductLocalName": {"Value": product.get("LocalName", ""), "Language": lang},
+        },
         "BrandPartCode": product.get("Prod_id", ""),
         "GTIN": gtins,
-        "Category": {"CategoryID": _attr(category, "ID"),
-                     "Name": _name(category.find("Name") if category is not None else None, lang)},
-        "ProductFamily": ({"ProductFamilyID": _attr(family, "ID"), "Value": _attr(family.find("Name"), "Value"),
-                           "Language": lang} if family is not None and _attr(family, "ID") not in ("", "1") else {}),
+        "Category": {
+            "CategoryID": _attr(category, "ID"),
+            "Name": _name(category.find("Name") if category is not None else None, lang),
+        },
+        "ProductFamily": (
+            {
+                "ProductFamilyID": _attr(family, "ID"),
+                "Value": _attr(family.find("Name"), "Value"),
+                "Language": lang,
+            }
+            if family is not None and _attr(family, "ID") not in ("", "1")
+            else {}
+        ),
         "ProductSeries": {"SeriesID": _attr(series, "ID", "1")},
         "Description": {
             "ID": _attr(description, "ID"),
@@ -124,34 +141,69 @@ def _general_info(product: etree._Element, lang: str) -> dict[str, Any]:
             "Language": lang,
         },
         "SummaryDescription": {
-            "ShortSummaryDescription": (summary.findtext("ShortSummaryDescription") or "") if summary is not None else "",
-            "LongSummaryDescription": (summary.findtext("LongSummaryDescription") or "") if summary is not None else "",
+            "ShortSummaryDescription": (summary.findtext("ShortSummaryDescription") or "")
+            if summary is not None
+            else "",
+            "LongSummaryDescription": (summary.findtext("LongSummaryDescription") or "")
+            if summary is not None
+            else "",
         },
         "BulletPoints": {"Language": lang, "Values": bullets} if bullets else {},
         "GeneratedBulletPoints": {"Language": lang, "Values": generated} if generated else {},
-        "GTINs": [{"GTIN": e.get("EAN", ""), "IsApproved": e.get("IsApproved", "1") == "1"}
-                  for e in product.findall("EANCode")],
+        "GTINs": [
+            {"GTIN": e.get("EAN", ""), "IsApproved": e.get("IsApproved", "1") == "1"}
+            for e in product.findall("EANCode")
+        ],
     }
 
 
 def _image(product: etree._Element) -> dict[str, str]:
-    keys = ("HighPic", "HighPicSize", "HighPicHeight", "HighPicWidth", "LowPic", "LowPicSize", "LowPicHeight",
-            "LowPicWidth", "Pic500x500", "Pic500x500Size", "Pic500x500Height", "Pic500x500Width", "ThumbPic",
-            "ThumbPicSize")
+    keys = (
+        "HighPic",
+        "HighPicSize",
+        "HighPicHeight",
+        "HighPicWidth",
+        "LowPic",
+        "LowPicSize",
+        "LowPicHeight",
+        "LowPicWidth",
+        "Pic500x500",
+        "Pic500x500Size",
+        "Pic500x500Height",
+        "Pic500x500Width",
+        "ThumbPic",
+        "ThumbPicSize",
+    )
     return {key: product.get(key, "") for key in keys}
 
 
 def _gallery(product: etree._Element) -> list[dict[str, Any]]:
-    return [{
-        "ID": p.get("ProductPicture_ID", ""), "LowPic": p.get("LowPic", ""), "LowSize": p.get("LowSize", ""),
-        "LowHeight": p.get("LowPicHeight", ""), "LowWidth": p.get("LowPicWidth", ""),
-        "ThumbPic": p.get("ThumbPic", ""), "ThumbPicSize": p.get("ThumbSize", ""), "Pic": p.get("Pic", ""),
-        "Size": p.get("Size", ""), "PicHeight": p.get("PicHeight", ""), "PicWidth": p.get("PicWidth", ""),
-        "Pic500x500": p.get("Pic500x500", ""), "Pic500x500Size": p.get("Pic500x500Size", ""),
-        "Pic500x500Height": p.get("Pic500x500Height", ""), "Pic500x500Width": p.get("Pic500x500Width", ""),
-        "No": p.get("No", ""), "IsMain": p.get("IsMain", "N"), "Updated": p.get("UpdatedDate", ""),
-        "IsPrivate": "0", "Type": p.get("Type", "ProductImage"), "Attributes": {"OriginalFileName": ""},
-    } for p in product.findall("ProductGallery/ProductPicture")]
+    return [
+        {
+            "ID": p.get("ProductPicture_ID", ""),
+            "LowPic": p.get("LowPic", ""),
+            "LowSize": p.get("LowSize", ""),
+            "LowHeight": p.get("LowPicHeight", ""),
+            "LowWidth": p.get("LowPicWidth", ""),
+            "ThumbPic": p.get("ThumbPic", ""),
+            "ThumbPicSize": p.get("ThumbSize", ""),
+            "Pic": p.get("Pic", ""),
+            "Size": p.get("Size", ""),
+            "PicHeight": p.get("PicHeight", ""),
+            "PicWidth": p.get("PicWidth", ""),
+            "Pic500x500": p.get("Pic500x500", ""),
+            "Pic500x500Size": p.get("Pic500x500Size", ""),
+            "Pic500x500Height": p.get("Pic500x500Height", ""),
+            "Pic500x500Width": p.get("Pic500x500Width", ""),
+            "No": p.get("No", ""),
+            "IsMain": p.get("IsMain", "N"),
+            "Updated": p.get("UpdatedDate", ""),
+            "IsPrivate": "0",
+            "Type": p.get("Type", "ProductImage"),
+            "Attributes": {"OriginalFileName": ""},
+        }
+        for p in product.findall("ProductGallery/ProductPicture")
+    ]
 
 
 def _multimedia(product: etree._Element, lang: str) -> list[dict[str, Any]]:
@@ -159,10 +211,16 @@ def _multimedia(product: etree._Element, lang: str) -> list[dict[str, Any]]:
     for m in product.findall("ProductMultimediaObject/MultimediaObject"):
         is_video = m.get("ContentType", "").startswith("video/")
         item: dict[str, Any] = {
-            "ID": m.get("UUID", m.get("MultimediaObject_ID", "")), "URL": m.get("URL", ""), "Type": m.get("Type", ""),
-            "ContentType": m.get("ContentType", ""), "KeepAsUrl": m.get("KeepAsURL", "0"),
-            "Description": m.get("Description", ""), "Size": m.get("Size", ""), "IsPrivate": "0",
-            "Updated": m.get("Date", ""), "Language": LANGID_TO_LANG.get(m.get("langid", ""), lang),
+            "ID": m.get("UUID", m.get("MultimediaObject_ID", "")),
+            "URL": m.get("URL", ""),
+            "Type": m.get("Type", ""),
+            "ContentType": m.get("ContentType", ""),
+            "KeepAsUrl": m.get("KeepAsURL", "0"),
+            "Description": m.get("Description", ""),
+            "Size": m.get("Size", ""),
+            "IsPrivate": "0",
+            "Updated": m.get("Date", ""),
+            "Language": LANGID_TO_LANG.get(m.get("langid", ""), lang),
             "IsVideo": int(is_video),
         }
         if is_video:
@@ -193,16 +251,29 @@ def _feature(pf: etree._Element, lang: str) -> dict[str, Any]:
     local_value = pf.find("LocalValue")
     value = pf.get("Value", "")
     return {
-        "Localized": _int(pf.get("Localized", "0")), "ID": _int(pf.get("ID", "0")),
-        "LocalID": _int(pf.get("Local_ID", "0")), "Type": _feature_type(value, _attr(measure, "Sign")),
-        "Value": value, "CategoryFeatureId": pf.get("CategoryFeature_ID", ""),
-        "CategoryFeatureGroupID": pf.get("CategoryFeatureGroup_ID", ""), "SortNo": pf.get("No", ""),
-        "PresentationValue": pf.get("Presentation_Value", ""), "RawValue": value,
-        "LocalValue": _attr(local_value, "Value"), "Description": "", "Mandatory": pf.get("Mandatory", "0"),
-        "Searchable": pf.get("Searchable", "0"), "Optional": pf.get("Optional", "0"),
+        "Localized": _int(pf.get("Localized", "0")),
+        "ID": _int(pf.get("ID", "0")),
+        "LocalID": _int(pf.get("Local_ID", "0")),
+        "Type": _feature_type(value, _attr(measure, "Sign")),
+        "Value": value,
+        "CategoryFeatureId": pf.get("CategoryFeature_ID", ""),
+        "CategoryFeatureGroupID": pf.get("CategoryFeatureGroup_ID", ""),
+        "SortNo": pf.get("No", ""),
+        "PresentationValue": pf.get("Presentation_Value", ""),
+        "RawValue": value,
+        "LocalValue": _attr(local_value, "Value"),
+        "Description": "",
+        "Mandatory": pf.get("Mandatory", "0"),
+        "Searchable": pf.get("Searchable", "0"),
+        "Optional": pf.get("Optional", "0"),
         "Feature": {
-            "ID": _attr(feature, "ID"), "Sign": "",
-            "Measure": {"ID": _attr(measure, "ID"), "Sign": _attr(measure, "Sign"), "Signs": _signs(measure, lang)},
+            "ID": _attr(feature, "ID"),
+            "Sign": "",
+            "Measure": {
+                "ID": _attr(measure, "ID"),
+                "Sign": _attr(measure, "Sign"),
+                "Signs": _signs(measure, lang),
+            },
             "Name": _name(feature.find("Name") if feature is not None else None, lang),
         },
     }
@@ -218,30 +289,53 @@ def _features_groups(product: etree._Element, lang: str) -> list[dict[str, Any]]
         if not features:
             continue
         group = cfg.find("FeatureGroup")
-        groups.append({
-            "ID": _int(cfg.get("ID", "0")), "SortNo": cfg.get("No", ""),
-            "FeatureGroup": {"ID": _attr(group, "ID"),
-                             "Name": _name(group.find("Name") if group is not None else None, lang)},
-            "Features": features,
-        })
+        groups.append(
+            {
+                "ID": _int(cfg.get("ID", "0")),
+                "SortNo": cfg.get("No", ""),
+                "FeatureGroup": {
+                    "ID": _attr(group, "ID"),
+                    "Name": _name(group.find("Name") if group is not None else None, lang),
+                },
+                "Features": features,
+            }
+        )
     return sorted(groups, key=lambda g: -_int(g["SortNo"]))
 
 
 def _feature_logos(product: etree._Element, lang: str) -> list[dict[str, Any]]:
-    return [{
-        "LogoPic": logo.get("LogoPic", ""), "Width": logo.get("Width", ""), "Height": logo.get("Height", ""),
-        "Size": logo.get("Size", ""), "ThumbPic": "", "FeatureID": logo.get("Feature_ID", ""),
-        "Value": logo.get("Value", ""), "KeyLogo": 0,
-        "Description": {"Value": logo.findtext("Descriptions/Description") or "", "Language": lang},
-    } for logo in product.findall("FeatureLogo")]
+    return [
+        {
+            "LogoPic": logo.get("LogoPic", ""),
+            "Width": logo.get("Width", ""),
+            "Height": logo.get("Height", ""),
+            "Size": logo.get("Size", ""),
+            "ThumbPic": "",
+            "FeatureID": logo.get("Feature_ID", ""),
+            "Value": logo.get("Value", ""),
+            "KeyLogo": 0,
+            "Description": {"Value": logo.findtext("Descriptions/Description") or "", "Language": lang},
+        }
+        for logo in product.findall("FeatureLogo")
+    ]
 
 
 def _reasons_to_buy(product: etree._Element, lang: str) -> list[dict[str, Any]]:
-    return [{
-        "ReasonToBuyID": r.get("ID", ""), "Value": r.get("Value", ""), "HighPic": r.get("HighPic", ""),
-        "HighPicSize": r.get("HighPicSize", ""), "No": r.get("No", ""), "Title": r.get("Title", ""),
-        "Language": lang, "Updated": "", "Origin": r.get("origin", "RTB"), "IsPrivate": "0",
-    } for r in product.findall("ReasonsToBuy/ReasonToBuy")]
+    return [
+        {
+            "ReasonToBuyID": r.get("ID", ""),
+            "Value": r.get("Value", ""),
+            "HighPic": r.get("HighPic", ""),
+            "HighPicSize": r.get("HighPicSize", ""),
+            "No": r.get("No", ""),
+            "Title": r.get("Title", ""),
+            "Language": lang,
+            "Updated": "",
+            "Origin": r.get("origin", "RTB"),
+            "IsPrivate": "0",
+        }
+        for r in product.findall("ReasonsToBuy/ReasonToBuy")
+    ]
 
 
 def _related(product: etree._Element) -> list[dict[str, Any]]:
@@ -249,18 +343,29 @@ def _related(product: etree._Element) -> list[dict[str, Any]]:
     for rel in product.findall("ProductRelated"):
         other = rel.find("Product")
         supplier = other.find("Supplier") if other is not None else None
-        related.append({
-            "ID": _int(rel.get("ID", "0")), "CategoryID": _int(rel.get("Category_ID", "0")),
-            "Preferred": _int(rel.get("Preferred", "0")), "IcecatID": _int(_attr(other, "ID", "0")),
-            "ProductCode": _attr(other, "Prod_id"), "ThumbPic": _attr(other, "ThumbPic"),
-            "ProductName": _attr(other, "Name"), "Brand": _attr(supplier, "Name"),
-            "BrandID": _int(_attr(supplier, "ID", "0")),
-            "ProductRelatedLocales": [{
-                "ID": _int(loc.get("ID", "0")), "Language": LANGID_TO_LANG.get(loc.get("langid", ""), "EN"),
-                "Preferred": _int(loc.get("Preferred", "0")), "StartDate": loc.get("StartDate", ""),
-                "EndDate": loc.get("EndDate", ""),
-            } for loc in rel.findall("ProductRelatedLocales/ProductRelatedLocale")],
-        })
+        related.append(
+            {
+                "ID": _int(rel.get("ID", "0")),
+                "CategoryID": _int(rel.get("Category_ID", "0")),
+                "Preferred": _int(rel.get("Preferred", "0")),
+                "IcecatID": _int(_attr(other, "ID", "0")),
+                "ProductCode": _attr(other, "Prod_id"),
+                "ThumbPic": _attr(other, "ThumbPic"),
+                "ProductName": _attr(other, "Name"),
+                "Brand": _attr(supplier, "Name"),
+                "BrandID": _int(_attr(supplier, "ID", "0")),
+                "ProductRelatedLocales": [
+                    {
+                        "ID": _int(loc.get("ID", "0")),
+                        "Language": LANGID_TO_LANG.get(loc.get("langid", ""), "EN"),
+                        "Preferred": _int(loc.get("Preferred", "0")),
+                        "StartDate": loc.get("StartDate", ""),
+                        "EndDate": loc.get("EndDate", ""),
+                    }
+                    for loc in rel.findall("ProductRelatedLocales/ProductRelatedLocale")
+                ],
+            }
+        )
     return related
 
 
@@ -281,7 +386,8 @@ def xml_to_json_data(xml_bytes: bytes) -> dict[str, Any]:
     }
     page = product.find("CatalogObjectCloud/ProductPage")
     if page is not None:
-        data["CatalogObjectCloud"] = {"ProductPage": {"QRCodeURL": page.get("QRCodeURL", ""),
-                                                      "URL": page.get("URL", "")}}
+        data["CatalogObjectCloud"] = {
+            "ProductPage": {"QRCodeURL": page.get("QRCodeURL", ""), "URL": page.get("URL", "")}
+        }
     data.update(Variants=[], ProductStory=[], Dictionary={})
     return data

@@ -6,6 +6,7 @@ runs out, or when a request comes back 401 anyway (server restart, revoked token
 refresh_token grant first and falls back to the password grant when the refresh token is refused, as the
 official PHP client does. A lock makes concurrent requests share one renewal.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,14 @@ class Token:
 class TokenProvider:
     """Hands out a valid access token; `send_grant` posts a grant body to the token endpoint."""
 
-    def __init__(self, send_grant: SendGrant, username: str, password: str, describe: str,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        send_grant: SendGrant,
+        username: str,
+        password: str,
+        describe: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._send_grant = send_grant
         self._username = username
         self._password = password
@@ -67,7 +74,9 @@ class TokenProvider:
 
     async def _obtain(self) -> Token:
         if self._token is not None and self._token.refresh_token:
-            response = await self._grant({"grant_type": "refresh_token", "refresh_token": self._token.refresh_token})
+            response = await self._grant(
+                {"grant_type": "refresh_token", "refresh_token": self._token.refresh_token}
+            )
             if response.status_code == 200:
                 return Token.from_response(response.json(), self._clock())
         response = await self._grant(
@@ -84,4 +93,3 @@ class TokenProvider:
     async def _grant(self, body: dict[str, str]) -> httpx.Response:
         self.grants[body["grant_type"]] += 1
         return await self._send_grant(body)
-

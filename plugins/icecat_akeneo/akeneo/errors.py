@@ -3,6 +3,7 @@
 Messages name the request (method, path, HTTP status, Akeneo's own message) and never carry secrets,
 tokens or passwords, so they are safe in task logs and reports.
 """
+
 from __future__ import annotations
 
 import httpx

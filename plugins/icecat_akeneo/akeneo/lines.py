@@ -8,6 +8,7 @@ Lines are split on "\\n" only. JSON escapes a newline inside a string, so a mult
 on one line; but `str.splitlines()` also splits on U+2028, U+2029 and U+0085, which JSON leaves raw, so it
 would cut such a value in two. For the same reason those characters are escaped in what we send.
 """
+
 from __future__ import annotations
 
 import json
@@ -83,16 +84,26 @@ def parse_line_results(text: str, sent: list[dict[str, Any]], attempts: int = 1)
     for number, body in enumerate(sent, start=1):
         answer = answered.get(number)
         if answer is None:
-            results.append(LineResult(number, _key_of(body), MISSING_LINE_STATUS,
-                                      "Akeneo's response has no result for this line", attempts=attempts, sent=body))
+            results.append(
+                LineResult(
+                    number,
+                    _key_of(body),
+                    MISSING_LINE_STATUS,
+                    "Akeneo's response has no result for this line",
+                    attempts=attempts,
+                    sent=body,
+                )
+            )
             continue
-        results.append(LineResult(
-            line=number,
-            identifier=_key_of(answer) or _key_of(body),
-            status_code=int(answer.get("status_code", MISSING_LINE_STATUS)),
-            message=answer.get("message"),
-            errors=list(answer.get("errors") or []),
-            attempts=attempts,
-            sent=body,
-        ))
+        results.append(
+            LineResult(
+                line=number,
+                identifier=_key_of(answer) or _key_of(body),
+                status_code=int(answer.get("status_code", MISSING_LINE_STATUS)),
+                message=answer.get("message"),
+                errors=list(answer.get("errors") or []),
+                attempts=attempts,
+                sent=body,
+            )
+        )
     return results

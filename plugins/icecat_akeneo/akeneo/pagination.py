@@ -4,6 +4,7 @@ Akeneo says "always follow `_links.next` verbatim; never build `search_after` yo
 proxy) that hands out the same next link twice would make a naive loop run forever, so the paginator
 remembers the links it followed and fails loudly on a repeat.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,7 +33,8 @@ class LinkPaginator:
             return None
         if href in self._followed:
             raise PaginationLoopError(
-                f"Akeneo returned the next-page link {href} a second time; stopping instead of looping forever"
+                f"Akeneo returned the next-page link {href} a second time; "
+                "stopping instead of looping forever"
             )
         self._followed.add(href)
         return href

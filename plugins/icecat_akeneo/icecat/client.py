@@ -1,0 +1,335 @@
+"""Async Icecat client: lookup by GTIN → Brand+MPN → icecat_id, extra languages by icecat_id, retries,
+adaptive concurrency, and an on-disk cache checked against the daily index.
+
+Peers call Icecat once per product and language, sequentially, and die on the first 429. Here every call
+goes through one AIMD window (`concurrency.py`) and the shared RetryPolicy (Retry-After honoured), products
+are streamed through `enrich_many` (results come out as they finish; nothing accumulates), and a product
+whose cached content the daily index proves unchanged costs no content call at all.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from icecat_akeneo.icecat.cache import IcecatCache
+from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
+from icecat_akeneo.icecat.fields import NormalizeError, parse_timestamp
+from icecat_akeneo.icecat.lookup import (
+    FATAL_ERROR,
+    FOUND,
+    NO_IDENTIFIERS,
+    NOT_IN_ICECAT,
+    RETRYABLE_ERROR,
+    Answer,
+    LookupResult,
+    ProductKeys,
+    classify,
+)
+from icecat_akeneo.icecat.normalize import normalize_response
+from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.retry import RETRYABLE_STATUS, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+class _RedactAppKey(logging.Filter):
+    """httpx logs every request URL at INFO; Icecat's app_key travels in the query string."""
+
+    _pattern = re.compile(r"(app_key=)[^&;\s\"']+", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._pattern.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactAppKey())
+
+
+@dataclass(frozen=True)
+class IcecatSettings:
+    base_url: str
+    username: str
+    app_key: str | None = field(default=None, repr=False)
+    api_token: str | None = field(default=None, repr=False)
+    content_token: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+    max_concurrency: int = 8
+    retry: RetryPolicy = RetryPolicy()
+    cache_dir: str | None = None
+    data_creation_url: str | None = None
+    index_base_url: str | None = None  # index files live on data.icecat.biz; defaults to base_url
+
+
+@dataclass
+class ClientCounters:
+    requests: int = 0          # HTTP calls to the product API (every attempt)
+    retries: int = 0
+    throttled: int = 0         # 429 answers
+    cache_hits: int = 0        # products served entirely from the cache
+    index_requests: int = 0
+
+
+@dataclass(frozen=True)
+class DailyIndex:
+    generated: dt.datetime | None
+    updated: dict[int, dt.datetime]
+
+
+class IcecatUnavailable(RuntimeError):
+    """Retries exhausted on a call that is not a product lookup (index, data creation)."""
+
+
+class IcecatClient:
+    """Use as `async with IcecatClient(settings) as client:`."""
+
+    def __init__(self, settings: IcecatSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self.counters = ClientCounters()
+        self.limiter = AdaptiveLimiter(settings.max_concurrency)
+        self.cache = IcecatCache(settings.cache_dir) if settings.cache_dir else None
+        headers = {"Accept": "application/json"}
+        if settings.api_token:
+            headers["Api-Token"] = settings.api_token
+        if settings.content_token:
+            headers["Content-Token"] = settings.content_token
+        self._http = httpx.AsyncClient(
+            base_url=settings.base_url.rstrip("/"), headers=headers, timeout=settings.timeout,
+            transport=transport, limits=httpx.Limits(max_connections=settings.max_concurrency + 2))
+        self._indexes: dict[str, DailyIndex | None] = {}
+        self._index_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> IcecatClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- HTTP with retries and the adaptive window -------------------------------------------------------
+    async def _send(self, method: str, url: str, *, count_as_product: bool = True,
+                    **kwargs: Any) -> httpx.Response:
+        """The final response; IcecatUnavailable when transport errors outlast the retry policy."""
+        policy = self.settings.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            response: httpx.Response | None = None
+            async with self.limiter.slot() as epoch:
+                if count_as_product:
+                    self.counters.requests += 1
+                try:
+                    response = await self._http.request(method, url, **kwargs)
+                except httpx.TransportError as exc:
+                    failure = f"{type(exc).__name__}: {exc}"
+            status = response.status_code if response is not None else None
+            if status == 429:
+                self.counters.throttled += 1
+                self.limiter.throttled(epoch)
+            elif status is not None and status < 500:
+                self.limiter.succeeded()
+            if response is not None and status not in RETRYABLE_STATUS:
+                return response
+            if not policy.should_retry(attempt, status):
+                if response is None:
+                    raise IcecatUnavailable(f"Icecat {url}: {failure} (gave up after {attempt} attempts)")
+                return response
+            self.counters.retries += 1
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            await asyncio.sleep(policy.delay(attempt, retry_after))
+
+    def _auth_params(self, lang: str) -> dict[str, str]:
+        params = {"lang": lang.upper(), "shopname": self.settings.username}
+        if self.settings.app_key:
+            params["app_key"] = self.settings.app_key
+        return params
+
+    async def _product_answer(self, params: dict[str, str], lang: str) -> Answer:
+        try:
+            response = await self._send("GET", "/api", params={**self._auth_params(lang), **params})
+        except IcecatUnavailable as exc:
+            return Answer(RETRYABLE_ERROR, str(exc))
+        answer = classify(response.status_code, response.content)
+        if answer.outcome == RETRYABLE_ERROR:
+            return Answer(RETRYABLE_ERROR, f"{answer.message} (gave up after {self.settings.retry.max_attempts} "
+                                           "attempts)")
+        return answer
+
+    # --- lookups -------------------------------------------------------------------------------------------
+    async def lookup(self, keys: ProductKeys, languages: list[str]) -> LookupResult:
+        """One product in every language: GTIN → Brand+MPN → icecat_id for the first, icecat_id for the rest."""
+        if not languages:
+            raise ValueError("lookup needs at least one Icecat language")
+        candidates = keys.candidates()
+        if not candidates:
+            return LookupResult(NO_IDENTIFIERS, message="no GTIN, brand + MPN or icecat_id to look up")
+        cached = await self._cached_result(candidates, languages)
+        if cached is not None:
+            return cached
+        primary, misses = languages[0], []
+        for matched_by, params in candidates:
+            answer = await self._product_answer(params, primary)
+            if answer.outcome == FOUND:
+                break
+            if answer.outcome != NOT_IN_ICECAT:
+                return LookupResult(answer.outcome, message=f"{matched_by}: {answer.message}")
+            misses.append(f"{matched_by}: {answer.message}")
+        else:
+            return LookupResult(NOT_IN_ICECAT, message="; ".join(misses))
+        try:
+            first = await self._record(answer.data or {}, primary, f"{matched_by} {'/'.join(params.values())}")
+        except NormalizeError as exc:
+            return LookupResult(FATAL_ERROR, matched_by, message=str(exc))
+        if self.cache:
+            self.cache.remember(matched_by, "|".join(params.values()), first.icecat_id)
+        records, problems = [first], []
+        for lang in languages[1:]:
+            extra = await self._product_answer({"icecat_id": str(first.icecat_id)}, lang)
+            if extra.outcome != FOUND:
+                problems.append(f"{lang}: {extra.outcome}: {extra.message}")
+                continue
+            try:
+                records.append(await self._record(extra.data or {}, lang, f"icecat_id {first.icecat_id}"))
+            except NormalizeError as exc:
+                problems.append(f"{lang}: {exc}")
+        return LookupResult(FOUND, matched_by, first.icecat_id, records, "; ".join(problems) or None)
+
+    async def _record(self, data: dict[str, Any], lang: str, source: str) -> ProductRecord:
+        record = normalize_response(data, lang, source=source)
+        if self.cache:
+            index = await self.daily_index_once(lang)
+            self.cache.store_content(record.icecat_id, lang, data, record.updated,
+                                     index.updated.get(record.icecat_id) if index else None, _utcnow())
+        return record
+
+    async def _cached_result(self, candidates: list[tuple[str, dict[str, str]]],
+                             languages: list[str]) -> LookupResult | None:
+        """The product from the cache when the daily index proves every language unchanged, else None."""
+        if self.cache is None:
+            return None
+        for matched_by, params in candidates:
+            icecat_id = self.cache.resolved(matched_by, "|".join(params.values()))
+            if icecat_id is not None:
+                break
+        else:
+            return None
+        records = []
+        for lang in languages:
+            entry = self.cache.content(icecat_id, lang)
+            index = await self.daily_index_once(lang)
+            if entry is None or index is None or not entry.unchanged_per(index.updated.get(icecat_id),
+                                                                       index.generated):
+                return None
+            try:
+                records.append(normalize_response(entry.data, lang, source=f"cache {icecat_id}/{lang}"))
+            except NormalizeError:
+                return None
+        self.counters.cache_hits += 1
+        return LookupResult(FOUND, matched_by, icecat_id, records, from_cache=True)
+
+    async def enrich_many(self, keys: Iterable[tuple[str, ProductKeys]],
+                          languages: list[str]) -> AsyncIterator[tuple[str, LookupResult]]:
+        """(identifier, result) for every input, in completion order, with at most a window of work in flight."""
+        pending = iter(keys)
+        workers = self.settings.max_concurrency
+        results: asyncio.Queue[tuple[str, LookupResult] | None] = asyncio.Queue(maxsize=2 * workers)
+
+        async def work() -> None:
+            try:
+                for identifier, product_keys in pending:
+                    try:
+                        result = await self.lookup(product_keys, languages)
+                    except Exception as exc:  # noqa: BLE001 - one product's bug must not lose the others
+                        log.exception("Icecat lookup of %s failed", identifier)
+                        result = LookupResult(FATAL_ERROR, message=f"{type(exc).__name__}: {exc}")
+                    await results.put((identifier, result))
+            finally:
+                await results.put(None)
+
+        tasks = [asyncio.create_task(work()) for _ in range(workers)]
+        finished = 0
+        try:
+            while finished < workers:
+                item = await results.get()
+                if item is None:
+                    finished += 1
+                else:
+                    yield item
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- index files, data creation, connection check ------------------------------------------------------
+    def _index_auth(self) -> httpx.BasicAuth:
+        return httpx.BasicAuth(self.settings.username, self.settings.app_key or "")
+
+    async def daily_index(self, lang: str) -> DailyIndex:
+        """Icecat's daily index for `lang`: {icecat_id: Updated} of the products changed in the last day."""
+        base = (self.settings.index_base_url or self.settings.base_url).rstrip("/")
+        self.counters.index_requests += 1
+        response = await self._send("GET", f"{base}/export/freexml/{lang.upper()}/daily.index.xml",
+                                    count_as_product=False, auth=self._index_auth())
+        if response.status_code != 200:
+            raise IcecatUnavailable(f"Icecat daily index {lang}: HTTP {response.status_code}")
+        try:
+            root = ET.fromstring(response.content)
+        except ET.ParseError as exc:
+            raise IcecatUnavailable(f"Icecat daily index {lang}: not well-formed XML: {exc}") from None
+        index = root.find("files.index")
+        generated = parse_timestamp(index.get("Generated") if index is not None else None, "daily index",
+                                    "files.index.Generated")
+        updated = {int(entry.get("Product_ID", "")): stamp for entry in root.iter("file")
+                   if (entry.get("Product_ID") or "").isdigit() and (stamp := parse_timestamp(
+                       entry.get("Updated"), f"daily index {entry.get('Product_ID')}", "Updated")) is not None}
+        return DailyIndex(generated, updated)
+
+    async def daily_index_once(self, lang: str) -> DailyIndex | None:
+        """The daily index, fetched at most once per client (run); None when unavailable (cache then unused)."""
+        key = lang.upper()
+        async with self._index_lock:
+            if key not in self._indexes:
+                try:
+                    self._indexes[key] = await self.daily_index(key)
+                except (IcecatUnavailable, NormalizeError) as exc:
+                    log.warning("Icecat cache disabled for %s this run: %s", key, exc)
+                    self._indexes[key] = None
+            return self._indexes[key]
+
+    async def request_data_creation(self, keys: ProductKeys, lang: str = "EN") -> str:
+        """Ask Icecat to create content for a product it lacks; returns the request id."""
+        url = self.settings.data_creation_url or f"{self.settings.base_url.rstrip('/')}/data-creation/requests"
+        body = {"gtin": keys.gtin, "brand": keys.brand, "mpn": keys.mpn, "lang": lang.upper()}
+        response = await self._send("POST", url, count_as_product=False, params=self._auth_params(lang),
+                                    json=body)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        if response.status_code not in (200, 201, 202) or not answer.get("id"):
+            raise IcecatUnavailable(f"Icecat data-creation request for {keys}: HTTP {response.status_code}: "
+                                    f"{response.text[:200]}")
+        return str(answer["id"])
+
+    async def check_access(self) -> tuple[bool, str]:
+        """Whether the account is accepted: a lookup of a product that does not exist must say "not found"."""
+        answer = await self._product_answer({"icecat_id": "1"}, "EN")
+        if answer.outcome in (FOUND, NOT_IN_ICECAT):
+            return True, f"Icecat accepted user {self.settings.username!r} at {self.settings.base_url}"
+        return False, f"Icecat refused user {self.settings.username!r}: {answer.message}"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

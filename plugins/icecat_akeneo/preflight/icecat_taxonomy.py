@@ -1,0 +1,199 @@
+"""Option 3: push Icecat's own taxonomy into the client's Akeneo as an `icecat` group of `icecat_*` attributes.
+
+The client does the mapping inside Akeneo (rules, copies), so the connector only needs attributes shaped
+after Icecat's features: one per feature id, named `icecat_<id>_<slug of the EN name>` so codes never change
+when a name is translated, typed from the feature type, labelled in every configured locale, select options
+with localized labels. Creation is idempotent (what exists is skipped) so the plan can be applied on every
+preflight, and it paces option writes because Akeneo SaaS allows only ~3 option calls per second.
+The same plan yields the mapping fields, so the ordinary transform writes into these attributes.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.preflight import taxonomy as t
+from icecat_akeneo.preflight.compatibility import akeneo_unit
+from icecat_akeneo.preflight.samples import FeatureProfile, profile_features
+from icecat_akeneo.preflight.suggest import option_code
+from icecat_akeneo.preflight.taxonomy import Taxonomy
+
+GROUP_CODE = "icecat"
+CODE_PREFIX = "icecat_"
+MAX_CODE_LENGTH = 100
+OPTIONS_PER_REQUEST = 100
+OPTION_CALLS_PER_SECOND = 3.0
+GROUP_EXISTS_STATUSES = (409, 422)
+UNSUPPORTED_STATUSES = (404, 405)
+
+
+@dataclass(frozen=True)
+class PlannedAttribute:
+    code: str
+    source: str                              # feature:<id>
+    body: dict[str, Any]                     # the Akeneo attribute resource to create
+    options: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def type(self) -> str:
+        return self.body["type"]
+
+
+@dataclass(frozen=True)
+class AttributePlan:
+    group: dict[str, Any]
+    attributes: list[PlannedAttribute]
+    families: list[str]
+
+    def mapping_fields(self) -> list[dict[str, Any]]:
+        """The `fields:` a ClientMapping with `mapping_option: icecat_taxonomy` implies: one per attribute."""
+        return [{"source": attribute.source, "attribute": attribute.code} for attribute in self.attributes]
+
+
+def attribute_code(feature_id: int, english_name: str) -> str:
+    """`icecat_944_display_diagonal`: the stable id first, then a readable slug, within Akeneo's 100 chars."""
+    return f"{CODE_PREFIX}{feature_id}_{option_code(english_name)}"[:MAX_CODE_LENGTH].rstrip("_")
+
+
+def _labels(localized: Mapping[str, str], fallback: str, languages: Mapping[str, str]) -> dict[str, str]:
+    """A label in every configured locale: the Icecat name in that language, else the reference one."""
+    return {locale: localized.get(lang) or fallback for lang, locale in languages.items()}
+
+
+def _metric_fit(unit: str | None, taxonomy: Taxonomy) -> tuple[str, str] | None:
+    for family in taxonomy.raw.get("measurement_families", []):
+        akeneo = akeneo_unit(unit, taxonomy.metric_units(family["code"]))
+        if akeneo:
+            return family["code"], akeneo
+    return None
+
+
+def _typed_body(profile: FeatureProfile, taxonomy: Taxonomy) -> dict[str, Any]:
+    feature_type, values = profile.type, list(profile.values)
+    if feature_type == "numerical":
+        numeric = {"decimals_allowed": any("." in value for value in values),
+                   "negative_allowed": any(value.startswith("-") for value in values)}
+        fit = _metric_fit(profile.unit, taxonomy)
+        if fit:
+            return {"type": t.METRIC, "metric_family": fit[0], "default_metric_unit": fit[1], **numeric}
+        return {"type": t.NUMBER, **numeric}
+    if feature_type == "y_n":
+        return {"type": t.BOOLEAN}
+    if feature_type == "dropdown":
+        return {"type": t.SIMPLESELECT}
+    if feature_type == "multi_dropdown":
+        return {"type": t.MULTISELECT}
+    return {"type": t.TEXTAREA if feature_type == "textarea" else t.TEXT, "localizable": True}
+
+
+def _options(profile: FeatureProfile, code: str, languages: Mapping[str, str]) -> list[dict[str, Any]]:
+    by_code: dict[str, dict[str, Any]] = {}
+    for value in sorted(profile.values):
+        by_code.setdefault(option_code(value), {
+            "code": option_code(value), "attribute": code,
+            "labels": _labels(profile.localized_values.get(value, {}), value, languages)})
+    return [by_code[key] for key in sorted(by_code) if key]
+
+
+def plan_icecat_taxonomy(records: Iterable[ProductRecord], languages: Mapping[str, str],
+                         taxonomy: Taxonomy | dict[str, Any], families: Iterable[str] = (),
+                         group: str = GROUP_CODE) -> AttributePlan:
+    """One attribute per feature seen in `records`; `languages` maps Icecat languages to Akeneo locales."""
+    taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
+    attributes = []
+    for feature_id, profile in sorted(profile_features(records).items()):
+        code = attribute_code(feature_id, profile.name)
+        typed = _typed_body(profile, taxonomy)
+        label_suffix = f" ({profile.unit})" if typed["type"] == t.NUMBER and profile.unit else ""
+        labels = {locale: label + label_suffix
+                  for locale, label in _labels(profile.names, profile.name, languages).items()}
+        body = {"code": code, "group": group, "labels": labels, "localizable": False, "scopable": False, **typed}
+        options = _options(profile, code, languages) if typed["type"] in t.SELECT_TYPES else []
+        attributes.append(PlannedAttribute(code, f"feature:{feature_id}", body, options))
+    group_labels = {locale: "Icecat" for locale in languages.values()}
+    return AttributePlan({"code": group, "labels": group_labels}, attributes, sorted(families))
+
+
+class Pacer:
+    """At most `per_second` calls per second: waits before a call that would come too early."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.interval = 1.0 / per_second
+        self._clock, self._sleep = clock, sleep
+        self._next = 0.0
+        self.waited = 0.0
+
+    async def wait(self) -> None:
+        delay = self._next - self._clock()
+        if delay > 0:
+            self.waited += delay
+            await self._sleep(delay)
+        self._next = max(self._clock(), self._next) + self.interval
+
+
+def _counts() -> dict[str, int]:
+    return {"created": 0, "skipped": 0, "failed": 0}
+
+
+async def apply_plan(client: Any, plan: AttributePlan, pacer: Pacer | None = None) -> dict[str, Any]:
+    """Create what is missing (group, attributes, options, family links); skip what exists.
+
+    `client` is an `AkeneoClient`. Returns counts per kind and a message per failure.
+    """
+    pacer = pacer or Pacer(OPTION_CALLS_PER_SECOND)
+    taxonomy = Taxonomy(await client.get_taxonomy())
+    report: dict[str, Any] = {"group": _counts(), "attributes": _counts(), "options": _counts(),
+                              "families": _counts(), "failures": []}
+    existing = taxonomy.attributes
+
+    def record(kind: str, ok: bool, what: str, detail: str | None) -> None:
+        report[kind]["created" if ok else "failed"] += 1
+        if not ok:
+            report["failures"].append(f"{kind} {what}: {detail}")
+
+    if any(attribute.get("group") == plan.group["code"] for attribute in existing.values()):
+        report["group"]["skipped"] += 1
+    else:
+        result = await client.create_attribute_group(plan.group)
+        if result.status_code in GROUP_EXISTS_STATUSES + UNSUPPORTED_STATUSES:
+            report["group"]["skipped"] += 1
+        else:
+            record("group", result.ok, plan.group["code"], result.detail)
+
+    for attribute in plan.attributes:
+        current = existing.get(attribute.code)
+        if current is not None:
+            report["attributes"]["skipped"] += 1
+            if current.get("type") != attribute.type:
+                report["failures"].append(f"attribute {attribute.code}: exists as {current.get('type')}, "
+                                          f"the plan wants {attribute.type}; fix it in Akeneo")
+            continue
+        result = await client.create_attribute(attribute.body)
+        record("attributes", result.ok, attribute.code, result.detail)
+
+    for attribute in plan.attributes:
+        known = taxonomy.option_codes(attribute.code)
+        missing = [option for option in attribute.options if option["code"].lower() not in known]
+        report["options"]["skipped"] += len(attribute.options) - len(missing)
+        for start in range(0, len(missing), OPTIONS_PER_REQUEST):
+            await pacer.wait()
+            for line in await client.patch_attribute_options(attribute.code, missing[start:start + OPTIONS_PER_REQUEST]):
+                record("options", line.ok, f"{attribute.code}.{line.identifier}", line.detail)
+
+    wanted = [attribute.code for attribute in plan.attributes]
+    for family in plan.families:
+        present = taxonomy.families.get(family, {}).get("attributes", [])
+        missing_codes = [code for code in wanted if code not in present]
+        if not missing_codes:
+            report["families"]["skipped"] += 1
+            continue
+        result = await client.patch_family(family, {"code": family, "attributes": [*present, *missing_codes]})
+        record("families", result.ok, family, result.detail)
+    report["options_paced_seconds"] = round(pacer.waited, 3)
+    return report

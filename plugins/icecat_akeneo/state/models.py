@@ -1,0 +1,101 @@
+"""Tables of the state store: what the connector knows about each client's products between runs.
+
+Every table carries a `client` column (part of the primary key): one PostgreSQL database serves every client
+in production without provisioning a database per client, while the SQLite default still gets one file per
+client (`<data root>/<client>/state.db`) — the same schema and queries either way.
+
+`locale` and `scope` are part of the value key; SQL primary keys cannot hold NULL, so "no locale / no scope"
+is stored as `""` (`NO_LOCALE_OR_SCOPE`) and turned back into `None` by the store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NO_LOCALE_OR_SCOPE = ""
+
+
+class ProductStatus(StrEnum):
+    SYNCED = "synced"
+    PENDING_IN_ICECAT = "pending_in_icecat"
+    QUARANTINED = "quarantined"
+    FAILED = "failed"
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to the state store: "
+                             "pass a timezone-aware one")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Product(Base):
+    """One Akeneo product of one client: its Icecat match and where it stands in the sync."""
+
+    __tablename__ = "state_product"
+    __table_args__ = (Index("ix_state_product_status", "client", "status"),)
+
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), primary_key=True)
+    icecat_id: Mapped[str | None] = mapped_column(String(64))
+    icecat_updated: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    status: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    status_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_synced: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    data_creation_request_id: Mapped[str | None] = mapped_column(String(255))
+    data_creation_requested_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class AcceptedValue(Base):
+    """Hash of the data Akeneo last accepted (2xx) for one value; Akeneo holds the same right after."""
+
+    __tablename__ = "state_value"
+
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), primary_key=True)
+    attribute: Mapped[str] = mapped_column(String(255), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(100), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class MediaFile(Base):
+    """A file uploaded to Akeneo, by content hash, so the same bytes are never uploaded twice."""
+
+    __tablename__ = "state_media"
+
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(512))
+    identifier: Mapped[str | None] = mapped_column(String(255))
+    attribute: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(100))
+    scope: Mapped[str | None] = mapped_column(String(100))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

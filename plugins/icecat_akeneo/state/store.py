@@ -1,0 +1,301 @@
+"""`StateStore`: reads and transactional writes of one client's sync state (see the package docstring).
+
+Writes are upserts sent as one executemany per table inside one transaction, so a batch of 100 PATCH
+results costs three statements, and a process killed mid-way leaves either the whole batch or none of it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, case, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from icecat_akeneo.diff import ValueKey, value_hashes
+from icecat_akeneo.state.migrate import current_revision, head_revision, upgrade_to_head
+from icecat_akeneo.state.models import NO_LOCALE_OR_SCOPE, AcceptedValue, MediaFile, Product, ProductStatus
+
+IN_CLAUSE_CHUNK = 500
+ComputedUpdates = Callable[[Any], Mapping[str, Any]]
+PRODUCT = Product.__table__
+VALUE = AcceptedValue.__table__
+MEDIA = MediaFile.__table__
+VALUE_KEY = ["client", "identifier", "attribute", "locale", "scope"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def sqlite_url(data_root: Path, client: str) -> str:
+    """The default state database: `<data root>/<client>/state.db`."""
+    return f"sqlite:///{Path(data_root).resolve() / client / 'state.db'}"
+
+
+@dataclass(frozen=True)
+class SeenProduct:
+    """A product met by a run (extract/enrich): refreshes its Icecat match and `last_seen`."""
+
+    identifier: str
+    icecat_id: str | None = None
+    icecat_updated: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ProductState:
+    identifier: str
+    icecat_id: str | None
+    icecat_updated: dt.datetime | None
+    status: str | None
+    reason: str | None
+    status_since: dt.datetime | None
+    attempts: int
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    last_synced: dt.datetime | None
+    data_creation_request_id: str | None
+    data_creation_requested_at: dt.datetime | None
+
+
+_PRODUCT_STATE_COLUMNS = [PRODUCT.c[f.name] for f in fields(ProductState)]
+
+
+def _stored(locale_or_scope: str | None) -> str:
+    return NO_LOCALE_OR_SCOPE if locale_or_scope is None else locale_or_scope
+
+
+def _loaded(locale_or_scope: str) -> str | None:
+    return None if locale_or_scope == NO_LOCALE_OR_SCOPE else locale_or_scope
+
+
+def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _checked_status(status: ProductStatus | str) -> str:
+    try:
+        return ProductStatus(status).value
+    except ValueError:
+        allowed = ", ".join(member.value for member in ProductStatus)
+        raise ValueError(f"unknown product status {status!r}: use one of {allowed}") from None
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL: readers never block the writer; a killed writer's partial transaction is rolled back on open.
+
+    Python's sqlite3 driver opens transactions itself, and only before INSERT/UPDATE/DELETE: DDL (the
+    migrations) would run outside any transaction. Driver autocommit + our own BEGIN makes every
+    transaction real.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_immediately(connection: Connection) -> None:
+    """Take the write lock at BEGIN: concurrent writers then wait (busy timeout) instead of failing."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediately)
+    return engine
+
+
+class StateStore:
+    """One client's state in the database at `url` (SQLite file or PostgreSQL); call `migrate()` first."""
+
+    def __init__(self, url: str, client: str, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.url = url
+        self.client = client
+        self.clock = clock
+        self.engine = _engine(url)
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- schema -------------------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest migration; a no-op when it is already there."""
+        upgrade_to_head(self.engine)
+
+    def is_current(self) -> bool:
+        return current_revision(self.engine) == head_revision()
+
+    # --- reads --------------------------------------------------------------------------------------------
+    def accepted_hashes(self, identifiers: Iterable[str]) -> dict[str, dict[ValueKey, str]]:
+        """`{identifier: {(attribute, locale, scope): hash}}` of what Akeneo last accepted (`{}`: nothing)."""
+        hashes: dict[str, dict[ValueKey, str]] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(dict.fromkeys(identifiers), IN_CLAUSE_CHUNK):
+                hashes.update({identifier: {} for identifier in chunk})
+                query = select(VALUE.c.identifier, VALUE.c.attribute, VALUE.c.locale, VALUE.c.scope,
+                               VALUE.c.data_hash).where(VALUE.c.client == self.client,
+                                                        VALUE.c.identifier.in_(chunk))
+                for identifier, attribute, locale, scope, data_hash in connection.execute(query):
+                    hashes[identifier][(attribute, _loaded(locale), _loaded(scope))] = data_hash
+        return hashes
+
+    def products(self, status: ProductStatus | str | None = None) -> list[ProductState]:
+        """Every known product of the client (optionally only those with `status`), by identifier."""
+        query = select(*_PRODUCT_STATE_COLUMNS).where(PRODUCT.c.client == self.client)
+        if status is not None:
+            query = query.where(PRODUCT.c.status == _checked_status(status))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(PRODUCT.c.identifier))
+            return [ProductState(**row._mapping) for row in rows]
+
+    def product(self, identifier: str) -> ProductState | None:
+        query = select(*_PRODUCT_STATE_COLUMNS).where(PRODUCT.c.client == self.client,
+                                                      PRODUCT.c.identifier == identifier)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else ProductState(**row._mapping)
+
+    def pending(self, max_age: dt.timedelta | None = None) -> list[ProductState]:
+        """Products waiting for Icecat content, oldest first; with `max_age`, only those pending no longer."""
+        query = select(*_PRODUCT_STATE_COLUMNS).where(
+            PRODUCT.c.client == self.client, PRODUCT.c.status == ProductStatus.PENDING_IN_ICECAT.value)
+        if max_age is not None:
+            query = query.where(PRODUCT.c.status_since >= self.clock() - max_age)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(PRODUCT.c.status_since, PRODUCT.c.identifier))
+            return [ProductState(**row._mapping) for row in rows]
+
+    def media_code(self, sha256: str) -> str | None:
+        """The Akeneo media code of a file with this content, if it was uploaded before."""
+        query = select(MEDIA.c.code).where(MEDIA.c.client == self.client, MEDIA.c.sha256 == sha256)
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one_or_none()
+
+    # --- writes -------------------------------------------------------------------------------------------
+    def record_seen(self, products: Iterable[SeenProduct]) -> None:
+        """Refresh `last_seen` and the Icecat match of products met by this run (creating unknown ones).
+
+        A `None` Icecat id or date keeps the known one: extract sees products before enrich matches them.
+        """
+        now = self.clock()
+        rows = [{"identifier": product.identifier, "icecat_id": product.icecat_id,
+                 "icecat_updated": product.icecat_updated, "last_seen": now} for product in products]
+
+        def keep_known_match(excluded: Any) -> dict[str, Any]:
+            return {column: func.coalesce(excluded[column], PRODUCT.c[column])
+                    for column in ("icecat_id", "icecat_updated")}
+
+        with self.engine.begin() as connection:
+            self._upsert_products(connection, rows, ["last_seen"], keep_known_match)
+
+    def record_accepted(self, identifier: str, values: Mapping[str, list[Mapping[str, Any]]]) -> None:
+        """Akeneo answered 2xx to this product's PATCH line with `values`: remember them, mark it synced."""
+        self.record_accepted_many({identifier: values})
+
+    def record_accepted_many(self, accepted: Mapping[str, Mapping[str, list[Mapping[str, Any]]]]) -> None:
+        """`record_accepted` for many lines (e.g. one collection PATCH response) in one transaction."""
+        now = self.clock()
+        value_rows = [{"identifier": identifier, "attribute": attribute, "locale": _stored(locale),
+                       "scope": _stored(scope), "data_hash": data_hash, "updated_at": now}
+                      for identifier, values in accepted.items()
+                      for (attribute, locale, scope), data_hash in value_hashes(values).items()]
+        synced = {"status": ProductStatus.SYNCED.value, "reason": None, "status_since": now, "attempts": 0,
+                  "last_seen": now, "last_synced": now}
+        product_rows = [{"identifier": identifier, **synced} for identifier in accepted]
+        if not product_rows:
+            return
+        with self.engine.begin() as connection:
+            if value_rows:
+                self._upsert(connection, VALUE, value_rows, VALUE_KEY, ["data_hash", "updated_at"])
+            self._upsert_products(connection, product_rows, list(synced))
+
+    def mark(self, identifier: str, status: ProductStatus | str, reason: str | None = None) -> None:
+        """Set a product's status (e.g. `failed` with Akeneo's message as reason)."""
+        self.mark_many({identifier: reason}, status)
+
+    def mark_many(self, reasons: Mapping[str, str | None], status: ProductStatus | str) -> None:
+        """Set `status` on every product of `{identifier: reason}` in one transaction."""
+        now, checked = self.clock(), _checked_status(status)
+        rows = [{"identifier": identifier, "status": checked, "reason": reason, "status_since": now}
+                for identifier, reason in reasons.items()]
+        with self.engine.begin() as connection:
+            self._upsert_products(connection, rows, ["status", "reason", "status_since"])
+
+    def bump_attempt(self, identifier: str) -> int:
+        """Count one more failed attempt for a product; returns the new count."""
+        with self.engine.begin() as connection:
+            self._upsert_products(connection, [{"identifier": identifier, "attempts": 1}], [],
+                                  lambda excluded: {"attempts": PRODUCT.c.attempts + 1})
+            query = select(PRODUCT.c.attempts).where(PRODUCT.c.client == self.client,
+                                                     PRODUCT.c.identifier == identifier)
+            return connection.execute(query).scalar_one()
+
+    def record_data_creation_request(self, identifier: str, request_id: str) -> None:
+        """Icecat accepted a data-creation request for this product: never send a second one."""
+        rows = [{"identifier": identifier, "data_creation_request_id": request_id,
+                 "data_creation_requested_at": self.clock()}]
+        with self.engine.begin() as connection:
+            self._upsert_products(connection, rows, ["data_creation_request_id",
+                                                     "data_creation_requested_at"])
+
+    def remember_media(self, sha256: str, code: str, *, identifier: str | None = None,
+                       attribute: str | None = None, locale: str | None = None,
+                       scope: str | None = None) -> None:
+        """Akeneo stored a file with this content as `code` (applied to identifier/attribute/locale/scope)."""
+        row = {"sha256": sha256, "code": code, "identifier": identifier, "attribute": attribute,
+               "locale": locale, "scope": scope, "uploaded_at": self.clock()}
+        with self.engine.begin() as connection:
+            self._upsert(connection, MEDIA, [row], ["client", "sha256"],
+                         ["code", "identifier", "attribute", "locale", "scope", "uploaded_at"])
+
+    # --- upserts ------------------------------------------------------------------------------------------
+    def _upsert(self, connection: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str],
+                updated: list[str], computed: ComputedUpdates | None = None) -> None:
+        """INSERT ... ON CONFLICT DO UPDATE of `updated` columns (+ `computed(excluded)`), one executemany."""
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table)
+        set_ = {column: statement.excluded[column] for column in updated}
+        set_.update(computed(statement.excluded) if computed else {})
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=set_)
+        connection.execute(statement, [{"client": self.client, **row} for row in rows])
+
+    def _upsert_products(self, connection: Connection, rows: list[dict[str, Any]], updated: list[str],
+                         computed: ComputedUpdates | None = None) -> None:
+        """Insert unknown products (first seen now), update the `updated` columns of known ones.
+
+        `status_since` only moves when the status actually changes, so a pending product keeps its age.
+        """
+        if not rows:
+            return
+        now = self.clock()
+        complete = [{"first_seen": now, "last_seen": now, "attempts": 0, **row} for row in rows]
+
+        def product_updates(excluded: Any) -> dict[str, Any]:
+            updates = dict(computed(excluded)) if computed else {}
+            if "status_since" in updated:
+                updates["status_since"] = case(
+                    (PRODUCT.c.status.is_distinct_from(excluded.status), excluded.status_since),
+                    else_=PRODUCT.c.status_since)
+            return updates
+
+        plain = [column for column in updated if column != "status_since"]
+        self._upsert(connection, PRODUCT, complete, ["client", "identifier"], plain, product_updates)

@@ -1,0 +1,118 @@
+"""Enrich step: look every extracted product up in Icecat and write its normalized records.
+
+Reads `extract/products.parquet`, streams products through `IcecatClient.enrich_many` and writes, in
+row groups as results arrive (memory stays flat for 100k products):
+- `enrich/records.parquet`: `identifier` + the RECORD_SCHEMA columns, one row per product × language found;
+- `enrich/lookups.parquet`: one row per product, whatever happened to it (nothing is silently dropped).
+Both are written to temporary names and renamed at the end, so a rerun never leaves half an artifact.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
+from icecat_akeneo.icecat.lookup import OUTCOMES, LookupResult, ProductKeys
+from icecat_akeneo.icecat.record import RECORD_SCHEMA
+
+ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
+LOOKUP_SCHEMA = pa.schema([
+    ("identifier", pa.string()), ("outcome", pa.string()), ("matched_by", pa.string()),
+    ("icecat_id", pa.int64()), ("languages", pa.list_(pa.string())), ("message", pa.string()),
+    ("updated", pa.timestamp("s")),
+])
+KEY_COLUMNS = ("identifier", "gtin", "brand", "mpn", "icecat_id")
+ROWS_PER_GROUP = 500
+
+
+def _product_keys(path: Path) -> Iterator[tuple[str, ProductKeys]]:
+    """(identifier, keys) of every extracted product, read batch by batch."""
+    parquet = pq.ParquetFile(path)
+    columns = [name for name in KEY_COLUMNS if name in parquet.schema_arrow.names]
+    if "identifier" not in columns:
+        raise ValueError(f"{path} has no 'identifier' column (columns: {parquet.schema_arrow.names})")
+    for batch in parquet.iter_batches(batch_size=ROWS_PER_GROUP, columns=columns):
+        for row in batch.to_pylist():
+            yield str(row["identifier"]), ProductKeys(row.get("gtin"), row.get("brand"), row.get("mpn"),
+                                                      row.get("icecat_id"))
+
+
+class _BufferedWriter:
+    """A ParquetWriter fed row by row, flushing a row group every ROWS_PER_GROUP rows."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.writer = pq.ParquetWriter(path, schema)
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= ROWS_PER_GROUP:
+            self.flush()
+
+    def flush(self) -> None:
+        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
+        self.rows = []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+def _lookup_row(identifier: str, result: LookupResult) -> dict[str, Any]:
+    return {"identifier": identifier, "outcome": result.outcome, "matched_by": result.matched_by,
+            "icecat_id": result.icecat_id, "languages": result.languages, "message": result.message,
+            "updated": result.updated}
+
+
+def run_enrich(settings: IcecatSettings, run_dir: str | os.PathLike[str], languages: list[str]) -> dict[str, Any]:
+    """Write `enrich/records.parquet` and `enrich/lookups.parquet`; return the step's report."""
+    if not languages:
+        raise ValueError("run_enrich needs at least one Icecat language (the mapping's `languages`)")
+    return asyncio.run(_enrich(settings, Path(run_dir), [lang.upper() for lang in languages]))
+
+
+async def _enrich(settings: IcecatSettings, run_dir: Path, languages: list[str]) -> dict[str, Any]:
+    started = time.monotonic()
+    folder = run_dir / "enrich"
+    folder.mkdir(parents=True, exist_ok=True)
+    records_path, lookups_path = folder / "records.parquet", folder / "lookups.parquet"
+    records_tmp, lookups_tmp = (p.with_name(p.name + ".tmp") for p in (records_path, lookups_path))
+    outcomes: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
+    per_language: Counter[str] = Counter({lang: 0 for lang in languages})
+    records_writer = _BufferedWriter(records_tmp, ENRICHED_RECORD_SCHEMA)
+    lookups_writer = _BufferedWriter(lookups_tmp, LOOKUP_SCHEMA)
+    try:
+        async with IcecatClient(settings) as icecat:
+            async for identifier, result in icecat.enrich_many(_product_keys(run_dir / "extract" / "products.parquet"),
+                                                               languages):
+                outcomes[result.outcome] += 1
+                lookups_writer.add(_lookup_row(identifier, result))
+                for record in result.records:
+                    per_language[record.lang] += 1
+                    records_writer.add({"identifier": identifier, **record.to_row()})
+            counters = icecat.counters
+    finally:
+        records_writer.close()
+        lookups_writer.close()
+    os.replace(records_tmp, records_path)
+    os.replace(lookups_tmp, lookups_path)
+    return {
+        "products": sum(outcomes.values()),
+        "outcomes": dict(outcomes),
+        "records_per_language": dict(per_language),
+        "duration_s": round(time.monotonic() - started, 3),
+        "icecat_requests": counters.requests,
+        "retries": counters.retries,
+        "throttled": counters.throttled,
+        "cache_hits": counters.cache_hits,
+        "artifacts": {"records": str(records_path), "lookups": str(lookups_path)},
+    }

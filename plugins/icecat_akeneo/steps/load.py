@@ -1,0 +1,289 @@
+"""Load: send the transform step's PATCH batches and media to Akeneo, and record what Akeneo answered.
+
+Every line's answer is recorded in `load/results.parquet`, because a collection PATCH answers 200 even when
+lines fail: a 422 is a product someone must fix, recorded with Akeneo's message while the run goes on.
+Only a 2xx counts as done. A batch whose whole request failed (after the client's retries) is recorded
+line by line with that failure; refused credentials stop the run, since no later batch could succeed.
+
+Batches are read lazily and sent by `max_concurrency` workers, so memory stays bounded and Akeneo sees
+at most that many calls at once. `on_line_result` lets a caller (the state store) act on each answer as
+it arrives, e.g. remember what Akeneo accepted.
+
+Media (images, PDFs) cannot be sent as URLs: each file is downloaded and uploaded through media-files,
+which sets the product value itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient, AkeneoSettings
+from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError
+from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult
+from icecat_akeneo.retry import RetryPolicy
+
+RESULTS_SCHEMA = pa.schema(
+    [
+        ("identifier", pa.string()),
+        ("batch", pa.string()),
+        ("line", pa.int32()),
+        ("status_code", pa.int32()),
+        ("message", pa.string()),
+        ("errors_json", pa.string()),
+        ("kind", pa.string()),
+        ("attempts", pa.int32()),
+    ]
+)
+ROWS_PER_ROW_GROUP = 5000
+TOP_MESSAGES = 10
+MEDIA_ROWS_PER_ROUND = 64
+MEDIA_BATCH = "media"
+
+OnLineResult = Callable[[LineResult], None]
+
+
+class LoadResults:
+    """Streams result rows to Parquet and keeps the counts the report needs."""
+
+    def __init__(self, path: Path) -> None:
+        self._writer = pq.ParquetWriter(path, RESULTS_SCHEMA)
+        self._rows: list[dict[str, Any]] = []
+        self.lines_by_status: Counter[int] = Counter()
+        self.media_by_status: Counter[int] = Counter()
+        self.unprocessable: dict[str, list[str]] = {}
+
+    def add(self, result: LineResult, batch: str, line: int, kind: str) -> None:
+        self._rows.append(
+            {
+                "identifier": result.identifier,
+                "batch": batch,
+                "line": line,
+                "status_code": result.status_code,
+                "message": result.message,
+                "errors_json": json.dumps(result.errors) if result.errors else None,
+                "kind": kind,
+                "attempts": result.attempts,
+            }
+        )
+        (self.lines_by_status if kind == "values" else self.media_by_status)[result.status_code] += 1
+        if result.status_code == 422:
+            self.unprocessable.setdefault(result.detail or "", []).append(result.identifier or "?")
+        if len(self._rows) >= ROWS_PER_ROW_GROUP:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+    def top_unprocessable(self) -> list[dict[str, Any]]:
+        ranked = sorted(self.unprocessable.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP_MESSAGES]
+        return [
+            {"message": message, "count": len(identifiers), "identifiers": identifiers[:5]}
+            for message, identifiers in ranked
+        ]
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(pa.Table.from_pylist(self._rows, RESULTS_SCHEMA))
+            self._rows = []
+
+
+def run_load(
+    settings: AkeneoSettings,
+    run_dir: str | os.PathLike[str],
+    *,
+    media_headers: dict[str, str] | None = None,
+    on_line_result: OnLineResult | None = None,
+) -> dict[str, Any]:
+    """Send `transform/batch-*.ndjson` and `transform/media.parquet`; write `load/results.parquet`."""
+    return asyncio.run(
+        _load(settings, Path(run_dir), media_headers or {}, on_line_result or (lambda _: None))
+    )
+
+
+async def _load(
+    settings: AkeneoSettings, run_dir: Path, media_headers: dict[str, str], on_line_result: OnLineResult
+) -> dict[str, Any]:
+    started = time.monotonic()
+    folder = run_dir / "load"
+    folder.mkdir(parents=True, exist_ok=True)
+    results_path = folder / "results.parquet"
+    tmp_path = results_path.with_name(results_path.name + ".tmp")
+    results = LoadResults(tmp_path)
+    try:
+        async with AkeneoClient(settings) as akeneo:
+            await _send_batches(akeneo, run_dir / "transform", results, on_line_result)
+            await _send_media(
+                akeneo, run_dir / "transform" / "media.parquet", results, media_headers, on_line_result
+            )
+            stats = akeneo.stats()
+    finally:
+        results.close()
+    os.replace(tmp_path, results_path)
+    ok = sum(count for status, count in results.lines_by_status.items() if 200 <= status < 300)
+    media_uploaded = results.media_by_status[201]
+    return {
+        "lines": sum(results.lines_by_status.values()),
+        "lines_ok": ok,
+        "lines_failed": sum(results.lines_by_status.values()) - ok,
+        "lines_by_status": {str(status): n for status, n in sorted(results.lines_by_status.items())},
+        "unprocessable_top": results.top_unprocessable(),
+        "media": {
+            "uploaded": media_uploaded,
+            "failed": sum(results.media_by_status.values()) - media_uploaded,
+        },
+        "requests": stats["requests"],
+        "requests_total": stats["requests_total"],
+        "retries": stats["retries_total"],
+        "duration_s": round(time.monotonic() - started, 3),
+        "artifacts": {"results": str(results_path)},
+    }
+
+
+async def _read_batches(transform_dir: Path) -> AsyncIterator[tuple[str, int, list[dict[str, Any]]]]:
+    """(batch name, line offset, up to 100 PATCH bodies) for each batch file, in file order."""
+    for path in sorted(transform_dir.glob("batch-*.ndjson")):
+        chunk: list[dict[str, Any]] = []
+        offset = 0
+        with path.open(encoding="utf-8") as lines:
+            for number, raw in enumerate(lines, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    chunk.append(json.loads(raw))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{number} is not a JSON line: {exc}") from exc
+                if len(chunk) == MAX_COLLECTION_LINES:
+                    yield path.stem, offset, chunk
+                    offset, chunk = offset + len(chunk), []
+        if chunk:
+            yield path.stem, offset, chunk
+
+
+async def _send_batches(
+    akeneo: AkeneoClient, transform_dir: Path, results: LoadResults, on_line_result: OnLineResult
+) -> None:
+    """At most `max_concurrency` batches in flight; the next file chunk is read only when one finishes."""
+
+    async def send(batch: str, offset: int, lines: list[dict[str, Any]]) -> None:
+        for result in await _patch_or_record_failure(akeneo, lines):
+            results.add(result, batch, offset + result.line, "values")
+            on_line_result(result)
+
+    in_flight: set[asyncio.Task[None]] = set()
+    try:
+        async for batch, offset, lines in _read_batches(transform_dir):
+            if len(in_flight) >= akeneo.settings.max_concurrency:
+                done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
+            in_flight.add(asyncio.create_task(send(batch, offset, lines)))
+        await asyncio.gather(*in_flight)
+    finally:
+        for task in in_flight:
+            task.cancel()
+
+
+async def _patch_or_record_failure(akeneo: AkeneoClient, lines: list[dict[str, Any]]) -> list[LineResult]:
+    try:
+        return await akeneo.patch_products(lines)
+    except AkeneoAuthError:
+        raise
+    except AkeneoError as exc:
+        status = exc.status_code or MISSING_LINE_STATUS
+        return [
+            LineResult(number, line.get("identifier"), status, f"batch not accepted: {exc}", sent=line)
+            for number, line in enumerate(lines, start=1)
+        ]
+
+
+async def _send_media(
+    akeneo: AkeneoClient,
+    media_path: Path,
+    results: LoadResults,
+    headers: dict[str, str],
+    on_line_result: OnLineResult,
+) -> None:
+    if not media_path.exists():
+        return
+    settings = akeneo.settings
+    downloads = asyncio.Semaphore(settings.max_concurrency)
+    async with httpx.AsyncClient(headers=headers, timeout=settings.timeout, follow_redirects=True) as web:
+        row_number = 0
+        for record_batch in pq.ParquetFile(media_path).iter_batches(batch_size=MEDIA_ROWS_PER_ROUND):
+            rows = record_batch.to_pylist()
+            answers = await asyncio.gather(
+                *(_transfer_one(akeneo, web, downloads, settings.retry, row) for row in rows)
+            )
+            for result in answers:
+                row_number += 1
+                results.add(result, MEDIA_BATCH, row_number, "media")
+                on_line_result(result)
+
+
+async def _transfer_one(
+    akeneo: AkeneoClient,
+    web: httpx.AsyncClient,
+    downloads: asyncio.Semaphore,
+    retry: RetryPolicy,
+    row: dict[str, Any],
+) -> LineResult:
+    """Download one media file and upload it into its product attribute, as one result line."""
+    identifier, url = row["identifier"], row["url"]
+    async with downloads:
+        content, failure, attempts = await _download(web, url, retry)
+    if failure:
+        return LineResult(1, identifier, MISSING_LINE_STATUS, failure, attempts=attempts)
+    status, code_or_error = await akeneo.upload_media(
+        identifier, row["attribute"], row.get("locale"), row.get("scope"), media_filename(url), content
+    )
+    if status != 201:
+        return LineResult(1, identifier, status, code_or_error, attempts=attempts)
+    held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": code_or_error}
+    return LineResult(
+        1,
+        identifier,
+        status,
+        code_or_error,
+        attempts=attempts,
+        sent={"identifier": identifier, "values": {row["attribute"]: [held]}},
+    )
+
+
+async def _download(web: httpx.AsyncClient, url: str, retry: RetryPolicy) -> tuple[bytes, str | None, int]:
+    """(content, failure message or None, attempts), retrying what the shared policy says is retryable."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = await web.get(url)
+        except httpx.HTTPError as exc:
+            if retry.should_retry(attempt, None):
+                await asyncio.sleep(retry.delay(attempt))
+                continue
+            return b"", f"download of {url} failed: {type(exc).__name__}: {exc}", attempt
+        if response.is_success:
+            return response.content, None, attempt
+        if retry.should_retry(attempt, response.status_code):
+            await asyncio.sleep(retry.delay(attempt, response.headers.get("Retry-After")))
+            continue
+        return b"", f"download of {url} failed: HTTP {response.status_code}", attempt
+
+
+def media_filename(url: str) -> str:
+    """The file name Akeneo stores (and checks the extension of): the URL's last path segment, made safe."""
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "media"

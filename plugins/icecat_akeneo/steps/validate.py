@@ -1,0 +1,200 @@
+"""Validate step: the client's completeness rules as a Great Expectations suite, run on the enriched records.
+
+Products that fail a rule are quarantined (`validate/quarantine.parquet`, one row per failure with the rule
+and the reason) and the transform step leaves them out; the run itself fails only when the quarantined
+share is above `failure_ratio`, because then the cause is systemic (a wrong mapping, an Icecat outage), not
+a few bad products. The suite is built in code from the mapping's `completeness` rules; its results JSON
+and Data Docs stay in the run folder (`validate/gx/`) as evidence. Great Expectations is imported inside
+`run_validate` only: it takes seconds to import and the DAG files import this module.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from icecat_akeneo.mapping import ClientMapping, CompletenessRule
+from icecat_akeneo.values import ean13_is_valid
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+QUARANTINE_SCHEMA = pa.schema([("identifier", pa.string()), ("lang", pa.string()), ("rule", pa.string()),
+                               ("expectation", pa.string()), ("column", pa.string()), ("message", pa.string())])
+PER_LANGUAGE_RULES = ("title_present", "description_min_length")
+"""Rules checked on every language Icecat returned; the others are about the product as a whole."""
+
+
+class ValidationFailed(RuntimeError):
+    """Too many products quarantined for the run to continue; `report` holds the step report."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__(
+            f"validation quarantined {report['quarantined']} of {report['checked']} products "
+            f"({report['quarantined_ratio']:.0%}), above failure_ratio {report['failure_ratio']:.0%}; "
+            f"see {report['artifacts']['quarantine']} and the Data Docs {report['artifacts']['data_docs']}")
+        self.report = report
+
+
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _title_sources(mapping: ClientMapping) -> list[str]:
+    """The title rule follows the field that writes the title (its fallbacks count as a title)."""
+    return next((field.sources for field in mapping.fields if field.source == "title"), ["title"])
+
+
+def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None], mapping: ClientMapping) -> pd.DataFrame:
+    """One row per (product, Icecat language) with the columns the expectations look at."""
+    import pandas as pd
+
+    images: Counter[str] = Counter()
+    present: dict[tuple[str, str], str] = {}
+    fields = [rule.field for rule in mapping.completeness if rule.rule == "field_present" and rule.field]
+    for row in records:
+        identifier = row["identifier"]
+        images[identifier] = max(images[identifier], len(row.get("images") or []))
+        for field in fields:
+            value = _text(row.get(field)) or (str(row[field]) if row.get(field) not in (None, "", []) else None)
+            if value is not None:
+                present.setdefault((identifier, field), value)
+    title_sources = _title_sources(mapping)
+    rows = []
+    for row in records:
+        identifier = row["identifier"]
+        gtin = gtins.get(identifier)
+        frame_row = {
+            "identifier": identifier,
+            "lang": row.get("lang"),
+            "title": next((_text(row.get(source)) for source in title_sources if _text(row.get(source))), None),
+            "image_count": images[identifier],
+            "description": _text(row.get("description_text")) or _text(row.get("description_html")) or "",
+            "akeneo_gtin": gtin,
+            "akeneo_gtin_is_ean13": None if not _text(gtin) else ean13_is_valid(gtin),
+        }
+        frame_row.update({f"has_{field}": present.get((identifier, field)) for field in fields})
+        rows.append(frame_row)
+    return pd.DataFrame(rows)
+
+
+def _expectation(rule: CompletenessRule) -> tuple[Any, str]:
+    """The GX expectation for one rule, and the frame column it checks."""
+    import great_expectations as gx
+
+    meta = {"rule": rule.name}
+    if rule.rule == "title_present":
+        return gx.expectations.ExpectColumnValuesToNotBeNull(column="title", meta=meta), "title"
+    if rule.rule == "min_images":
+        return gx.expectations.ExpectColumnValuesToBeBetween(column="image_count", min_value=rule.value,
+                                                             meta=meta), "image_count"
+    if rule.rule == "description_min_length":
+        return gx.expectations.ExpectColumnValueLengthsToBeBetween(column="description", min_value=rule.value,
+                                                                   meta=meta), "description"
+    if rule.rule == "valid_ean13":
+        return gx.expectations.ExpectColumnValuesToBeInSet(column="akeneo_gtin_is_ean13", value_set=[True],
+                                                           meta=meta), "akeneo_gtin_is_ean13"
+    column = f"has_{rule.field}"
+    return gx.expectations.ExpectColumnValuesToNotBeNull(column=column, meta=meta), column
+
+
+def _message(rule: CompletenessRule, row: dict[str, Any]) -> str:
+    if rule.rule == "title_present":
+        return f"no title in Icecat language {row['lang']}"
+    if rule.rule == "min_images":
+        return f"{row['image_count']} image(s) in Icecat, at least {rule.value} required"
+    if rule.rule == "description_min_length":
+        return (f"description in Icecat language {row['lang']} has {len(row['description'])} characters, "
+                f"at least {rule.value} required")
+    if rule.rule == "valid_ean13":
+        return f"GTIN {row['akeneo_gtin']!r} in Akeneo fails the EAN-13 check digit: correct it in Akeneo"
+    return f"record field {rule.field} is empty in Icecat"
+
+
+def _run_suite(frame: pd.DataFrame, mapping: ClientMapping, gx_root: Path) -> tuple[list[dict[str, Any]], Any]:
+    """Run the suite on `frame`; returns the quarantine rows and the checkpoint result."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    shutil.rmtree(gx_root / "gx", ignore_errors=True)     # a rerun of the task starts from a clean project
+    context = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = context.data_sources.add_pandas("icecat").add_dataframe_asset("records") \
+        .add_batch_definition_whole_dataframe("run")
+    suite = context.suites.add(gx.ExpectationSuite(name=f"{mapping.client}_completeness"))
+    rules: dict[str, tuple[CompletenessRule, str]] = {}
+    for rule in mapping.completeness:
+        expectation, column = _expectation(rule)
+        suite.add_expectation(expectation)
+        rules[rule.name] = (rule, column)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{mapping.client}_records", data=batch, suite=suite))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=f"{mapping.client}_validate", validation_definitions=[definition],
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+        result_format={"result_format": "COMPLETE"}))
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    records = frame.to_dict("records")
+    failures, seen = [], set()
+    for validation in result.run_results.values():
+        for outcome in validation.results:
+            rule, column = rules[outcome.expectation_config.meta["rule"]]
+            for index in outcome.result.get("unexpected_index_list") or []:
+                row = records[index]
+                lang = row["lang"] if rule.rule in PER_LANGUAGE_RULES else None
+                if (row["identifier"], lang, rule.name) in seen:
+                    continue
+                seen.add((row["identifier"], lang, rule.name))
+                failures.append({"identifier": row["identifier"], "lang": lang, "rule": rule.name,
+                                 "expectation": outcome.expectation_config.type, "column": column,
+                                 "message": _message(rule, row)})
+    return failures, result
+
+
+def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: float) -> dict[str, Any]:
+    """Quarantine the products failing the mapping's completeness rules; raise `ValidationFailed` above
+    `failure_ratio` (quarantined / checked)."""
+    started = time.monotonic()
+    run_dir = Path(run_dir)
+    out = run_dir / "validate"
+    out.mkdir(parents=True, exist_ok=True)
+    records_path = run_dir / "enrich" / "records.parquet"
+    records = pq.read_table(records_path).to_pylist() if records_path.exists() else []
+    products_path = run_dir / "extract" / "products.parquet"
+    gtins = ({row["identifier"]: row.get("gtin") for row in
+              pq.read_table(products_path, columns=["identifier", "gtin"]).to_pylist()}
+             if products_path.exists() else {})
+    checked = len({row["identifier"] for row in records})
+    failures: list[dict[str, Any]] = []
+    results_path, docs_path = out / "gx" / "results.json", out / "gx" / "uncommitted" / "data_docs" / "local_site"
+    if records and mapping.completeness:
+        failures, result = _run_suite(_check_frame(records, gtins, mapping), mapping, out)
+        results_path.write_text(json.dumps(result.describe_dict(), indent=2, default=str), encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(failures, schema=QUARANTINE_SCHEMA), out / "quarantine.parquet")
+    quarantined = len({failure["identifier"] for failure in failures})
+    ratio = quarantined / checked if checked else 0.0
+    report = {
+        "checked": checked,
+        "passed": checked - quarantined,
+        "quarantined": quarantined,
+        "quarantined_ratio": round(ratio, 4),
+        "failure_ratio": failure_ratio,
+        "by_rule": dict(Counter(rule for _, rule in {(f["identifier"], f["rule"]) for f in failures}).most_common()),
+        "rules": [rule.name for rule in mapping.completeness],
+        "duration_s": round(time.monotonic() - started, 3),
+        "artifacts": {"quarantine": str(out / "quarantine.parquet"),
+                      "results": str(results_path) if results_path.exists() else None,
+                      "data_docs": str(docs_path / "index.html") if (docs_path / "index.html").exists() else None},
+    }
+    if ratio > failure_ratio:
+        raise ValidationFailed(report)
+    return report

@@ -1,0 +1,267 @@
+"""One mapped Icecat value -> the `data` of one Akeneo value, decided by the target attribute's type.
+
+Every check Akeneo would make on a value and that the taxonomy lets us make in advance happens here (type,
+option codes, units of the measurement family, text length, file extensions): a value that would fail
+comes back as a `ValueRejected` with the reason, so it is reported once instead of failing a whole PATCH
+line with a 422. Nothing here raises on odd input, and nothing does I/O.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlparse
+
+from icecat_akeneo.icecat.record import Feature
+from icecat_akeneo.mapping import FieldMapping
+from icecat_akeneo.preflight import taxonomy as t
+from icecat_akeneo.preflight.compatibility import ICECAT_SIGN_UNITS
+from icecat_akeneo.preflight.taxonomy import Taxonomy, short_type
+
+TEXT_DEFAULT_MAX = {t.TEXT: 255, t.TEXTAREA: 65535}
+"""Akeneo's limits when an attribute sets no `max_characters`."""
+AMOUNT_PLACES = Decimal("0.0001")
+"""Akeneo stores decimals with 4 places; converted amounts are rounded to that and trailing zeros dropped."""
+UNIT_FACTORS: dict[str, Decimal] = {
+    # factor to the family's base unit; only units of the same measurement family are ever combined
+    "MILLIMETER": Decimal("0.001"), "CENTIMETER": Decimal("0.01"), "DECIMETER": Decimal("0.1"),
+    "METER": Decimal(1), "KILOMETER": Decimal(1000), "INCH": Decimal("0.0254"), "FOOT": Decimal("0.3048"),
+    "MILLIGRAM": Decimal("0.001"), "GRAM": Decimal(1), "KILOGRAM": Decimal(1000),
+    "POUND": Decimal("453.59237"), "OUNCE": Decimal("28.349523125"),
+    "HERTZ": Decimal(1), "KILOHERTZ": Decimal(10) ** 3, "MEGAHERTZ": Decimal(10) ** 6,
+    "GIGAHERTZ": Decimal(10) ** 9,
+    "MILLIWATT": Decimal("0.001"), "WATT": Decimal(1), "KILOWATT": Decimal(1000),
+    "MILLISECOND": Decimal("0.001"), "SECOND": Decimal(1), "MINUTE": Decimal(60), "HOUR": Decimal(3600),
+    "MEGABYTE": Decimal(10) ** 6, "GIGABYTE": Decimal(10) ** 9, "TERABYTE": Decimal(10) ** 12,
+}
+TRUE_WORDS, FALSE_WORDS = {"y", "yes", "true", "1"}, {"n", "no", "false", "0"}
+NEVER_WRITTEN = {"pim_catalog_identifier": "the identifier is never written by the connector",
+                 "pim_catalog_price_collection": "prices are never written by the connector"}
+
+
+@dataclass(frozen=True)
+class ValueRejected:
+    """A value that would not pass Akeneo's validation, with the reason a PIM manager can act on."""
+    attribute: str
+    locale: str | None
+    scope: str | None
+    reason: str
+    kind: str = "invalid_value"    # short category for reports: unknown_option, too_long, wrong_type, ...
+
+
+@dataclass(frozen=True)
+class MediaUpload:
+    """An image/file value: the URL to download and upload via `POST /media-files` at load time."""
+    url: str
+
+
+class _Rejected(Exception):
+    """Internal: one converter's reason; `convert` turns it into a ValueRejected."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+def ean13_is_valid(code: object) -> bool:
+    """13 digits whose last is the GS1 check digit (weights 1,3,1,3... on the first 12)."""
+    if not isinstance(code, str) or not re.fullmatch(r"\d{13}", code.strip()):
+        return False
+    digits = [int(char) for char in code.strip()]
+    weighted = sum(digit * (3 if index % 2 else 1) for index, digit in enumerate(digits[:12]))
+    return (10 - weighted % 10) % 10 == digits[12]
+
+
+def option_code(value: str) -> str:
+    """The default option code of an Icecat value: lower-case, non-alphanumerics to `_` (docs/mapping.md)."""
+    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+
+
+def is_empty(value: object) -> bool:
+    """Nothing to send: no value, blank text, a list of blanks, a feature without any value."""
+    if isinstance(value, Feature):
+        return not (value.raw_value or value.presentation_value)
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list):
+        return all(is_empty(item) for item in value)
+    return value is None
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _as_text(value: object, join: str) -> str:
+    if isinstance(value, Feature):
+        text = value.presentation_value or " ".join(part for part in (value.raw_value, value.unit) if part)
+        return text.strip()
+    if isinstance(value, list):
+        return join.join(str(item).strip() for item in value if item is not None and str(item).strip())
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _as_decimal(value: object) -> Decimal:
+    raw = value.raw_value if isinstance(value, Feature) else value
+    if isinstance(raw, bool) or isinstance(raw, (list, dict)) or raw is None:
+        raise _Rejected("wrong_type", f"expects a number, got {_describe(value)}")
+    try:
+        number = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise _Rejected("wrong_type", f"expects a number, got {_describe(value)}") from None
+    if not number.is_finite():
+        raise _Rejected("wrong_type", f"expects a finite number, got {raw!r}")
+    return number
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, Feature):
+        return f"feature {value.feature_id} ({value.type}) value {value.raw_value!r}"
+    return repr(value)
+
+
+def _amount(number: Decimal, attribute: dict[str, Any]) -> str | int:
+    """Decimal-string when the attribute allows decimals (`"2.7"`), integer otherwise."""
+    if number < 0 and attribute.get("negative_allowed") is False:
+        raise _Rejected("out_of_range", f"does not allow negative values, got {number}")
+    rounded = number.quantize(AMOUNT_PLACES) if number != number.to_integral_value() else number
+    if attribute.get("decimals_allowed"):
+        return format(rounded.normalize(), "f")
+    if rounded != rounded.to_integral_value():
+        raise _Rejected("not_an_integer", f"requires a non-decimal value, and {format(rounded.normalize(), 'f')} is not")
+    return int(rounded)
+
+
+def _text(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str:
+    text = _as_text(value, field.join)
+    limit = attribute.get("max_characters") or TEXT_DEFAULT_MAX[attribute["type"]]
+    if len(text) > int(limit):
+        raise _Rejected("too_long", f"must not contain more than {limit} characters, the value has {len(text)}")
+    return text
+
+
+def _number(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str | int:
+    return _amount(_as_decimal(value), attribute)
+
+
+def _metric(value: object, attribute: dict[str, Any], field: FieldMapping,
+            taxonomy: Taxonomy) -> dict[str, Any]:
+    family = attribute.get("metric_family")
+    units = taxonomy.metric_units(family)
+    target = field.unit or attribute.get("default_metric_unit")
+    if target not in units:
+        raise _Rejected("unknown_unit", f"unit {target!r} is not in measurement family {family!r} ({', '.join(sorted(units))})")
+    number = _as_decimal(value)
+    sign = value.unit if isinstance(value, Feature) else None
+    if not sign:
+        raise _Rejected("missing_unit", f"needs a unit, but {_describe(value)} has none: map it to a number attribute")
+    source_unit = ICECAT_SIGN_UNITS.get(sign.strip())
+    if source_unit not in units:
+        raise _Rejected("unknown_unit", f"Icecat unit {sign!r} has no unit in measurement family {family!r}")
+    if source_unit != target:
+        if source_unit not in UNIT_FACTORS or target not in UNIT_FACTORS:
+            raise _Rejected("unknown_unit", f"cannot convert {source_unit} to {target}: no conversion factor known")
+        number = number * UNIT_FACTORS[source_unit] / UNIT_FACTORS[target]
+    return {"amount": _amount(number, attribute), "unit": target}
+
+
+def _boolean(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> bool:
+    raw = value.raw_value if isinstance(value, Feature) else value
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise _Rejected("wrong_type", f"expects Y or N, got {_describe(value)}")
+
+
+def _select_values(value: object) -> list[str]:
+    """Icecat sends a multi_dropdown's raw value comma-separated (`802.11a,Wi-Fi 5 (802.11ac)`)."""
+    if isinstance(value, Feature):
+        raw = value.raw_value or value.presentation_value or ""
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return [str(item).strip() for item in _as_list(value) if item is not None and str(item).strip()]
+
+
+def _option_codes(values: list[str], attribute: dict[str, Any], field: FieldMapping,
+                  taxonomy: Taxonomy) -> list[str]:
+    existing = {option["code"].lower(): option["code"] for option in taxonomy.options(attribute["code"])}
+    mapped = {key.lower(): code for key, code in field.options.items()}
+    codes, unknown = [], []
+    for item in values:
+        code = field.options.get(item) or mapped.get(item.lower()) or option_code(item)
+        if code.lower() in existing:
+            codes.append(existing[code.lower()])
+        else:
+            unknown.append(f"{code!r} (Icecat value {item!r})")
+    if unknown:
+        raise _Rejected("unknown_option", f"option code(s) {', '.join(unknown)} do not exist: create them in Akeneo or map the "
+                        "Icecat value under the field's `options:`")
+    return list(dict.fromkeys(codes))
+
+
+def _simpleselect(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str:
+    values = _select_values(value)
+    if len(values) > 1:
+        raise _Rejected("several_values", f"is a simple select but Icecat gives {len(values)} values {values}: "
+                        "map the feature to a multiselect attribute")
+    return _option_codes(values, attribute, field, taxonomy)[0]
+
+
+def _multiselect(value: object, attribute: dict[str, Any], field: FieldMapping,
+                 taxonomy: Taxonomy) -> list[str]:
+    return _option_codes(_select_values(value), attribute, field, taxonomy)
+
+
+def _date(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str:
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(_as_text(value, "")[:10])
+        except ValueError:
+            raise _Rejected("wrong_type", f"expects a date (YYYY-MM-DD), got {_describe(value)}") from None
+    return f"{day.isoformat()}T00:00:00+00:00"
+
+
+def _media(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> MediaUpload:
+    url = str(_as_list(value)[0]).strip()
+    if not url.lower().startswith(("http://", "https://")):
+        raise _Rejected("wrong_type", f"expects a file URL to download, got {url!r}")
+    allowed = [extension.lower() for extension in attribute.get("allowed_extensions") or []]
+    name = urlparse(url).path.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if allowed and extension and extension not in allowed:
+        raise _Rejected("extension_not_allowed", f"file extension {extension!r} is not allowed (allowed extensions: {', '.join(allowed)})")
+    return MediaUpload(url)
+
+
+CONVERTERS = {
+    t.TEXT: _text, t.TEXTAREA: _text, t.NUMBER: _number, t.METRIC: _metric, t.BOOLEAN: _boolean,
+    t.SIMPLESELECT: _simpleselect, t.MULTISELECT: _multiselect, t.DATE: _date, t.IMAGE: _media, t.FILE: _media,
+}
+
+
+def convert(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy, *,
+            locale: str | None, scope: str | None) -> Any:
+    """The Akeneo `data` for `value` (a `MediaUpload` for image/file attributes), or a `ValueRejected`."""
+    code, attribute_type = attribute.get("code", field.attribute), attribute.get("type", "")
+    converter = CONVERTERS.get(attribute_type)
+    if converter is None:
+        reason = NEVER_WRITTEN.get(attribute_type, f"attribute type {short_type(attribute_type)} is not supported")
+        return ValueRejected(code, locale, scope, reason, "unsupported_type")
+    try:
+        return converter(value, attribute, field, taxonomy)
+    except _Rejected as rejected:
+        return ValueRejected(code, locale, scope, f"{short_type(attribute_type)} attribute {code} {rejected}",
+                             rejected.kind)
+    except (ArithmeticError, ValueError, TypeError, AttributeError) as error:   # odd input: never crash a run
+        return ValueRejected(code, locale, scope, f"cannot convert {_describe(value)}: {error}", "wrong_type")

@@ -1,0 +1,58 @@
+"""Assembles the FastAPI app: routers, the fault-injecting middleware and Akeneo-shaped error handling.
+
+Every failure, including unknown routes, wrong methods and unexpected exceptions, is answered with an
+Akeneo JSON error body, so a malformed request can never crash the server or leak a framework page.
+"""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sandbox.akeneo import routes_admin, routes_auth, routes_catalog, routes_media, routes_products
+from sandbox.akeneo.errors import ApiError
+from sandbox.akeneo.faults import FaultInjector
+from sandbox.akeneo.state import SandboxState
+
+log = logging.getLogger("sandbox.akeneo")
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse({"code": status, "message": message, **extra}, status_code=status, headers=headers)
+
+
+def create_app(state: SandboxState) -> FastAPI:
+    app = FastAPI(title="Akeneo sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.sandbox = state
+    for module in (routes_admin, routes_auth, routes_products, routes_media, routes_catalog):
+        app.include_router(module.router)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        route = f"{request.method} {request.url.path}"
+        if error.status_code == 404:
+            return _json_error(404, f'No route found for "{route}"')
+        if error.status_code == 405:
+            allowed = (error.headers or {}).get("allow", "")
+            return _json_error(405, f'No route found for "{route}": Method Not Allowed (Allow: {allowed})',
+                               headers=error.headers)
+        return _json_error(error.status_code, str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return _json_error(400, "Bad request: the request could not be parsed.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _json_error(500, f"Sandbox bug: {type(error).__name__}: {error}")
+
+    app.add_middleware(FaultInjector, state=state)
+    return app

@@ -1,0 +1,146 @@
+"""Product routes: list (search, page/search_after), GET/POST/PATCH/DELETE one, and the collection PATCH."""
+from __future__ import annotations
+
+from itertools import islice
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from sandbox.akeneo.bodies import collection_response, json_object
+from sandbox.akeneo.errors import ApiError
+from sandbox.akeneo.paging import page_envelope, parse_paging, search_after_envelope
+from sandbox.akeneo.products import ProductUpdater, ReadOptions, check_identifier, product_url, render
+from sandbox.akeneo.routes_auth import authenticate
+from sandbox.akeneo.search import SearchParser
+from sandbox.akeneo.state import SandboxState
+
+router = APIRouter(dependencies=[Depends(authenticate)])
+
+
+def _state(request: Request) -> SandboxState:
+    return request.app.state.sandbox
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _codes(raw: str | None) -> frozenset[str] | None:
+    return frozenset(code for code in raw.split(",") if code) if raw is not None else None
+
+
+def read_options(request: Request, state: SandboxState) -> ReadOptions:
+    """`scope`, `locales`, `attributes` query parameters, checked against the catalogue."""
+    params = request.query_params
+    scope = params.get("scope")
+    if scope is not None and state.catalog.channel(scope) is None:
+        raise ApiError(422, f'Scope "{scope}" does not exist.')
+    locales = _codes(params.get("locales"))
+    unknown_locales = sorted((locales or set()) - state.catalog.activated_locales())
+    if unknown_locales:
+        plural = len(unknown_locales) > 1
+        raise ApiError(422, f'Locale{"s" if plural else ""} "{", ".join(unknown_locales)}" '
+                            f'{"do" if plural else "does"} not exist or {"are" if plural else "is"} not activated.')
+    attributes = _codes(params.get("attributes"))
+    unknown_attributes = sorted(code for code in attributes or () if state.catalog.attribute(code) is None)
+    if unknown_attributes:
+        raise ApiError(422, f'Attributes "{", ".join(unknown_attributes)}" do not exist.')
+    return ReadOptions(scope, locales, attributes)
+
+
+@router.get("/api/rest/v1/products")
+async def list_products(request: Request) -> dict[str, Any]:
+    state = _state(request)
+    paging = parse_paging(request, allow_search_after=True)
+    params = request.query_params
+    query = SearchParser(state.catalog, params.get("search_locale"), params.get("search_scope")).parse(
+        params.get("search"))
+    options = read_options(request, state)
+    search_mentions_categories = '"categories"' in (params.get("search") or "")
+    if options.scope and not search_mentions_categories:  # Akeneo: scope implies the channel's tree
+        tree = state.catalog.category_with_descendants(state.catalog.channel(options.scope)["category_tree"])
+        query.predicates.append(lambda product: bool(tree & set(product["categories"])))
+    store = state.store
+    if paging.type == "search_after":
+        rows = store.scan(query.where, query.params, after=paging.search_after)
+    elif query.predicates:
+        rows = islice(store.scan(query.where, query.params), paging.offset, None)
+    else:
+        rows = store.scan(query.where, query.params, offset=paging.offset)
+    matching = (product for product in rows if query.matches(product))
+    base = _base(request)
+    items = [render(product, base, state.catalog, options) for product in islice(matching, paging.limit)]
+    if paging.type == "search_after":
+        return search_after_envelope(request, paging, items)
+    count = None
+    if paging.with_count:
+        count = (sum(1 for product in store.scan(query.where, query.params) if query.matches(product))
+                 if query.predicates else store.count(query.where, query.params))
+    return page_envelope(request, paging, items, count)
+
+
+@router.get("/api/rest/v1/products/{identifier}")
+async def get_product(identifier: str, request: Request) -> dict[str, Any]:
+    state = _state(request)
+    product = state.store.get(identifier)
+    if product is None:
+        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
+    return render(product, _base(request), state.catalog, read_options(request, state))
+
+
+def upsert(state: SandboxState, identifier: str, payload: dict[str, Any], create_only: bool = False) -> int:
+    """Apply a payload to one product; 201 if created, 204 if updated (changed or not)."""
+    current = state.store.get(identifier)
+    if create_only and current is not None:
+        raise ApiError(422, "Validation failed.", errors=[
+            {"property": "identifier", "message": "The same identifier is already set on another product"}])
+    updater = ProductUpdater(state.catalog, lambda code: (state.store.media(code) or {}).get("original_filename"))
+    product, changed = updater.apply(current, identifier, payload)
+    if changed:
+        state.store.put(product)
+    return 201 if current is None else 204
+
+
+def _written(request: Request, identifier: str, status: int) -> Response:
+    return Response(status_code=status, headers={"Location": product_url(_base(request), identifier)})
+
+
+@router.post("/api/rest/v1/products")
+async def create_product(request: Request) -> Response:
+    payload = await json_object(request)
+    identifier = check_identifier(payload.get("identifier"))
+    return _written(request, identifier, upsert(_state(request), identifier, payload, create_only=True))
+
+
+@router.patch("/api/rest/v1/products/{identifier}")
+async def patch_product(identifier: str, request: Request) -> Response:
+    payload = await json_object(request)
+    body_identifier = payload.get("identifier", identifier)
+    if body_identifier != identifier:
+        raise ApiError(422, f'The identifier "{body_identifier}" provided in the request body must match the '
+                            f'identifier "{identifier}" provided in the url.')
+    return _written(request, identifier, upsert(_state(request), identifier, payload))
+
+
+@router.delete("/api/rest/v1/products/{identifier}")
+async def delete_product(identifier: str, request: Request) -> Response:
+    state = _state(request)
+    if state.store.get(identifier) is None:
+        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
+    state.store.delete(identifier)
+    return Response(status_code=204)
+
+
+@router.patch("/api/rest/v1/products")
+async def patch_products(request: Request) -> Response:
+    state = _state(request)
+
+    def handle(item: dict[str, Any]) -> tuple[str, int]:
+        return item["identifier"], upsert(state, item["identifier"], item)
+
+    def count(status: int) -> None:
+        state.counters.patch_lines[str(status)] += 1
+
+    return await collection_response(request, "identifier", handle, count)
+

@@ -1,0 +1,61 @@
+"""Pure parts of the client: reading collection-PATCH answers and following next links."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from icecat_akeneo.akeneo.errors import PaginationLoopError
+from icecat_akeneo.akeneo.lines import encode_ndjson, parse_line_results
+from icecat_akeneo.akeneo.pagination import LinkPaginator
+
+
+def test_a_line_akeneo_did_not_answer_is_never_reported_as_done() -> None:
+    sent = [{"identifier": "a"}, {"identifier": "b"}]
+    results = parse_line_results('{"line":1,"identifier":"a","status_code":204}', sent)
+    assert [(r.identifier, r.status_code, r.ok) for r in results] == [("a", 204, True), ("b", 0, False)]
+    assert "no result" in (results[1].message or "")
+
+
+def test_an_invalid_json_line_keeps_the_identifier_we_sent() -> None:
+    results = parse_line_results(
+        '{"line":1,"status_code":400,"message":"Invalid json message received"}', [{"identifier": "a"}]
+    )
+    assert (results[0].identifier, results[0].status_code, results[0].detail) == (
+        "a",
+        400,
+        "Invalid json message received",
+    )
+
+
+def test_options_lines_are_keyed_by_code() -> None:
+    results = parse_line_results('{"line":1,"code":"black","status_code":201}', [{"code": "black"}])
+    assert results[0].identifier == "black" and results[0].ok
+
+
+def test_every_unicode_line_break_in_a_value_stays_inside_its_line() -> None:
+    text = "a\nb\rc\u2028d\u2029e\u0085f\x1cg"
+    body = encode_ndjson(
+        [{"identifier": "x", "values": {"d": [{"data": text}]}}, {"identifier": "y"}]
+    ).decode()
+    assert len(body.splitlines()) == 2
+    assert json.loads(body.splitlines()[0])["values"]["d"][0]["data"] == text
+
+
+def test_paginator_stops_without_next_link_or_items() -> None:
+    paginator = LinkPaginator()
+    assert paginator.next_url({"_links": {"next": {"href": "u2"}}, "_embedded": {"items": [1]}}) == "u2"
+    assert paginator.next_url({"_links": {}, "_embedded": {"items": [1]}}) is None
+    assert paginator.next_url({"_links": {"next": {"href": "u3"}}, "_embedded": {"items": []}}) is None
+    assert paginator.next_url([{"code": "Weight"}]) is None
+
+
+def test_paginator_refuses_to_follow_the_same_link_twice() -> None:
+    paginator = LinkPaginator()
+    page = {
+        "_links": {"next": {"href": "http://pim/api/rest/v1/products?search_after=abc"}},
+        "_embedded": {"items": [{"identifier": "a"}]},
+    }
+    paginator.next_url(page)
+    with pytest.raises(PaginationLoopError, match="search_after=abc"):
+        paginator.next_url(page)

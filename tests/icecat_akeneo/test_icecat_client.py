@@ -1,0 +1,274 @@
+"""The Icecat client against the Icecat sandbox: every outcome, languages, retries, throttling, cache, data
+creation; plus the pure parts (AIMD window, streaming) with httpx.MockTransport."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
+from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
+from icecat_akeneo.icecat.lookup import LookupResult, ProductKeys
+from icecat_akeneo.retry import RetryPolicy
+from tests.conftest import ICECAT_FULL, ICECAT_OPEN_USER, Sandbox
+
+FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
+DELL = ProductKeys(gtin="5397184119709", brand="DELL", mpn="5587-9709")
+S7 = ProductKeys(gtin="8806088281285")
+JABRA = ProductKeys(brand="Jabra", mpn="25089-899-899-01")
+ONEPLUS = ProductKeys(gtin="5011113506000", brand="OnePlus", mpn="5011113506")
+HILLS = ProductKeys(gtin="0052742001200", brand="Hill's", mpn="10012")
+BADEAN = ProductKeys(gtin="4948570114345", brand="iiyama", mpn="X4071UHSU-B1")
+
+
+def settings_for(sandbox: Sandbox, **changes: object) -> IcecatSettings:
+    values: dict[str, object] = {"base_url": sandbox.base_url, "username": ICECAT_OPEN_USER, "retry": FAST_RETRY,
+                                 "max_concurrency": 4}
+    return IcecatSettings(**{**values, **changes})
+
+
+def full_settings(sandbox: Sandbox, **changes: object) -> IcecatSettings:
+    return settings_for(sandbox, **{"username": ICECAT_FULL["username"], "app_key": ICECAT_FULL["app_key"], **changes})
+
+
+def lookup(settings: IcecatSettings, keys: ProductKeys, languages: list[str] | None = None) -> LookupResult:
+    async def run() -> LookupResult:
+        async with IcecatClient(settings) as client:
+            return await client.lookup(keys, languages or ["EN"])
+    return asyncio.run(run())
+
+
+def enrich_all(settings: IcecatSettings, products: dict[str, ProductKeys],
+               languages: list[str]) -> tuple[dict[str, LookupResult], IcecatClient]:
+    async def run() -> tuple[dict[str, LookupResult], IcecatClient]:
+        async with IcecatClient(settings) as client:
+            results = {identifier: result async for identifier, result in
+                       client.enrich_many(products.items(), languages)}
+            return results, client
+    return asyncio.run(run())
+
+
+def test_found_by_gtin_normalized(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat), DELL)
+    assert (result.outcome, result.matched_by, result.icecat_id, result.languages) == ("found", "gtin", 56195846, ["EN"])
+    assert result.records[0].mpn == "5587-9709" and result.records[0].features
+
+
+def test_gtin_miss_falls_through_to_brand_and_mpn(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat), BADEAN)
+    assert (result.outcome, result.matched_by, result.icecat_id) == ("found", "brand_mpn", 29900045)
+    assert icecat.counters()["by_lookup"] == {"gtin": 1, "brand_mpn": 1}
+
+
+def test_found_by_icecat_id_alone(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat), ProductKeys(icecat_id="131216629"))
+    assert (result.outcome, result.matched_by, result.records[0].brand) == ("found", "icecat_id", "Jabra")
+
+
+def test_not_in_icecat_after_every_key_missed(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat), ONEPLUS)
+    assert result.outcome == "not_in_icecat" and result.records == []
+    assert "gtin: HTTP 404, Icecat error 8" in result.message and "brand_mpn: HTTP 404" in result.message
+
+
+def test_non_sponsor_brand_needs_full_icecat_and_full_account_gets_it(icecat: Sandbox) -> None:
+    refused = lookup(settings_for(icecat), HILLS)
+    assert refused.outcome == "full_icecat_required" and "Icecat error 9" in refused.message
+    assert lookup(full_settings(icecat), HILLS).outcome == "found"
+    assert lookup(settings_for(icecat, username=ICECAT_FULL["username"], api_token=ICECAT_FULL["api_token"]),
+                  HILLS).outcome == "found"
+
+
+def test_wrong_app_key_is_fatal_and_names_icecat_error(icecat: Sandbox) -> None:
+    result = lookup(full_settings(icecat, app_key="not-the-key"), DELL)
+    assert result.outcome == "fatal_error" and "Icecat error 10" in result.message
+    assert "not-the-key" not in result.message
+
+
+def test_unknown_user_is_fatal(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat, username="nobody-here"), DELL)
+    assert result.outcome == "fatal_error" and "Icecat error 3" in result.message
+
+
+def test_no_identifiers_makes_no_call(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat), ProductKeys(gtin="", brand="DELL"))
+    assert result.outcome == "no_identifiers"
+    assert icecat.counters()["requests"] == 0
+
+
+def test_extra_languages_are_fetched_by_icecat_id(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat), S7, ["EN", "DE"])
+    assert result.languages == ["EN", "DE"]
+    english, german = result.records
+    assert next(f.name for f in german.features if f.feature_id == 944) == "Bildschirmdiagonale"
+    assert next(f.name for f in english.features if f.feature_id == 944) == "Display diagonal"
+    assert icecat.counters()["by_lookup"] == {"gtin": 1, "icecat_id": 1}
+
+
+def test_server_errors_are_retried_until_found(icecat: Sandbox) -> None:
+    icecat.faults(error_rate=0.5, seed=3)
+    products = {f"P{i}": keys for i, keys in enumerate([DELL, S7, JABRA, BADEAN] * 3)}
+    results, client = enrich_all(settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01,
+                                                                        max_delay=0.02)), products, ["EN"])
+    assert {r.outcome for r in results.values()} == {"found"}
+    assert client.counters.retries == icecat.counters()["injected_errors"] > 0
+
+
+def test_persistent_server_errors_become_retryable_error(icecat: Sandbox) -> None:
+    icecat.faults(error_rate=1.0)
+    result = lookup(settings_for(icecat), DELL)
+    assert result.outcome == "retryable_error" and "gave up after 5 attempts" in result.message
+    assert icecat.counters()["injected_errors"] == FAST_RETRY.max_attempts
+
+
+def test_throttling_halves_the_window_and_every_product_still_arrives(icecat: Sandbox) -> None:
+    icecat.faults(concurrency_limit=2, latency_ms=20, retry_after=0)
+    products = {f"P{i}": keys for i, keys in enumerate([DELL, S7, JABRA, BADEAN] * 5)}
+    results, client = enrich_all(settings_for(icecat, max_concurrency=8, retry=RetryPolicy(
+        max_attempts=20, base_delay=0.01, max_delay=0.05)), products, ["EN"])
+    assert len(results) == 20 and {r.outcome for r in results.values()} == {"found"}
+    server = icecat.counters()
+    assert client.counters.throttled == server["throttled_429"] > 0
+    assert client.limiter.decreases >= 1 and client.limiter.window <= 8
+    assert server["max_concurrency_per_account"] <= 2
+
+
+def test_second_run_is_served_from_cache_without_content_calls(icecat: Sandbox, tmp_path: Path) -> None:
+    settings = settings_for(icecat, cache_dir=str(tmp_path / "cache"))
+    products = {"DELL": DELL, "S7": S7, "JABRA": JABRA}
+    first, _ = enrich_all(settings, products, ["EN", "DE"])
+    calls_after_first = icecat.counters()["by_route"]["api"]
+    second, client = enrich_all(settings, products, ["EN", "DE"])
+    assert icecat.counters()["by_route"]["api"] == calls_after_first
+    assert client.counters.cache_hits == 3 and client.counters.requests == 0
+    assert {k: (r.outcome, r.icecat_id, r.languages, r.from_cache) for k, r in second.items()} == {
+        k: (r.outcome, r.icecat_id, r.languages, True) for k, r in first.items()}
+    assert second["S7"].records == first["S7"].records
+
+
+def test_product_changed_in_the_daily_index_is_fetched_again(icecat: Sandbox, tmp_path: Path) -> None:
+    settings = settings_for(icecat, cache_dir=str(tmp_path / "cache"))
+    products = {"DELL": DELL, "JABRA": JABRA}
+    enrich_all(settings, products, ["EN"])
+    httpx.post(f"{icecat.base_url}/_sandbox/mutate", json={"icecat_ids": [56195846]}).raise_for_status()
+    httpx.post(f"{icecat.base_url}/_sandbox/index/generate").raise_for_status()
+    calls_before = icecat.counters()["by_lookup"].get("gtin", 0)
+    results, client = enrich_all(settings, products, ["EN"])
+    assert client.counters.cache_hits == 1 and not results["DELL"].from_cache and results["JABRA"].from_cache
+    assert icecat.counters()["by_lookup"]["gtin"] == calls_before + 1
+
+
+def test_data_creation_turns_not_in_icecat_into_found(icecat: Sandbox) -> None:
+    async def scenario() -> tuple[str, str, LookupResult]:
+        async with IcecatClient(settings_for(icecat)) as client:
+            before = await client.lookup(ONEPLUS, ["EN"])
+            request_id = await client.request_data_creation(ONEPLUS, "EN")
+            httpx.post(f"{icecat.base_url}/_sandbox/index/generate").raise_for_status()
+            return before.outcome, request_id, await client.lookup(ONEPLUS, ["EN"])
+
+    before, request_id, after = asyncio.run(scenario())
+    assert before == "not_in_icecat" and request_id
+    assert (after.outcome, after.matched_by, after.records[0].mpn) == ("found", "gtin", "5011113506")
+
+
+def test_daily_index_lists_changed_products(icecat: Sandbox) -> None:
+    httpx.post(f"{icecat.base_url}/_sandbox/mutate", json={"icecat_ids": [131216629]}).raise_for_status()
+    httpx.post(f"{icecat.base_url}/_sandbox/index/generate").raise_for_status()
+
+    async def index() -> dict:
+        async with IcecatClient(settings_for(icecat)) as client:
+            return (await client.daily_index("EN")).updated
+
+    assert list(asyncio.run(index())) == [131216629]
+
+
+# --- pure parts ------------------------------------------------------------------------------------------
+
+
+def test_window_starts_small_and_doubles_per_round_until_throttled() -> None:
+    limiter = AdaptiveLimiter(64)
+    assert limiter.limit == 4
+    for _ in range(4):
+        limiter.succeeded()
+    assert limiter.limit == 8
+    for _ in range(100):
+        limiter.succeeded()
+    assert limiter.limit == 64
+
+
+def test_window_halves_once_per_burst_and_grows_back_slowly() -> None:
+    limiter = AdaptiveLimiter(8, initial=8)
+    limiter.throttled(epoch=0)
+    limiter.throttled(epoch=0)  # same burst: no second halving
+    assert limiter.limit == 4 and limiter.decreases == 1
+    for _ in range(3):
+        limiter.succeeded()
+    assert limiter.limit == 4  # about one slot per window of successes, not one per success
+    for _ in range(2):
+        limiter.succeeded()
+    assert limiter.limit == 5
+    for _ in range(1000):
+        limiter.succeeded()
+    assert limiter.limit == 8
+
+
+def test_retry_after_is_honoured() -> None:
+    answers = iter([httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(
+        200, json={"msg": "OK", "data": {"GeneralInfo": {"IcecatId": 5}}})])
+    transport = httpx.MockTransport(lambda request: next(answers))
+    settings = IcecatSettings("http://icecat.test", "u", retry=RetryPolicy(max_attempts=3, base_delay=0.0))
+
+    async def run() -> LookupResult:
+        async with IcecatClient(settings, transport=transport) as client:
+            return await client.lookup(ProductKeys(icecat_id="5"), ["EN"])
+
+    started = time.monotonic()
+    result = asyncio.run(run())
+    assert result.outcome == "found" and time.monotonic() - started >= 1.0
+
+
+def test_transport_errors_end_as_retryable_error() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    settings = IcecatSettings("http://icecat.test", "u", retry=FAST_RETRY)
+
+    async def run() -> tuple[LookupResult, int]:
+        async with IcecatClient(settings, transport=httpx.MockTransport(refuse)) as client:
+            return await client.lookup(DELL, ["EN"]), client.counters.requests
+
+    result, requests = asyncio.run(run())
+    assert result.outcome == "retryable_error" and "ConnectError" in result.message
+    assert requests == FAST_RETRY.max_attempts
+
+
+def test_enrich_many_streams_without_reading_all_input_first() -> None:
+    pulled = 0
+
+    def products() -> Iterator[tuple[str, ProductKeys]]:
+        nonlocal pulled
+        for i in range(1000):
+            pulled += 1
+            yield f"P{i}", ProductKeys(icecat_id=str(i + 1))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        icecat_id = int(request.url.params["icecat_id"])
+        return httpx.Response(200, json={"msg": "OK", "data": {"GeneralInfo": {"IcecatId": icecat_id}}})
+
+    settings = IcecatSettings("http://icecat.test", "u", max_concurrency=4)
+
+    async def run() -> tuple[int, int]:
+        async with IcecatClient(settings, transport=httpx.MockTransport(answer)) as client:
+            stream = client.enrich_many(products(), ["EN"])
+            await anext(stream)
+            seen_at_first = pulled
+            count = 1 + sum([1 async for _ in stream])
+            return seen_at_first, count
+
+    seen_at_first, count = asyncio.run(run())
+    assert count == 1000
+    assert seen_at_first <= 4 * 3 + 4

@@ -1,0 +1,225 @@
+"""Load: every line's answer recorded, 422s kept as data, media uploaded into their attribute."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from icecat_akeneo.akeneo.client import AkeneoSettings
+from icecat_akeneo.akeneo.lines import LineResult
+from icecat_akeneo.steps.load import RESULTS_SCHEMA, LoadResults, _read_batches, media_filename, run_load
+
+from tests.conftest import AKENEO_CREDENTIALS, Sandbox
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+MULTILINE = "40 inch\n4K UHD\u2028VA panel\r\nHDMI"
+MEDIA_COLUMNS = ["identifier", "attribute", "locale", "scope", "url", "source"]
+
+
+def write_batch(run_dir: Path, name: str, lines: list[dict]) -> None:
+    folder = run_dir / "transform"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+
+def write_media(run_dir: Path, rows: list[dict]) -> None:
+    folder = run_dir / "transform"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.Table.from_pylist(rows, pa.schema([(c, pa.string()) for c in MEDIA_COLUMNS])),
+        folder / "media.parquet",
+    )
+
+
+def claim(identifier: str, text: str) -> dict:
+    return {
+        "identifier": identifier,
+        "values": {"marketing_claim": [{"locale": "en_US", "scope": None, "data": text}]},
+    }
+
+
+def test_media_file_names_are_the_urls_last_segment_made_safe() -> None:
+    assert (
+        media_filename("https://images.icecat.biz/img/gallery/56195846_4375.jpg?x=1") == "56195846_4375.jpg"
+    )
+    assert media_filename("https://host/a/My%20Photo%20(1).png") == "My_Photo_1_.png"
+    assert media_filename("https://host/") == "media"
+
+
+def test_batch_files_are_read_in_order_and_split_at_100_lines(tmp_path: Path) -> None:
+    write_batch(tmp_path, "batch-0002.ndjson", [{"identifier": "z"}])
+    write_batch(tmp_path, "batch-0001.ndjson", [{"identifier": str(i)} for i in range(150)])
+
+    async def read() -> list[tuple[str, int, int]]:
+        return [
+            (batch, offset, len(lines))
+            async for batch, offset, lines in _read_batches(tmp_path / "transform")
+        ]
+
+    import asyncio
+
+    assert asyncio.run(read()) == [("batch-0001", 0, 100), ("batch-0001", 100, 50), ("batch-0002", 0, 1)]
+
+
+def test_the_most_frequent_422_messages_come_first_with_their_products(tmp_path: Path) -> None:
+    results = LoadResults(tmp_path / "r.parquet")
+    for identifier, message in [("a", "too long"), ("b", "too long"), ("c", "unknown option")]:
+        results.add(LineResult(1, identifier, 422, message), "batch-0001", 1, "values")
+    results.add(LineResult(2, "d", 204), "batch-0001", 2, "values")
+    results.close()
+    assert results.top_unprocessable() == [
+        {"message": "too long", "count": 2, "identifiers": ["a", "b"]},
+        {"message": "unknown option", "count": 1, "identifiers": ["c"]},
+    ]
+    assert pq.read_table(tmp_path / "r.parquet").schema.equals(RESULTS_SCHEMA)
+
+
+def settings_for(sandbox: Sandbox, **changes: object) -> AkeneoSettings:
+    return AkeneoSettings(**{"base_url": sandbox.base_url, **AKENEO_CREDENTIALS, **changes})
+
+
+def get_product(sandbox: Sandbox, identifier: str) -> dict:
+    auth = httpx.post(
+        f"{sandbox.base_url}/api/oauth/v1/token",
+        auth=(AKENEO_CREDENTIALS["client_id"], AKENEO_CREDENTIALS["secret"]),
+        json={
+            "grant_type": "password",
+            "username": AKENEO_CREDENTIALS["username"],
+            "password": AKENEO_CREDENTIALS["password"],
+        },
+    ).json()
+    return httpx.get(
+        f"{sandbox.base_url}/api/rest/v1/products/{identifier}",
+        headers={"Authorization": f"Bearer {auth['access_token']}"},
+    ).json()
+
+
+def test_a_bad_line_is_recorded_as_422_and_the_others_are_stored(akeneo: Sandbox, tmp_path: Path) -> None:
+    write_batch(
+        tmp_path,
+        "batch-0001.ndjson",
+        [
+            claim("DEMO-DELL-G5", "Fast laptop"),
+            claim("DEMO-HP-6710B", "A claim far longer than twenty characters"),
+            {
+                "identifier": "DEMO-IIYAMA",
+                "values": {"description": [{"locale": "en_US", "scope": "ecommerce", "data": MULTILINE}]},
+            },
+        ],
+    )
+    seen: list[LineResult] = []
+    report = run_load(settings_for(akeneo), tmp_path, on_line_result=seen.append)
+
+    rows = pq.read_table(tmp_path / "load" / "results.parquet").to_pylist()
+    assert [(r["identifier"], r["batch"], r["line"], r["status_code"], r["kind"]) for r in rows] == [
+        ("DEMO-DELL-G5", "batch-0001", 1, 204, "values"),
+        ("DEMO-HP-6710B", "batch-0001", 2, 422, "values"),
+        ("DEMO-IIYAMA", "batch-0001", 3, 204, "values"),
+    ]
+    assert "marketing_claim" in (rows[1]["message"] or "") + (rows[1]["errors_json"] or "")
+    assert report["lines_by_status"] == {"204": 2, "422": 1} and report["lines_ok"] == 2
+    assert report["unprocessable_top"][0]["identifiers"] == ["DEMO-HP-6710B"]
+    assert [(r.identifier, r.ok) for r in seen] == [
+        ("DEMO-DELL-G5", True),
+        ("DEMO-HP-6710B", False),
+        ("DEMO-IIYAMA", True),
+    ]
+    assert seen[0].sent == claim("DEMO-DELL-G5", "Fast laptop")
+    descriptions = get_product(akeneo, "DEMO-IIYAMA")["values"]["description"]
+    assert {"locale": "en_US", "scope": "ecommerce", "data": MULTILINE} in descriptions
+    assert "marketing_claim" not in get_product(akeneo, "DEMO-HP-6710B")["values"]
+    assert akeneo.counters()  # the sandbox saw the run
+
+
+def test_many_batches_all_get_a_result_under_a_concurrency_limit(akeneo: Sandbox, tmp_path: Path) -> None:
+    """Akeneo SaaS answers 429 above its per-connection limit: the batches still all land, with retries."""
+    identifiers = [
+        "DEMO-DELL-G5",
+        "DEMO-SAMSUNG-S25",
+        "DEMO-LENOVO-TAB",
+        "DEMO-PHILIPS-MON",
+        "DEMO-PHILIPS-HS",
+        "DEMO-JABRA-HS",
+        "DEMO-HP-6710B",
+        "DEMO-SAMSUNG-S7",
+    ]
+    for number, identifier in enumerate(identifiers, start=1):
+        write_batch(tmp_path, f"batch-{number:04d}.ndjson", [claim(identifier, f"claim {number}")])
+    akeneo.faults(concurrency_limit=1, latency_ms=50, seed=1)
+    report = run_load(settings_for(akeneo, max_concurrency=4), tmp_path)
+    assert report["lines_by_status"] == {"204": len(identifiers)}
+    assert report["retries"] > 0
+
+
+@pytest.fixture
+def image_server() -> Iterator[tuple[str, list[dict]]]:
+    """A local web server standing in for the Icecat image host; records the headers it received."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            received.append(dict(self.headers))
+            if self.path.endswith(".png"):
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                self.wfile.write(PNG)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_media_is_downloaded_and_uploaded_into_the_product_value(
+    akeneo: Sandbox, tmp_path: Path, image_server: tuple[str, list[dict]]
+) -> None:
+    base, received = image_server
+    write_media(
+        tmp_path,
+        [
+            {
+                "identifier": "DEMO-DELL-G5",
+                "attribute": "main_image",
+                "locale": None,
+                "scope": None,
+                "url": f"{base}/img/dell-g5.png",
+                "source": "icecat",
+            },
+            {
+                "identifier": "DEMO-IIYAMA",
+                "attribute": "main_image",
+                "locale": None,
+                "scope": None,
+                "url": f"{base}/img/missing.jpg",
+                "source": "icecat",
+            },
+        ],
+    )
+    report = run_load(settings_for(akeneo), tmp_path, media_headers={"X-Icecat-Token": "t-1"})
+
+    assert report["media"] == {"uploaded": 1, "failed": 1}
+    rows = pq.read_table(tmp_path / "load" / "results.parquet").to_pylist()
+    uploaded, missing = rows
+    assert (uploaded["kind"], uploaded["status_code"]) == ("media", 201)
+    assert uploaded["message"].endswith("dell-g5.png")
+    assert get_product(akeneo, "DEMO-DELL-G5")["values"]["main_image"][0]["data"] == uploaded["message"]
+    assert missing["status_code"] == 0 and "HTTP 404" in missing["message"]
+    assert all(headers.get("X-Icecat-Token") == "t-1" for headers in received)

@@ -1,0 +1,78 @@
+"""The whole preflight of the demo client on both sandboxes, and the readiness report it writes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from icecat_akeneo.akeneo.client import AkeneoSettings
+from icecat_akeneo.icecat.client import IcecatSettings
+from icecat_akeneo.mapping import load_mapping, parse_mapping
+from icecat_akeneo.preflight.readiness import readiness_report, run_preflight
+from tests.conftest import AKENEO_CREDENTIALS, ICECAT_FULL, Sandbox
+
+DEMO_MAPPING = Path("include/mappings/demo.yaml")
+
+
+def _settings(akeneo: Sandbox, icecat: Sandbox) -> tuple[AkeneoSettings, IcecatSettings]:
+    return (AkeneoSettings(base_url=akeneo.base_url, **AKENEO_CREDENTIALS),
+            IcecatSettings(icecat.base_url, ICECAT_FULL["username"], app_key=ICECAT_FULL["app_key"],
+                           api_token=ICECAT_FULL["api_token"], max_concurrency=4))
+
+
+def test_demo_client_is_ready_and_the_report_says_why(akeneo: Sandbox, icecat: Sandbox, tmp_path: Path) -> None:
+    akeneo.faults(concurrency_limit=4, latency_ms=20)
+    document = run_preflight(load_mapping(DEMO_MAPPING), *_settings(akeneo, icecat), tmp_path / "out",
+                             root=tmp_path / "data")
+    print(json.dumps({"summary": document["summary"], "recommended": document["recommended"]}, indent=1))
+    assert document["ready"], document["summary"]["failed"]
+    lines = {line["line"]: line for line in document["checklist"]}
+    assert lines["Test product created"]["evidence"]["status_code"] == 201
+    assert lines["Batch of 101 lines refused (413)"]["evidence"]["status_code"] == 413
+    assert document["recommended"]["akeneo_concurrency"] == 4
+    assert document["recommended"]["batch_size"] == 100
+    page = (tmp_path / "out" / "readiness.html").read_text(encoding="utf-8")
+    assert "READY" in page and "Attributes endpoint given" in page
+    assert len(list((tmp_path / "data" / "demo" / "taxonomy").glob("*.json"))) == 1
+
+
+def test_a_second_preflight_reports_drift_of_a_mapped_attribute(akeneo: Sandbox, icecat: Sandbox,
+                                                                  tmp_path: Path) -> None:
+    settings = _settings(akeneo, icecat)
+    run_preflight(load_mapping(DEMO_MAPPING), *settings, tmp_path / "first", root=tmp_path)
+    snapshot = next((tmp_path / "demo" / "taxonomy").glob("*.json"))
+    old = json.loads(snapshot.read_text(encoding="utf-8"))
+    for attribute in old["attributes"]:
+        if attribute["code"] == "weight":
+            attribute["type"] = "pim_catalog_number"      # as if someone retyped it since
+    snapshot.write_text(json.dumps(old), encoding="utf-8")
+    document = run_preflight(load_mapping(DEMO_MAPPING), *settings, tmp_path / "second", root=tmp_path)
+    drift = next(line for line in document["checklist"] if line["line"].startswith("No drift"))
+    assert not drift["passed"]
+    assert drift["evidence"]["drift_errors"] == [
+        "client demo: fields[5]: attribute 'weight' changed type from number to metric in Akeneo since the last "
+        "taxonomy snapshot; review the mapping and rerun the preflight"]
+
+
+def test_broken_mapping_fails_the_preflight_with_its_three_errors(akeneo: Sandbox, icecat: Sandbox,
+                                                                   tmp_path: Path) -> None:
+    document = yaml.safe_load(DEMO_MAPPING.read_text(encoding="utf-8"))
+    document["fields"] += [{"source": "feature:1650", "attribute": "depth"}, {"source": "title", "attribute": "weight"}]
+    document["languages"]["NL"] = "nl_NL"
+    report = run_preflight(parse_mapping(yaml.safe_dump(document), "broken.yaml"), *_settings(akeneo, icecat),
+                           tmp_path / "out", root=tmp_path)
+    assert not report["ready"]
+    check = next(line for line in report["checklist"] if line["line"].startswith("Mapping check"))
+    assert len(check["evidence"]["errors"]) == 3
+    assert {error.split(":")[1].strip() for error in check["evidence"]["errors"]} == {
+        "fields[18] (depth)", "fields[19] (weight)", "languages.NL (-)"}
+
+
+def test_report_marks_checks_that_never_ran_as_failed() -> None:
+    document, page = readiness_report({"client": "acme", "api_tests": [
+        {"name": "oauth_password_grant", "passed": False, "evidence": {"status_code": 422}}]})
+    assert not document["ready"]
+    assert "Test product created" in document["summary"]["failed"]
+    assert "NOT READY" in page
