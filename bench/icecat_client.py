@@ -6,6 +6,7 @@ into 429s when the cap is above what the account allows. Run from the repo root:
     .venv/bin/python -m bench.icecat_client [--products 2000] [--latency-ms 20] [--limit 10]
 Prints a markdown table and writes bench/results/icecat_client.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,9 @@ def sequential_loop(base_url: str, products: int) -> dict[str, Any]:
     started = time.perf_counter()
     with httpx.Client(base_url=base_url, timeout=30) as http:
         for index in range(products):
-            response = http.get("/api", params={"lang": "EN", "shopname": OPEN_USER, "GTIN": synthetic_gtin(index)})
+            response = http.get(
+                "/api", params={"lang": "EN", "shopname": OPEN_USER, "GTIN": synthetic_gtin(index)}
+            )
             found += response.status_code == 200 and "data" in response.json()
     return {"found": found, "seconds": time.perf_counter() - started}
 
@@ -60,44 +63,77 @@ async def client_run(base_url: str, products: int, concurrency: int) -> dict[str
             found += result.outcome == "found"
         counters = client.counters
         window = client.limiter.window
-    return {"found": found, "seconds": time.perf_counter() - started, "requests": counters.requests,
-            "retries": counters.retries, "final_window": round(window, 1)}
+    return {
+        "found": found,
+        "seconds": time.perf_counter() - started,
+        "requests": counters.requests,
+        "retries": counters.retries,
+        "final_window": round(window, 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--latency-ms", type=int, default=20)
-    parser.add_argument("--limit", type=int, default=10, help="sandbox parallel-call limit per account (429 above)")
+    parser.add_argument(
+        "--limit", type=int, default=10, help="sandbox parallel-call limit per account (429 above)"
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64])
     args = parser.parse_args()
 
     rows: list[dict[str, Any]] = []
     with running_server("sandbox.icecat", ["--synthetic", str(args.products)]) as base_url:
         _prepare(base_url, args.latency_ms, args.limit)
-        rows.append({"mode": "plain sequential httpx loop", "concurrency": 1, **sequential_loop(base_url, args.products),
-                     "requests": args.products, "retries": 0, "final_window": None,
-                     "throttled_429": _admin(base_url, "/_sandbox/counters")["throttled_429"]})
+        rows.append(
+            {
+                "mode": "plain sequential httpx loop",
+                "concurrency": 1,
+                **sequential_loop(base_url, args.products),
+                "requests": args.products,
+                "retries": 0,
+                "final_window": None,
+                "throttled_429": _admin(base_url, "/_sandbox/counters")["throttled_429"],
+            }
+        )
         for concurrency in args.concurrency:
             _prepare(base_url, args.latency_ms, args.limit)
             measured = asyncio.run(client_run(base_url, args.products, concurrency))
             server = _admin(base_url, "/_sandbox/counters")
-            rows.append({"mode": "IcecatClient (AIMD)", "concurrency": concurrency, **measured,
-                         "throttled_429": server["throttled_429"]})
+            rows.append(
+                {
+                    "mode": "IcecatClient (AIMD)",
+                    "concurrency": concurrency,
+                    **measured,
+                    "throttled_429": server["throttled_429"],
+                }
+            )
     for row in rows:
         row["products_per_s"] = round(row["found"] / row["seconds"], 1)
         row["seconds"] = round(row["seconds"], 2)
 
-    print(f"\n{args.products} synthetic products, EN, sandbox latency {args.latency_ms} ms, "
-          f"limit {args.limit} parallel calls (429 above)\n")
-    print("| mode | max concurrency | found | seconds | products/s | requests | retries | 429s | final window |")
+    print(
+        f"\n{args.products} synthetic products, EN, sandbox latency {args.latency_ms} ms, "
+        f"limit {args.limit} parallel calls (429 above)\n"
+    )
+    print(
+        "| mode | max concurrency | found | seconds | products/s | requests | retries | 429s | final window |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['mode']} | {row['concurrency']} | {row['found']} | {row['seconds']} | {row['products_per_s']} | "
-              f"{row['requests']} | {row['retries']} | {row['throttled_429']} | {row['final_window'] or '-'} |")
+        print(
+            f"| {row['mode']} | {row['concurrency']} | {row['found']} | {row['seconds']} "
+            f"| {row['products_per_s']} | "
+            f"{row['requests']} | {row['retries']} | {row['throttled_429']} | {row['final_window'] or '-'} |"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"products": args.products, "latency_ms": args.latency_ms, "limit": args.limit,
-                                   "rows": rows}, indent=2), encoding="utf-8")
+    RESULTS.write_text(
+        json.dumps(
+            {"products": args.products, "latency_ms": args.latency_ms, "limit": args.limit, "rows": rows},
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nwritten {RESULTS}")
 
 

@@ -11,16 +11,42 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from icecat_akeneo.preflight.compatibility import source_kind
 
 MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
 RULES_NEEDING_VALUE = ("min_images", "description_min_length")
+PER_LANGUAGE_RULES = ("title_present", "description_min_length")
+"""Checked on each language Icecat returned (or only those in `languages:`); other rules judge the product."""
 AKENEO_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+def _icecat_language(code: str) -> str:
+    if not re.fullmatch(r"[A-Z]{2,3}(_[A-Z]{2})?", code):
+        raise ValueError(f"Icecat language {code!r} must look like EN, DE or ZH_TW")
+    return code
+
+
+def _akeneo_locale(code: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]+)+", code):
+        raise ValueError(f"Akeneo locale {code!r} must look like en_US")
+    return code
+
+
+IcecatLanguage = Annotated[str, AfterValidator(_icecat_language)]
+AkeneoLocale = Annotated[str, AfterValidator(_akeneo_locale)]
 
 
 class MappingError(ValueError):
@@ -94,6 +120,7 @@ class CompletenessRule(_Strict):
     rule: Literal["title_present", "min_images", "description_min_length", "valid_ean13", "field_present"]
     value: int | None = Field(default=None, ge=0)
     field: str | None = None
+    languages: list[str] | None = None    # per-language rules only: restrict to these Icecat languages
 
     @model_validator(mode="after")
     def _arguments_present(self) -> CompletenessRule:
@@ -101,11 +128,13 @@ class CompletenessRule(_Strict):
             raise ValueError(f"rule {self.rule} needs `value` (an integer)")
         if self.rule == "field_present" and not self.field:
             raise ValueError("rule field_present needs `field` (a record field, e.g. brand)")
+        if self.languages and self.rule not in PER_LANGUAGE_RULES:
+            raise ValueError(f"`languages` only applies to {' and '.join(PER_LANGUAGE_RULES)}")
         return self
 
     @property
     def name(self) -> str:
-        """Stable, readable rule id used in quarantine rows and reports (`min_images`, `field_present:brand`)."""
+        """Readable rule id for quarantine rows and reports (`min_images`, `field_present:brand`)."""
         return f"{self.rule}:{self.field}" if self.field else self.rule
 
 
@@ -128,7 +157,7 @@ class ClientMapping(_Strict):
     start_date: dt.datetime
     selection: Selection = Field(default_factory=Selection)
     identifiers: Identifiers
-    languages: dict[str, str] = Field(min_length=1)
+    languages: dict[IcecatLanguage, AkeneoLocale] = Field(min_length=1)
     channel: str
     fields: list[FieldMapping] = Field(min_length=1)
     completeness: list[CompletenessRule] = Field(default_factory=list)
@@ -145,16 +174,6 @@ class ClientMapping(_Strict):
     @classmethod
     def _aware(cls, value: dt.datetime) -> dt.datetime:
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
-    @field_validator("languages")
-    @classmethod
-    def _language_codes(cls, languages: dict[str, str]) -> dict[str, str]:
-        for language, locale in languages.items():
-            if not re.fullmatch(r"[A-Z]{2,3}(_[A-Z]{2})?", language):
-                raise ValueError(f"Icecat language {language!r} must look like EN, DE or ZH_TW")
-            if not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]+)+", locale):
-                raise ValueError(f"Akeneo locale {locale!r} (for {language}) must look like en_US")
-        return languages
 
     @property
     def locales(self) -> list[str]:
@@ -292,7 +311,8 @@ def load_mapping(path: str | Path) -> ClientMapping:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise MappingError(f"{path}:0 (file): cannot read the mapping file: {error.strerror or error}") from None
+        reason = error.strerror or error
+        raise MappingError(f"{path}:0 (file): cannot read the mapping file: {reason}") from None
     mapping = parse_mapping(text, str(path))
     if mapping.client != path.stem:
         line = _client_line(text)

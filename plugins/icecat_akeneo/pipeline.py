@@ -80,10 +80,11 @@ def transform(sync: SyncRun) -> dict:
 
 
 def load(sync: SyncRun) -> dict:
+    from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import run_load
 
     if sync.params.get("dry_run"):
-        return {"dry_run": True, "lines_sent": 0}
+        return run_dry_run(sync.run.path)
     return run_load(sync.akeneo, sync.run.path)
 
 

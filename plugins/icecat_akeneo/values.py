@@ -36,6 +36,8 @@ UNIT_FACTORS: dict[str, Decimal] = {
     "MILLISECOND": Decimal("0.001"), "SECOND": Decimal(1), "MINUTE": Decimal(60), "HOUR": Decimal(3600),
     "MEGABYTE": Decimal(10) ** 6, "GIGABYTE": Decimal(10) ** 9, "TERABYTE": Decimal(10) ** 12,
 }
+MAX_DIGITS = 15
+"""Integer digits beyond which a number is surely not a product measure (and would overflow Akeneo)."""
 TRUE_WORDS, FALSE_WORDS = {"y", "yes", "true", "1"}, {"n", "no", "false", "0"}
 NEVER_WRITTEN = {"pim_catalog_identifier": "the identifier is never written by the connector",
                  "pim_catalog_price_collection": "prices are never written by the connector"}
@@ -115,6 +117,8 @@ def _as_decimal(value: object) -> Decimal:
         raise _Rejected("wrong_type", f"expects a number, got {_describe(value)}") from None
     if not number.is_finite():
         raise _Rejected("wrong_type", f"expects a finite number, got {raw!r}")
+    if number and number.adjusted() >= MAX_DIGITS:
+        raise _Rejected("out_of_range", f"cannot hold {raw!r}: more than {MAX_DIGITS} digits")
     return number
 
 
@@ -128,11 +132,17 @@ def _amount(number: Decimal, attribute: dict[str, Any]) -> str | int:
     """Decimal-string when the attribute allows decimals (`"2.7"`), integer otherwise."""
     if number < 0 and attribute.get("negative_allowed") is False:
         raise _Rejected("out_of_range", f"does not allow negative values, got {number}")
+    for bound, outside, side in (("number_min", number.__lt__, "at least"),
+                                 ("number_max", number.__gt__, "at most")):
+        limit = attribute.get(bound)
+        if limit not in (None, "") and outside(Decimal(str(limit))):
+            raise _Rejected("out_of_range", f"must be {side} {limit}, got {format(number.normalize(), 'f')}")
     rounded = number.quantize(AMOUNT_PLACES) if number != number.to_integral_value() else number
     if attribute.get("decimals_allowed"):
         return format(rounded.normalize(), "f")
     if rounded != rounded.to_integral_value():
-        raise _Rejected("not_an_integer", f"requires a non-decimal value, and {format(rounded.normalize(), 'f')} is not")
+        shown = format(rounded.normalize(), "f")
+        raise _Rejected("not_an_integer", f"requires a non-decimal value, and {shown} is not")
     return int(rounded)
 
 
@@ -140,8 +150,29 @@ def _text(value: object, attribute: dict[str, Any], field: FieldMapping, taxonom
     text = _as_text(value, field.join)
     limit = attribute.get("max_characters") or TEXT_DEFAULT_MAX[attribute["type"]]
     if len(text) > int(limit):
-        raise _Rejected("too_long", f"must not contain more than {limit} characters, the value has {len(text)}")
+        raise _Rejected("too_long",
+                        f"must not contain more than {limit} characters, the value has {len(text)}")
+    _check_validation_rule(text, attribute)
     return text
+
+
+def _check_validation_rule(text: str, attribute: dict[str, Any]) -> None:
+    """Akeneo's text `validation_rule`: url, email, or regexp (a PHP pattern such as `/^[A-Z]+$/i`)."""
+    rule = attribute.get("validation_rule")
+    if rule == "url" and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", text, re.IGNORECASE):
+        raise _Rejected("validation_rule", f"must be a URL, got {text[:80]!r}")
+    if rule == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise _Rejected("validation_rule", f"must be an e-mail address, got {text[:80]!r}")
+    pattern = attribute.get("validation_regexp")
+    if rule == "regexp" and pattern:
+        delimited = re.fullmatch(r"(.)(.*)\1([a-zA-Z]*)", pattern, re.DOTALL)
+        body, flags = (delimited.group(2), delimited.group(3)) if delimited else (pattern, "")
+        try:
+            matched = re.search(body, text, re.IGNORECASE if "i" in flags else 0)
+        except re.error:
+            return      # a PHP-only pattern: leave the verdict to Akeneo
+        if not matched:
+            raise _Rejected("validation_rule", f"must match the regular expression {pattern}")
 
 
 def _number(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str | int:
@@ -154,17 +185,20 @@ def _metric(value: object, attribute: dict[str, Any], field: FieldMapping,
     units = taxonomy.metric_units(family)
     target = field.unit or attribute.get("default_metric_unit")
     if target not in units:
-        raise _Rejected("unknown_unit", f"unit {target!r} is not in measurement family {family!r} ({', '.join(sorted(units))})")
+        raise _Rejected("unknown_unit",
+                        f"unit {target!r} is not in measurement family {family!r} ({', '.join(sorted(units))})")
     number = _as_decimal(value)
     sign = value.unit if isinstance(value, Feature) else None
     if not sign:
-        raise _Rejected("missing_unit", f"needs a unit, but {_describe(value)} has none: map it to a number attribute")
+        raise _Rejected("missing_unit",
+                        f"needs a unit, but {_describe(value)} has none: map it to a number attribute")
     source_unit = ICECAT_SIGN_UNITS.get(sign.strip())
     if source_unit not in units:
         raise _Rejected("unknown_unit", f"Icecat unit {sign!r} has no unit in measurement family {family!r}")
     if source_unit != target:
         if source_unit not in UNIT_FACTORS or target not in UNIT_FACTORS:
-            raise _Rejected("unknown_unit", f"cannot convert {source_unit} to {target}: no conversion factor known")
+            raise _Rejected("unknown_unit",
+                            f"cannot convert {source_unit} to {target}: no conversion factor known")
         number = number * UNIT_FACTORS[source_unit] / UNIT_FACTORS[target]
     return {"amount": _amount(number, attribute), "unit": target}
 
@@ -201,15 +235,17 @@ def _option_codes(values: list[str], attribute: dict[str, Any], field: FieldMapp
         else:
             unknown.append(f"{code!r} (Icecat value {item!r})")
     if unknown:
-        raise _Rejected("unknown_option", f"option code(s) {', '.join(unknown)} do not exist: create them in Akeneo or map the "
-                        "Icecat value under the field's `options:`")
+        raise _Rejected("unknown_option",
+                        f"option code(s) {', '.join(unknown)} do not exist: create them in Akeneo or map "
+                        "the Icecat value under the field's `options:`")
     return list(dict.fromkeys(codes))
 
 
 def _simpleselect(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str:
     values = _select_values(value)
     if len(values) > 1:
-        raise _Rejected("several_values", f"is a simple select but Icecat gives {len(values)} values {values}: "
+        raise _Rejected("several_values",
+                        f"is a simple select but Icecat gives {len(values)} values {values}: "
                         "map the feature to a multiselect attribute")
     return _option_codes(values, attribute, field, taxonomy)[0]
 
@@ -229,6 +265,10 @@ def _date(value: object, attribute: dict[str, Any], field: FieldMapping, taxonom
             day = dt.date.fromisoformat(_as_text(value, "")[:10])
         except ValueError:
             raise _Rejected("wrong_type", f"expects a date (YYYY-MM-DD), got {_describe(value)}") from None
+    for bound, outside, side in (("date_min", day.__lt__, "after"), ("date_max", day.__gt__, "before")):
+        limit = str(attribute.get(bound) or "")[:10]
+        if limit and outside(dt.date.fromisoformat(limit)):
+            raise _Rejected("out_of_range", f"requires a date that is {limit} or {side}, got {day}")
     return f"{day.isoformat()}T00:00:00+00:00"
 
 
@@ -240,13 +280,15 @@ def _media(value: object, attribute: dict[str, Any], field: FieldMapping, taxono
     name = urlparse(url).path.rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if allowed and extension and extension not in allowed:
-        raise _Rejected("extension_not_allowed", f"file extension {extension!r} is not allowed (allowed extensions: {', '.join(allowed)})")
+        raise _Rejected("extension_not_allowed",
+                        f"file extension {extension!r} is not allowed (allowed extensions: {', '.join(allowed)})")
     return MediaUpload(url)
 
 
 CONVERTERS = {
     t.TEXT: _text, t.TEXTAREA: _text, t.NUMBER: _number, t.METRIC: _metric, t.BOOLEAN: _boolean,
-    t.SIMPLESELECT: _simpleselect, t.MULTISELECT: _multiselect, t.DATE: _date, t.IMAGE: _media, t.FILE: _media,
+    t.SIMPLESELECT: _simpleselect, t.MULTISELECT: _multiselect, t.DATE: _date,
+    t.IMAGE: _media, t.FILE: _media,
 }
 
 
@@ -256,7 +298,8 @@ def convert(value: object, attribute: dict[str, Any], field: FieldMapping, taxon
     code, attribute_type = attribute.get("code", field.attribute), attribute.get("type", "")
     converter = CONVERTERS.get(attribute_type)
     if converter is None:
-        reason = NEVER_WRITTEN.get(attribute_type, f"attribute type {short_type(attribute_type)} is not supported")
+        unsupported = f"attribute type {short_type(attribute_type)} is not supported"
+        reason = NEVER_WRITTEN.get(attribute_type, unsupported)
         return ValueRejected(code, locale, scope, reason, "unsupported_type")
     try:
         return converter(value, attribute, field, taxonomy)

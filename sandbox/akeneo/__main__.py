@@ -1,9 +1,10 @@
-"""`python -m sandbox.akeneo --port P [--seed demo|synthetic:N|PATH] [--db FILE] [...]`: serve until SIGTERM."""
+"""`python -m sandbox.akeneo --port P [--seed demo|synthetic:N|PATH] [--db FILE] ...`: serve until SIGTERM."""
+
 from __future__ import annotations
 
 import argparse
 import logging
-import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -35,13 +36,25 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--token-ttl", type=int, default=knobs.token_ttl, help="access token life in seconds")
     parser.add_argument("--latency-ms", type=float, default=knobs.latency_ms)
     parser.add_argument("--jitter-ms", type=float, default=knobs.jitter_ms)
-    parser.add_argument("--concurrency-limit", type=int, default=knobs.concurrency_limit,
-                        help="parallel calls allowed per token before 429")
-    parser.add_argument("--retry-after", type=int, default=knobs.retry_after,
-                        help="Retry-After seconds on 429 (omitted: 429 without the header)")
+    parser.add_argument(
+        "--concurrency-limit",
+        type=int,
+        default=knobs.concurrency_limit,
+        help="parallel calls allowed per token before 429",
+    )
+    parser.add_argument(
+        "--retry-after",
+        type=int,
+        default=knobs.retry_after,
+        help="Retry-After seconds on 429 (omitted: 429 without the header)",
+    )
     parser.add_argument("--error-rate", type=float, default=knobs.error_rate, help="ratio of 500/502/503")
-    parser.add_argument("--reset-rate", type=float, default=knobs.reset_rate, help="ratio of connection resets")
-    parser.add_argument("--slow-ms", type=float, default=knobs.slow_ms, help="delay before each response body")
+    parser.add_argument(
+        "--reset-rate", type=float, default=knobs.reset_rate, help="ratio of connection resets"
+    )
+    parser.add_argument(
+        "--slow-ms", type=float, default=knobs.slow_ms, help="delay before each response body"
+    )
     parser.add_argument("--fault-seed", type=int, default=knobs.seed, help="RNG seed of the faults")
     return parser.parse_args(argv)
 
@@ -53,32 +66,52 @@ def build_state(args: argparse.Namespace, db_path: str) -> SandboxState:
     store = Store(db_path)
     count = store.seed(synthetic if synthetic is not None else fixture_products(fixture, catalog))
     log.warning("seeded %d products from %s in %.1fs", count, args.seed, time.monotonic() - started)
-    knobs = Knobs(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, concurrency_limit=args.concurrency_limit,
-                  retry_after=args.retry_after, error_rate=args.error_rate, reset_rate=args.reset_rate,
-                  slow_ms=args.slow_ms, token_ttl=args.token_ttl, seed=args.fault_seed)
+    knobs = Knobs(
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        concurrency_limit=args.concurrency_limit,
+        retry_after=args.retry_after,
+        error_rate=args.error_rate,
+        reset_rate=args.reset_rate,
+        slow_ms=args.slow_ms,
+        token_ttl=args.token_ttl,
+        seed=args.fault_seed,
+    )
     credentials = Credentials(args.client_id, args.secret, args.username, args.password)
     return SandboxState(credentials=credentials, catalog=catalog, store=store, base_knobs=knobs)
 
 
-def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    args = parse_args(argv)
-    temp_dir = None if args.db else tempfile.mkdtemp(prefix="akeneo-sandbox-")
-    db_path = args.db or str(Path(temp_dir) / "akeneo.db")  # type: ignore[arg-type]
+def serve(args: argparse.Namespace, db_path: str) -> int:
     try:
         state = build_state(args, db_path)
     except SeedError as error:
         print(f"sandbox.akeneo: {error}", file=sys.stderr)
         return 2
+    config = uvicorn.Config(
+        create_app(state),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        http=ResettableH11Protocol,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+    )
     try:
-        config = uvicorn.Config(create_app(state), host="127.0.0.1", port=args.port, log_level="warning",
-                                http=ResettableH11Protocol, lifespan="off", timeout_graceful_shutdown=5)
         uvicorn.Server(config).run()
     finally:
         state.store.close()
-        if temp_dir:
-            shutil.rmtree(temp_dir, ignore_errors=True)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = parse_args(argv)
+    # uvicorn re-raises SIGTERM after its graceful shutdown: exit through SystemExit so clean-up still runs
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    if args.db:
+        return serve(args, args.db)
+    with tempfile.TemporaryDirectory(prefix="akeneo-sandbox-") as folder:
+        return serve(args, str(Path(folder) / "akeneo.db"))
 
 
 if __name__ == "__main__":

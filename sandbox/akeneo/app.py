@@ -3,6 +3,7 @@
 Every failure, including unknown routes, wrong methods and unexpected exceptions, is answered with an
 Akeneo JSON error body, so a malformed request can never crash the server or leak a framework page.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,9 @@ from sandbox.akeneo.state import SandboxState
 log = logging.getLogger("sandbox.akeneo")
 
 
-def _json_error(status: int, message: str, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
+def _json_error(
+    status: int, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
     return JSONResponse({"code": status, "message": message, **extra}, status_code=status, headers=headers)
 
 
@@ -41,8 +44,11 @@ def create_app(state: SandboxState) -> FastAPI:
             return _json_error(404, f'No route found for "{route}"')
         if error.status_code == 405:
             allowed = (error.headers or {}).get("allow", "")
-            return _json_error(405, f'No route found for "{route}": Method Not Allowed (Allow: {allowed})',
-                               headers=error.headers)
+            return _json_error(
+                405,
+                f'No route found for "{route}": Method Not Allowed (Allow: {allowed})',
+                headers=error.headers,
+            )
         return _json_error(error.status_code, str(error.detail))
 
     @app.exception_handler(RequestValidationError)

@@ -1,6 +1,7 @@
 """Reading request bodies the way Akeneo does: Content-Type checks (415), JSON that must be an object
 (400), and the NDJSON collection format of PATCH lists (413 above 100 lines, one result per line).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,11 @@ def require_content_type(request: Request, *allowed: str) -> str:
     if found is None:
         raise ApiError(415, f'The "Content-Type" header is missing. "{wanted}" has to be specified as value.')
     if found not in allowed:
-        raise ApiError(415, f'"{request.headers.get("content-type")}" in "Content-Type" header is not valid. '
-                            f'Only "{wanted}" is allowed.')
+        raise ApiError(
+            415,
+            f'"{request.headers.get("content-type")}" in "Content-Type" header is not valid. '
+            f'Only "{wanted}" is allowed.',
+        )
     return found
 
 
@@ -59,8 +63,9 @@ async def json_object(request: Request) -> dict[str, Any]:
     return parse_object(await read_body(request))
 
 
-async def collection_response(request: Request, key: str, handle: LineHandler,
-                              on_status: Callable[[int], None] = lambda status: None) -> Response:
+async def collection_response(
+    request: Request, key: str, handle: LineHandler, on_status: Callable[[int], None] = lambda status: None
+) -> Response:
     """Apply each NDJSON line independently and answer one status line per input line, in order.
 
     `handle` gets the parsed line and returns (key value, 201|204) or raises ApiError; its body becomes the

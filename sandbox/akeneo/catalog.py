@@ -3,35 +3,74 @@
 It is small even for a million products, every product write validates against it, and a reset must
 restore it instantly, so it lives in dicts (with a pristine copy of the seed) rather than in SQLite.
 """
+
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-CATALOG_KINDS = ("locales", "currencies", "channels", "measurement_families", "categories", "attributes",
-                 "families")
+CATALOG_KINDS = (
+    "locales",
+    "currencies",
+    "channels",
+    "measurement_families",
+    "categories",
+    "attributes",
+    "families",
+)
 IDENTIFIER_TYPE = "pim_catalog_identifier"
 SELECT_TYPES = ("pim_catalog_simpleselect", "pim_catalog_multiselect")
 MEDIA_TYPES = ("pim_catalog_image", "pim_catalog_file")
 ATTRIBUTE_TYPES = (
-    IDENTIFIER_TYPE, "pim_catalog_text", "pim_catalog_textarea", "pim_catalog_number", "pim_catalog_metric",
-    "pim_catalog_price_collection", *SELECT_TYPES, "pim_catalog_boolean", "pim_catalog_date", *MEDIA_TYPES,
+    IDENTIFIER_TYPE,
+    "pim_catalog_text",
+    "pim_catalog_textarea",
+    "pim_catalog_number",
+    "pim_catalog_metric",
+    "pim_catalog_price_collection",
+    *SELECT_TYPES,
+    "pim_catalog_boolean",
+    "pim_catalog_date",
+    *MEDIA_TYPES,
 )
 ATTRIBUTE_DEFAULTS: dict[str, Any] = {
-    "group": "other", "group_labels": {}, "unique": False, "useable_as_grid_filter": False,
-    "allowed_extensions": [], "metric_family": None, "default_metric_unit": None, "reference_data_name": None,
-    "available_locales": [], "max_characters": None, "validation_rule": None, "validation_regexp": None,
-    "wysiwyg_enabled": None, "number_min": None, "number_max": None, "decimals_allowed": None,
-    "negative_allowed": None, "date_min": None, "date_max": None, "max_file_size": None, "sort_order": 0,
-    "localizable": False, "scopable": False, "default_value": None, "labels": {},
+    "group": "other",
+    "group_labels": {},
+    "unique": False,
+    "useable_as_grid_filter": False,
+    "allowed_extensions": [],
+    "metric_family": None,
+    "default_metric_unit": None,
+    "reference_data_name": None,
+    "available_locales": [],
+    "max_characters": None,
+    "validation_rule": None,
+    "validation_regexp": None,
+    "wysiwyg_enabled": None,
+    "number_min": None,
+    "number_max": None,
+    "decimals_allowed": None,
+    "negative_allowed": None,
+    "date_min": None,
+    "date_max": None,
+    "max_file_size": None,
+    "sort_order": 0,
+    "localizable": False,
+    "scopable": False,
+    "default_value": None,
+    "labels": {},
 }
 DEFAULT_ASSOCIATION_TYPES = ("PACK", "SUBSTITUTION", "UPSELL", "X_SELL")
 
 
 def complete_attribute(attribute: dict[str, Any]) -> dict[str, Any]:
     """Akeneo returns every attribute property, `null` where it does not apply."""
-    return {"code": attribute["code"], "type": attribute.get("type"), **ATTRIBUTE_DEFAULTS,
-            **{key: value for key, value in attribute.items() if key not in ("code", "type")}}
+    return {
+        "code": attribute["code"],
+        "type": attribute.get("type"),
+        **ATTRIBUTE_DEFAULTS,
+        **{key: value for key, value in attribute.items() if key not in ("code", "type")},
+    }
 
 
 def merge_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +88,9 @@ class Catalog:
     """Lookups the validators and filters need, over the current catalogue."""
 
     def __init__(self, fixture: dict[str, list[dict[str, Any]]]) -> None:
-        self._seed = copy.deepcopy({kind: fixture.get(kind, []) for kind in (*CATALOG_KINDS, "attribute_options")})
+        self._seed = copy.deepcopy(
+            {kind: fixture.get(kind, []) for kind in (*CATALOG_KINDS, "attribute_options")}
+        )
         self.restore()
 
     def restore(self) -> None:
@@ -58,8 +99,9 @@ class Catalog:
         self.entities: dict[str, dict[str, dict[str, Any]]] = {
             kind: {item["code"]: item for item in seed[kind]} for kind in CATALOG_KINDS
         }
-        self.entities["attributes"] = {code: complete_attribute(item)
-                                       for code, item in self.entities["attributes"].items()}
+        self.entities["attributes"] = {
+            code: complete_attribute(item) for code, item in self.entities["attributes"].items()
+        }
         self.options: dict[str, dict[str, dict[str, Any]]] = {}
         for option in seed["attribute_options"]:
             self.options.setdefault(option["attribute"], {})[option["code"]] = option
@@ -77,7 +119,9 @@ class Catalog:
 
     def activated_locales(self) -> set[str]:
         """A locale is activated iff at least one channel uses it."""
-        return {locale for channel in self.entities["channels"].values() for locale in channel.get("locales", [])}
+        return {
+            locale for channel in self.entities["channels"].values() for locale in channel.get("locales", [])
+        }
 
     def activated_currencies(self) -> set[str]:
         return {code for code, currency in self.entities["currencies"].items() if currency.get("enabled")}

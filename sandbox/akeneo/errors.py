@@ -3,6 +3,7 @@
 Handlers raise `ApiError`; the app turns it into the exact JSON Akeneo sends. Collection PATCH lines reuse
 the same body with `code` renamed to `status_code`, which is what Akeneo's stream response does.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,9 @@ INVALID_JSON = "Invalid json message received"
 class ApiError(Exception):
     """An HTTP error answered with Akeneo's JSON body."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -39,7 +41,13 @@ def validation_failed(errors: list[dict[str, Any]]) -> ApiError:
 
 def value_error(message: str, attribute: str, locale: str | None, scope: str | None) -> dict[str, Any]:
     """One entry of a `Validation failed.` body for a product value."""
-    return {"property": "values", "message": message, "attribute": attribute, "locale": locale, "scope": scope}
+    return {
+        "property": "values",
+        "message": message,
+        "attribute": attribute,
+        "locale": locale,
+        "scope": scope,
+    }
 
 
 def type_name(value: object) -> str:

@@ -5,6 +5,7 @@ bodies, all drawn from one seeded RNG so a test sees the same faults on every ru
 A connection reset needs the socket, which ASGI hides: `ResettableH11Protocol` (given to uvicorn) records
 each connection's transport by peer address so a reset can abort it with SO_LINGER 0 (a real TCP RST).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,7 +48,9 @@ def reset_connection(scope: Scope) -> None:
     transport.abort()
 
 
-async def send_json(send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+async def send_json(
+    send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
     payload = json.dumps(body).encode()
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     raw_headers += [(key.lower().encode(), value.encode()) for key, value in (headers or {}).items()]
@@ -73,7 +76,7 @@ class FaultInjector:
         router = scope.get("app").router if scope.get("app") else None  # type: ignore[union-attr]
         for route in getattr(router, "routes", []):
             if route.matches(scope)[0] is Match.FULL:
-                return f"{scope['method']} {route.path}"
+                return f"{scope['method']} {route.path_format}"
         return f"{scope['method']} {scope['path']}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -83,7 +86,11 @@ class FaultInjector:
         state, knobs = self.state, self.state.knobs
         state.counters.requests[self.route_key(scope)] += 1
         token = bearer_of(scope) or ""
-        if token and knobs.concurrency_limit is not None and state.in_flight[token] >= knobs.concurrency_limit:
+        if (
+            token
+            and knobs.concurrency_limit is not None
+            and state.in_flight[token] >= knobs.concurrency_limit
+        ):
             headers = {"Retry-After": str(knobs.retry_after)} if knobs.retry_after is not None else {}
             await send_json(send, 429, {"code": 429, "message": RATE_LIMIT_MESSAGE}, headers)
             return
@@ -95,6 +102,7 @@ class FaultInjector:
                 await asyncio.sleep(delay / 1000)
             if knobs.reset_rate and state.rng.random() < knobs.reset_rate:
                 reset_connection(scope)
+                await asyncio.sleep(0)  # let uvicorn see the disconnect (else it logs a missing response)
                 return
             if knobs.error_rate and state.rng.random() < knobs.error_rate:
                 status = state.rng.choice(sorted(SERVER_ERRORS))
@@ -106,6 +114,7 @@ class FaultInjector:
 
     def _slowed(self, send: Send) -> Send:
         """Headers go out at once, the body only after `slow_ms`: a client read timeout fires mid-response."""
+
         async def slow_send(message: Message) -> None:
             if message["type"] == "http.response.body":
                 await asyncio.sleep(self.state.knobs.slow_ms / 1000)

@@ -4,6 +4,7 @@ synthetic products (valid EAN-13, brand, MPN, family, data_owner), written as a 
 The same products come from `--seed synthetic:N` on the server without any file; the file is for sharing a
 catalogue with other tools or editing it by hand.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,6 +1,7 @@
 """Akeneo's list envelopes: parameter checks with the documented 422s, and absolute `_links` that keep
 every other query parameter, so a client that just follows `next` sees exactly what Akeneo would send.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,14 +51,20 @@ def parse_paging(request: Request, allow_search_after: bool = False) -> Paging:
     page = _positive_int(params.get("page", "1"), "page")
     with_count_raw = params.get("with_count", "false")
     if with_count_raw not in ("true", "false"):
-        raise ApiError(422, f'Parameter "with_count" has to be a boolean. Only "true" or "false" allowed, '
-                            f'"{with_count_raw}" given.')
+        raise ApiError(
+            422,
+            f'Parameter "with_count" has to be a boolean. Only "true" or "false" allowed, '
+            f'"{with_count_raw}" given.',
+        )
     cursor = params.get("search_after")
     search_after = decode_cursor(cursor) if cursor is not None and pagination_type == "search_after" else None
     if pagination_type == "page" and page * limit > MAX_WINDOW and allow_search_after:
-        raise ApiError(422, 'You have reached the maximum number of pages you can retrieve with the "page" '
-                            "pagination type. Please use the search after pagination type instead",
-                       _links={"documentation": {"href": PAGE_CAP_DOC}})
+        raise ApiError(
+            422,
+            'You have reached the maximum number of pages you can retrieve with the "page" '
+            "pagination type. Please use the search after pagination type instead",
+            _links={"documentation": {"href": PAGE_CAP_DOC}},
+        )
     return Paging(pagination_type, page, limit, with_count_raw == "true", search_after)
 
 
@@ -79,11 +86,14 @@ def _link(request: Request, **overrides: object) -> dict[str, str]:
     return {"href": f"{base}?{urlencode(query, quote_via=quote)}" if query else base}
 
 
-def page_envelope(request: Request, paging: Paging, items: list[dict[str, Any]],
-                  count: int | None = None) -> dict[str, Any]:
-    """Offset pagination: `next` iff the page is full (as Akeneo's OffsetHalPaginator), `previous` iff page > 1."""
-    links = {"self": _link(request, page=paging.page, limit=paging.limit),
-             "first": _link(request, page=1, limit=paging.limit)}
+def page_envelope(
+    request: Request, paging: Paging, items: list[dict[str, Any]], count: int | None = None
+) -> dict[str, Any]:
+    """Offset pagination (OffsetHalPaginator): `next` iff the page is full, `previous` iff page > 1."""
+    links = {
+        "self": _link(request, page=paging.page, limit=paging.limit),
+        "first": _link(request, page=1, limit=paging.limit),
+    }
     if paging.page > 1:
         links["previous"] = _link(request, page=paging.page - 1, limit=paging.limit)
     if len(items) >= paging.limit:
@@ -96,9 +106,13 @@ def page_envelope(request: Request, paging: Paging, items: list[dict[str, Any]],
 
 
 def search_after_envelope(request: Request, paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Cursor pagination: no `current_page`/`previous`; `next` carries the last identifier, iff the page is full."""
-    links = {"self": _link(request, limit=paging.limit),
-             "first": _link(request, search_after=None, limit=paging.limit)}
+    """Cursor pagination: no `current_page`/`previous`; `next` iff the page is full, after its last item."""
+    links = {
+        "self": _link(request, limit=paging.limit),
+        "first": _link(request, search_after=None, limit=paging.limit),
+    }
     if items and len(items) >= paging.limit:
-        links["next"] = _link(request, search_after=encode_cursor(items[-1]["identifier"]), limit=paging.limit)
+        links["next"] = _link(
+            request, search_after=encode_cursor(items[-1]["identifier"]), limit=paging.limit
+        )
     return {"_links": links, "_embedded": {"items": items}}

@@ -4,6 +4,7 @@ Write rules (update.md "Patch rules"): unspecified properties stay, objects merg
 merge per attribute + locale + scope, `data: null` erases one value, and `updated` moves only when the
 product really changed, which the connector's "nothing to do" detection relies on.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,19 +17,37 @@ from sandbox.akeneo.catalog import DEFAULT_ASSOCIATION_TYPES, MEDIA_TYPES, Catal
 from sandbox.akeneo.errors import CHECK_FORMAT, ApiError, documented, type_name, validation_failed
 from sandbox.akeneo.values import MediaLookup, ValueChecker
 
-WRITABLE_PROPERTIES = ("identifier", "enabled", "family", "categories", "groups", "parent", "values",
-                       "associations", "quantified_associations", "created", "updated")
+WRITABLE_PROPERTIES = (
+    "identifier",
+    "enabled",
+    "family",
+    "categories",
+    "groups",
+    "parent",
+    "values",
+    "associations",
+    "quantified_associations",
+    "created",
+    "updated",
+)
 ASSOCIATION_KEYS = ("products", "product_models", "groups")
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def new_product(identifier: str, now: str) -> dict[str, Any]:
     return {
-        "identifier": identifier, "enabled": True, "family": None, "categories": [], "groups": [],
-        "parent": None, "values": {}, "created": now, "updated": now,
+        "identifier": identifier,
+        "enabled": True,
+        "family": None,
+        "categories": [],
+        "groups": [],
+        "parent": None,
+        "values": {},
+        "created": now,
+        "updated": now,
         "associations": {kind: {key: [] for key in ASSOCIATION_KEYS} for kind in DEFAULT_ASSOCIATION_TYPES},
         "quantified_associations": {},
     }
@@ -36,7 +55,9 @@ def new_product(identifier: str, now: str) -> dict[str, Any]:
 
 def _require_type(name: str, value: object, expected: type, what: str) -> None:
     if not isinstance(value, expected):
-        raise documented(f'Property "{name}" expects {what} as data, "{type_name(value)}" given.{CHECK_FORMAT}')
+        raise documented(
+            f'Property "{name}" expects {what} as data, "{type_name(value)}" given.{CHECK_FORMAT}'
+        )
 
 
 def _string_list(name: str, value: object) -> list[str]:
@@ -46,8 +67,9 @@ def _string_list(name: str, value: object) -> list[str]:
     return list(value)  # type: ignore[arg-type]
 
 
-def merge_values(current: dict[str, list[dict[str, Any]]],
-                 changes: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def merge_values(
+    current: dict[str, list[dict[str, Any]]], changes: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
     merged = copy.deepcopy(current)
     for code, entries in changes.items():
         kept = merged.get(code, [])
@@ -69,8 +91,9 @@ class ProductUpdater:
     catalog: Catalog
     media_lookup: MediaLookup
 
-    def apply(self, current: dict[str, Any] | None, identifier: str,
-              payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def apply(
+        self, current: dict[str, Any] | None, identifier: str, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
         """Return (product, changed); raise ApiError (422) with Akeneo's body when the payload is refused."""
         for key in payload:
             if key not in WRITABLE_PROPERTIES:
@@ -99,7 +122,9 @@ class ProductUpdater:
                 raise documented(f"The {group} group does not exist in your PIM.{CHECK_FORMAT}")
             product["groups"] = []
         if payload.get("parent") is not None:
-            raise documented(f'The {payload["parent"]} product model does not exist in your PIM.{CHECK_FORMAT}')
+            raise documented(
+                f"The {payload['parent']} product model does not exist in your PIM.{CHECK_FORMAT}"
+            )
         checker = ValueChecker(self.catalog, self.media_lookup)
         if "values" in payload:
             changes = checker.normalize(payload["values"])
@@ -110,8 +135,10 @@ class ProductUpdater:
             product["associations"] = self._associations(product["associations"], payload["associations"])
         if "quantified_associations" in payload:
             _require_type("quantified_associations", payload["quantified_associations"], dict, "an array")
-            product["quantified_associations"] = {**product["quantified_associations"],
-                                                  **payload["quantified_associations"]}
+            product["quantified_associations"] = {
+                **product["quantified_associations"],
+                **payload["quantified_associations"],
+            }
         if checker.errors:
             raise validation_failed(checker.errors)
         changed = current is None or {**product, "updated": None} != {**current, "updated": None}
@@ -153,8 +180,9 @@ def product_url(base_url: str, identifier: str) -> str:
     return f"{base_url}/api/rest/v1/products/{quote(identifier, safe='')}"
 
 
-def render(product: dict[str, Any], base_url: str, catalog: Catalog,
-           options: ReadOptions = ReadOptions()) -> dict[str, Any]:
+def render(
+    product: dict[str, Any], base_url: str, catalog: Catalog, options: ReadOptions = ReadOptions()
+) -> dict[str, Any]:
     """The product exactly as Akeneo's GET returns it (key order, media download links, filtered values)."""
     values: dict[str, list[dict[str, Any]]] = {}
     for code, entries in product["values"].items():
@@ -165,20 +193,33 @@ def render(product: dict[str, Any], base_url: str, catalog: Catalog,
         for entry in entries:
             if options.scope is not None and entry["scope"] not in (None, options.scope):
                 continue
-            if options.locales is not None and entry["locale"] is not None and entry["locale"] not in options.locales:
+            if (
+                options.locales is not None
+                and entry["locale"] is not None
+                and entry["locale"] not in options.locales
+            ):
                 continue
             shown = dict(entry)
             if attribute.get("type") in MEDIA_TYPES:
-                shown["_links"] = {"download": {"href": f"{base_url}/api/rest/v1/media-files/{entry['data']}/download"}}
+                shown["_links"] = {
+                    "download": {"href": f"{base_url}/api/rest/v1/media-files/{entry['data']}/download"}
+                }
             kept.append(shown)
         if kept:
             values[code] = kept
     return {
         "_links": {"self": {"href": product_url(base_url, product["identifier"])}},
-        "identifier": product["identifier"], "enabled": product["enabled"], "family": product["family"],
-        "categories": product["categories"], "groups": product["groups"], "parent": product["parent"],
-        "values": values, "created": product["created"], "updated": product["updated"],
-        "associations": product["associations"], "quantified_associations": product["quantified_associations"],
+        "identifier": product["identifier"],
+        "enabled": product["enabled"],
+        "family": product["family"],
+        "categories": product["categories"],
+        "groups": product["groups"],
+        "parent": product["parent"],
+        "values": values,
+        "created": product["created"],
+        "updated": product["updated"],
+        "associations": product["associations"],
+        "quantified_associations": product["quantified_associations"],
     }
 
 
@@ -198,7 +239,12 @@ def completeness(product: dict[str, Any], catalog: Catalog, channel_code: str) -
             if code == catalog.identifier_attribute:
                 filled += 1
                 continue
-            wanted = (locale if attribute.get("localizable") else None, channel_code if attribute.get("scopable") else None)
-            filled += any((entry["locale"], entry["scope"]) == wanted for entry in product["values"].get(code, []))
+            wanted = (
+                locale if attribute.get("localizable") else None,
+                channel_code if attribute.get("scopable") else None,
+            )
+            filled += any(
+                (entry["locale"], entry["scope"]) == wanted for entry in product["values"].get(code, [])
+            )
         result[locale] = filled * 100 // len(required)
     return result

@@ -1,4 +1,5 @@
 """Sandbox-only routes, never under /api: health, reset, counters and fault knobs for tests and benchmarks."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,7 +40,9 @@ async def faults(request: Request) -> dict[str, Any]:
     changes = parse_object(await request.body())
     unknown = sorted(set(changes) - Knobs.names())
     if unknown:
-        raise ApiError(422, f"Unknown knob(s) {', '.join(unknown)}; known: {', '.join(sorted(Knobs.names()))}.")
+        raise ApiError(
+            422, f"Unknown knob(s) {', '.join(unknown)}; known: {', '.join(sorted(Knobs.names()))}."
+        )
     state = _state(request)
     try:
         state.set_knobs(changes)

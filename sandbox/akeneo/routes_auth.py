@@ -3,6 +3,7 @@
 Akeneo answers token problems with 422 (not 401) and exact FOS OAuth messages; clients that branch on
 these (refresh on 401, re-login when the refresh token is refused) must see the same codes here.
 """
+
 from __future__ import annotations
 
 import base64
@@ -64,8 +65,12 @@ async def token(request: Request) -> JSONResponse:
     fields = _token_fields(request, body)
     grant_type = fields.get("grant_type")
     if grant_type not in ("password", "refresh_token"):
-        raise ApiError(422, PASSWORD_INVALID_REQUEST if not grant_type
-                       else "Invalid grant_type parameter or parameter missing")
+        raise ApiError(
+            422,
+            PASSWORD_INVALID_REQUEST
+            if not grant_type
+            else "Invalid grant_type parameter or parameter missing",
+        )
     client_id, secret = _client_credentials(request, fields)
     credentials = state.credentials
     if not (_same(client_id, credentials.client_id) and _same(secret, credentials.secret)):
@@ -96,9 +101,16 @@ def authenticate(request: Request) -> None:
     if problem:
         raise ApiError(401, problem)
     accept = request.headers.get("accept")
-    if request.method == "GET" and accept and not request.url.path.endswith("/download") \
-            and "application/json" not in accept and "*/*" not in accept:
-        raise ApiError(406, f'"{accept}" in "Accept" header is not valid. Only "application/json" is allowed.')
+    if (
+        request.method == "GET"
+        and accept
+        and not request.url.path.endswith("/download")
+        and "application/json" not in accept
+        and "*/*" not in accept
+    ):
+        raise ApiError(
+            406, f'"{accept}" in "Accept" header is not valid. Only "application/json" is allowed.'
+        )
 
 
 @router.get("/api/rest/v1")
@@ -106,10 +118,12 @@ async def api_root(request: Request) -> dict[str, Any]:
     """The unauthenticated route list clients use to detect the API (as Akeneo's root endpoint)."""
     routes = {}
     for route in request.app.routes:
-        path = getattr(route, "path", "")
+        path = getattr(route, "path_format", "")
         if path.startswith("/api/rest/v1/"):
             entry = routes.setdefault(path, {"route": path, "methods": []})
             entry["methods"] = sorted(set(entry["methods"]) | (route.methods or set()))
-    return {"host": str(request.base_url).rstrip("/"),
-            "authentication": {"fos_oauth_server_token": {"route": "/api/oauth/v1/token", "methods": ["POST"]}},
-            "routes": routes}
+    return {
+        "host": str(request.base_url).rstrip("/"),
+        "authentication": {"fos_oauth_server_token": {"route": "/api/oauth/v1/token", "methods": ["POST"]}},
+        "routes": routes,
+    }

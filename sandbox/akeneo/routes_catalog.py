@@ -2,6 +2,7 @@
 families (page-paginated lists, GET one, and for writable ones POST / PATCH one / PATCH collection) and
 measurement families (a plain list, as Akeneo returns it).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,8 +14,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from sandbox.akeneo.bodies import collection_response, json_object
-from sandbox.akeneo.catalog import (ATTRIBUTE_DEFAULTS, ATTRIBUTE_TYPES, SELECT_TYPES, Catalog, complete_attribute,
-                                    merge_patch)
+from sandbox.akeneo.catalog import (
+    ATTRIBUTE_DEFAULTS,
+    ATTRIBUTE_TYPES,
+    SELECT_TYPES,
+    Catalog,
+    complete_attribute,
+    merge_patch,
+)
 from sandbox.akeneo.errors import DOC_STANDARD_FORMAT, ApiError, documented, validation_failed
 from sandbox.akeneo.paging import page_envelope, parse_paging
 from sandbox.akeneo.routes_auth import authenticate
@@ -33,33 +40,52 @@ def check_attribute(catalog: Catalog, item: dict[str, Any]) -> list[dict[str, st
     errors = []
     if item.get("type") not in ATTRIBUTE_TYPES:
         errors.append(_error("type", f'The attribute type "{item.get("type")}" is not supported.'))
-    if item.get("type") == "pim_catalog_metric" and item.get("metric_family") not in catalog.entities[
-            "measurement_families"]:
+    if (
+        item.get("type") == "pim_catalog_metric"
+        and item.get("metric_family") not in catalog.entities["measurement_families"]
+    ):
         errors.append(_error("metric_family", "Please specify a valid metric family."))
     return errors
 
 
 def check_family(catalog: Catalog, item: dict[str, Any]) -> list[dict[str, str]]:
     attributes = item.get("attributes", [])
-    errors = [_error("attributes", f'Attribute "{code}" does not exist.') for code in attributes
-              if catalog.attribute(code) is None]
+    errors = [
+        _error("attributes", f'Attribute "{code}" does not exist.')
+        for code in attributes
+        if catalog.attribute(code) is None
+    ]
     for channel, required in (item.get("attribute_requirements") or {}).items():
         if catalog.channel(channel) is None:
             errors.append(_error("attribute_requirements", f'The channel "{channel}" does not exist.'))
-        errors += [_error("attribute_requirements", f'The attribute "{code}" cannot be required in channel '
-                          f'"{channel}" as it does not belong to the family.') for code in required
-                   if code not in attributes and code != catalog.identifier_attribute]
+        errors += [
+            _error(
+                "attribute_requirements",
+                f'The attribute "{code}" cannot be required in channel '
+                f'"{channel}" as it does not belong to the family.',
+            )
+            for code in required
+            if code not in attributes and code != catalog.identifier_attribute
+        ]
     return errors
 
 
 def check_channel(catalog: Catalog, item: dict[str, Any]) -> list[dict[str, str]]:
-    errors = [_error("locales", f'The locale "{code}" does not exist.') for code in item.get("locales", [])
-              if code not in catalog.entities["locales"]]
-    errors += [_error("currencies", f'The currency "{code}" does not exist.') for code in item.get("currencies", [])
-               if code not in catalog.entities["currencies"]]
+    errors = [
+        _error("locales", f'The locale "{code}" does not exist.')
+        for code in item.get("locales", [])
+        if code not in catalog.entities["locales"]
+    ]
+    errors += [
+        _error("currencies", f'The currency "{code}" does not exist.')
+        for code in item.get("currencies", [])
+        if code not in catalog.entities["currencies"]
+    ]
     tree = catalog.entities["categories"].get(item.get("category_tree") or "")
     if tree is None or tree.get("parent") is not None:
-        errors.append(_error("category_tree", f'The category "{item.get("category_tree")}" is not a root category.'))
+        errors.append(
+            _error("category_tree", f'The category "{item.get("category_tree")}" is not a root category.')
+        )
     return errors
 
 
@@ -83,17 +109,53 @@ class Resource:
 
 RESOURCES = (
     Resource("locales", "locales", "Locale", frozenset({"code", "enabled"}), filters=("code", "enabled")),
-    Resource("currencies", "currencies", "Currency", frozenset({"code", "enabled", "label"}),
-             filters=("code", "enabled")),
-    Resource("channels", "channels", "Channel", frozenset(
-        {"code", "currencies", "locales", "category_tree", "conversion_units", "labels"}), check_channel),
-    Resource("categories", "categories", "Category", frozenset(
-        {"code", "parent", "labels", "updated", "position"}), check_category, ("code", "parent", "is_root")),
-    Resource("attributes", "attributes", "Attribute", frozenset({"code", "type", *ATTRIBUTE_DEFAULTS}),
-             check_attribute, ("code", "type"), complete_attribute),
-    Resource("families", "families", "Family", frozenset(
-        {"code", "attributes", "attribute_as_label", "attribute_as_image", "attribute_requirements", "labels"}),
-             check_family),
+    Resource(
+        "currencies",
+        "currencies",
+        "Currency",
+        frozenset({"code", "enabled", "label"}),
+        filters=("code", "enabled"),
+    ),
+    Resource(
+        "channels",
+        "channels",
+        "Channel",
+        frozenset({"code", "currencies", "locales", "category_tree", "conversion_units", "labels"}),
+        check_channel,
+    ),
+    Resource(
+        "categories",
+        "categories",
+        "Category",
+        frozenset({"code", "parent", "labels", "updated", "position"}),
+        check_category,
+        ("code", "parent", "is_root"),
+    ),
+    Resource(
+        "attributes",
+        "attributes",
+        "Attribute",
+        frozenset({"code", "type", *ATTRIBUTE_DEFAULTS}),
+        check_attribute,
+        ("code", "type"),
+        complete_attribute,
+    ),
+    Resource(
+        "families",
+        "families",
+        "Family",
+        frozenset(
+            {
+                "code",
+                "attributes",
+                "attribute_as_label",
+                "attribute_as_image",
+                "attribute_requirements",
+                "labels",
+            }
+        ),
+        check_family,
+    ),
 )
 
 
@@ -102,7 +164,9 @@ def _state(request: Request) -> SandboxState:
 
 
 def _url(request: Request, *parts: str) -> str:
-    return str(request.base_url).rstrip("/") + "/api/rest/v1/" + "/".join(quote(part, safe="") for part in parts)
+    return (
+        str(request.base_url).rstrip("/") + "/api/rest/v1/" + "/".join(quote(part, safe="") for part in parts)
+    )
 
 
 def _view(state: SandboxState, resource: Resource, item: dict[str, Any]) -> dict[str, Any]:
@@ -119,8 +183,10 @@ def _search(request: Request, filters: tuple[str, ...]) -> Callable[[dict[str, A
         for condition in conditions if isinstance(conditions, list) else [conditions]:
             operator = condition.get("operator") if isinstance(condition, dict) else None
             if name not in filters or operator not in ("=", "IN"):
-                raise ApiError(422, f'Filter on property "{name}" is not supported or does not support operator '
-                                    f'"{operator}"')
+                raise ApiError(
+                    422,
+                    f'Filter on property "{name}" is not supported or does not support operator "{operator}"',
+                )
             value = condition.get("value")
             wanted = value if operator == "IN" and isinstance(value, list) else [value]
             if name == "is_root":
@@ -130,20 +196,31 @@ def _search(request: Request, filters: tuple[str, ...]) -> Callable[[dict[str, A
     return lambda item: all(test(item) for test in tests)
 
 
-def _paged(request: Request, items: list[dict[str, Any]], link: Callable[[dict[str, Any]], str]) -> dict[str, Any]:
+def _paged(
+    request: Request, items: list[dict[str, Any]], link: Callable[[dict[str, Any]], str]
+) -> dict[str, Any]:
     paging = parse_paging(request)
-    page = items[paging.offset:paging.offset + paging.limit]
+    page = items[paging.offset : paging.offset + paging.limit]
     shown = [{"_links": {"self": {"href": link(item)}}, **item} for item in page]
     return page_envelope(request, paging, shown, len(items) if paging.with_count else None)
 
 
-def _upsert(state: SandboxState, store: dict[str, dict[str, Any]], allowed: frozenset[str], check: Checker,
-            code: str, payload: dict[str, Any], create_only: bool = False,
-            complete: Callable[[dict[str, Any]], dict[str, Any]] = dict) -> int:
+def _upsert(
+    state: SandboxState,
+    store: dict[str, dict[str, Any]],
+    allowed: frozenset[str],
+    check: Checker,
+    code: str,
+    payload: dict[str, Any],
+    create_only: bool = False,
+    complete: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+) -> int:
     unknown = sorted(set(payload) - allowed - {"_links"})
     if unknown:
-        raise documented(f'Property "{unknown[0]}" does not exist. Check the standard format documentation.',
-                         DOC_STANDARD_FORMAT)
+        raise documented(
+            f'Property "{unknown[0]}" does not exist. Check the standard format documentation.',
+            DOC_STANDARD_FORMAT,
+        )
     current = store.get(code)
     if create_only and current is not None:
         raise validation_failed([_error("code", "This value is already used.")])
@@ -159,8 +236,11 @@ def _upsert(state: SandboxState, store: dict[str, dict[str, Any]], allowed: froz
 def _code_of(payload: dict[str, Any], code: str) -> None:
     given = payload.get("code", code)
     if given != code:
-        raise ApiError(422, f'The code "{given}" provided in the request body must match the code "{code}" '
-                            "provided in the url.")
+        raise ApiError(
+            422,
+            f'The code "{given}" provided in the request body must match the code "{code}" '
+            "provided in the url.",
+        )
 
 
 def register(resource: Resource) -> None:
@@ -169,8 +249,13 @@ def register(resource: Resource) -> None:
     async def list_items(request: Request) -> dict[str, Any]:
         state = _state(request)
         keep = _search(request, resource.filters)
-        items = [view for view in (_view(state, resource, item)
-                                   for item in state.catalog.entities[resource.kind].values()) if keep(view)]
+        items = [
+            view
+            for view in (
+                _view(state, resource, item) for item in state.catalog.entities[resource.kind].values()
+            )
+            if keep(view)
+        ]
         if resource.kind != "categories":  # categories keep tree order
             items.sort(key=lambda item: item["code"])
         return _paged(request, items, lambda item: _url(request, resource.segment, item["code"]))
@@ -190,8 +275,16 @@ def register(resource: Resource) -> None:
 
     def write(request: Request, code: str, payload: dict[str, Any], create_only: bool = False) -> int:
         state = _state(request)
-        return _upsert(state, state.catalog.entities[resource.kind], resource.properties, check, code, payload,
-                       create_only, resource.complete)
+        return _upsert(
+            state,
+            state.catalog.entities[resource.kind],
+            resource.properties,
+            check,
+            code,
+            payload,
+            create_only,
+            resource.complete,
+        )
 
     async def create_item(request: Request) -> Response:
         payload = await json_object(request)
@@ -208,7 +301,9 @@ def register(resource: Resource) -> None:
         return Response(status_code=status, headers={"Location": _url(request, resource.segment, code)})
 
     async def patch_items(request: Request) -> Response:
-        return await collection_response(request, "code", lambda item: (item["code"], write(request, item["code"], item)))
+        return await collection_response(
+            request, "code", lambda item: (item["code"], write(request, item["code"], item))
+        )
 
     router.add_api_route(base, create_item, methods=["POST"], name=f"{resource.kind}_create")
     router.add_api_route(base + "/{code}", patch_item, methods=["PATCH"], name=f"{resource.kind}_patch")
@@ -221,10 +316,12 @@ for _resource in RESOURCES:
 
 @router.get("/api/rest/v1/measurement-families")
 async def measurement_families(request: Request) -> list[dict[str, Any]]:
-    return sorted(_state(request).catalog.entities["measurement_families"].values(), key=lambda item: item["code"])
+    return sorted(
+        _state(request).catalog.entities["measurement_families"].values(), key=lambda item: item["code"]
+    )
 
 
-# --- attribute options ---------------------------------------------------------------------------------------
+# --- attribute options ---
 OPTION_PROPERTIES = frozenset({"code", "attribute", "sort_order", "labels"})
 
 
@@ -233,16 +330,24 @@ def _select_attribute(state: SandboxState, attribute: str) -> dict[str, dict[str
     if found is None:
         raise ApiError(404, f'Attribute "{attribute}" does not exist.')
     if found["type"] not in SELECT_TYPES:
-        raise ApiError(404, f'Attribute "{attribute}" does not support options. Only attributes of type '
-                            '"pim_catalog_simpleselect", "pim_catalog_multiselect" support options.')
+        raise ApiError(
+            404,
+            f'Attribute "{attribute}" does not support options. Only attributes of type '
+            '"pim_catalog_simpleselect", "pim_catalog_multiselect" support options.',
+        )
     return state.catalog.options.setdefault(attribute, {})
 
 
 def _option_writer(attribute: str) -> Checker:
     def check(catalog: Catalog, item: dict[str, Any]) -> list[dict[str, str]]:
         if item.get("attribute", attribute) != attribute:
-            return [_error("attribute", f'The attribute code "{item.get("attribute")}" provided in the request '
-                                        f'body must match the attribute code "{attribute}" provided in the url.')]
+            return [
+                _error(
+                    "attribute",
+                    f'The attribute code "{item.get("attribute")}" provided in the request '
+                    f'body must match the attribute code "{attribute}" provided in the url.',
+                )
+            ]
         item["attribute"] = attribute
         return []
 
@@ -253,7 +358,9 @@ def _option_writer(attribute: str) -> Checker:
 async def list_options(attribute: str, request: Request) -> dict[str, Any]:
     options = _select_attribute(_state(request), attribute)
     items = sorted(options.values(), key=lambda item: item["code"])
-    return _paged(request, items, lambda item: _url(request, "attributes", attribute, "options", item["code"]))
+    return _paged(
+        request, items, lambda item: _url(request, "attributes", attribute, "options", item["code"])
+    )
 
 
 @router.get("/api/rest/v1/attributes/{attribute}/options/{code}")
@@ -272,8 +379,12 @@ async def create_option(attribute: str, request: Request) -> Response:
     code = payload.get("code")
     if not isinstance(code, str) or not code:
         raise validation_failed([_error("code", "This value should not be blank.")])
-    status = _upsert(state, options, OPTION_PROPERTIES, _option_writer(attribute), code, payload, create_only=True)
-    return Response(status_code=status, headers={"Location": _url(request, "attributes", attribute, "options", code)})
+    status = _upsert(
+        state, options, OPTION_PROPERTIES, _option_writer(attribute), code, payload, create_only=True
+    )
+    return Response(
+        status_code=status, headers={"Location": _url(request, "attributes", attribute, "options", code)}
+    )
 
 
 @router.patch("/api/rest/v1/attributes/{attribute}/options/{code}")
@@ -283,7 +394,9 @@ async def patch_option(attribute: str, code: str, request: Request) -> Response:
     payload = await json_object(request)
     _code_of(payload, code)
     status = _upsert(state, options, OPTION_PROPERTIES, _option_writer(attribute), code, payload)
-    return Response(status_code=status, headers={"Location": _url(request, "attributes", attribute, "options", code)})
+    return Response(
+        status_code=status, headers={"Location": _url(request, "attributes", attribute, "options", code)}
+    )
 
 
 @router.patch("/api/rest/v1/attributes/{attribute}/options")
@@ -291,5 +404,8 @@ async def patch_options(attribute: str, request: Request) -> Response:
     state = _state(request)
     options = _select_attribute(state, attribute)
     check = _option_writer(attribute)
-    return await collection_response(request, "code", lambda item: (
-        item["code"], _upsert(state, options, OPTION_PROPERTIES, check, item["code"], item)))
+    return await collection_response(
+        request,
+        "code",
+        lambda item: (item["code"], _upsert(state, options, OPTION_PROPERTIES, check, item["code"], item)),
+    )

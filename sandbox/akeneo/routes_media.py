@@ -3,6 +3,7 @@
 As in Akeneo, an upload names its product/attribute/locale/scope, is stored under a code
 `a/b/c/d/<sha1>_<filename>`, and is applied to the product at once; a refused value removes the file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,7 @@ from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from sandbox.akeneo.bodies import require_content_type
-from sandbox.akeneo.errors import INVALID_JSON, ApiError
+from sandbox.akeneo.errors import INVALID_JSON, ApiError, validation_failed, value_error
 from sandbox.akeneo.paging import page_envelope, parse_paging
 from sandbox.akeneo.routes_auth import authenticate
 from sandbox.akeneo.routes_products import upsert
@@ -48,7 +49,9 @@ def _target(form: Any) -> dict[str, Any]:
     if "product" in form and "product_model" in form:
         raise ApiError(422, 'You should give either a "product" or a "product_model" key.')
     if "product" not in form and "product_model" not in form:
-        raise ApiError(422, 'You should at least give one of the following properties: "product" or "product_model".')
+        raise ApiError(
+            422, 'You should at least give one of the following properties: "product" or "product_model".'
+        )
     if "product_model" in form:
         model = form["product_model"]
         code = json.loads(model).get("code") if isinstance(model, str) and model.startswith("{") else model
@@ -59,8 +62,19 @@ def _target(form: Any) -> dict[str, Any]:
     except ValueError:
         raise ApiError(400, INVALID_JSON) from None
     if not isinstance(target, dict) or not all(key in target for key in PRODUCT_KEYS):
-        raise ApiError(422, 'Product property must contain "identifier", "attribute", "locale" and "scope" properties.')
+        raise ApiError(
+            422, 'Product property must contain "identifier", "attribute", "locale" and "scope" properties.'
+        )
     return target
+
+
+def _check_size(state: SandboxState, target: dict[str, Any], size: int) -> None:
+    """The attribute's `max_file_size` (in MB, as Akeneo stores it), with Symfony's File constraint message."""
+    attribute = state.catalog.attribute(str(target["attribute"])) or {}
+    limit = attribute.get("max_file_size")
+    if limit and size > float(limit) * 1_000_000:
+        message = f"The file is too large ({size / 1_000_000:.2f} MB). Allowed maximum size is {limit} MB."
+        raise validation_failed([value_error(message, attribute["code"], target["locale"], target["scope"])])
 
 
 @router.post("/api/rest/v1/media-files")
@@ -82,6 +96,7 @@ async def upload(request: Request) -> Response:
     identifier = str(target["identifier"])
     if state.store.get(identifier) is None:
         raise ApiError(422, f'Product "{identifier}" does not exist.')
+    _check_size(state, target, len(content))
     filename = upload_file.filename or "file"
     code = media_code(filename, content)
     state.store.add_media(code, filename, upload_file.content_type or "application/octet-stream", content)
@@ -106,7 +121,10 @@ def _metadata(request: Request, code: str) -> dict[str, Any]:
 async def list_media(request: Request) -> dict[str, Any]:
     store = _state(request).store
     paging = parse_paging(request)
-    items = [{"_links": _links(request, media["code"]), **media} for media in store.media_page(paging.offset, paging.limit)]
+    items = [
+        {"_links": _links(request, media["code"]), **media}
+        for media in store.media_page(paging.offset, paging.limit)
+    ]
     return page_envelope(request, paging, items, store.media_count() if paging.with_count else None)
 
 
@@ -115,8 +133,11 @@ async def download(code: str, request: Request) -> Response:
     media = _metadata(request, code)
     content = _state(request).store.media_bytes(code) or b""
     ascii_name = media["original_filename"].encode("ascii", "replace").decode().replace('"', "_")
-    return Response(content, media_type=media["mime_type"],
-                    headers={"Content-Disposition": f'attachment; filename="{ascii_name}"'})
+    return Response(
+        content,
+        media_type=media["mime_type"],
+        headers={"Content-Disposition": f'attachment; filename="{ascii_name}"'},
+    )
 
 
 @router.get("/api/rest/v1/media-files/{code:path}")

@@ -1,4 +1,5 @@
 """Product routes: list (search, page/search_after), GET/POST/PATCH/DELETE one, and the collection PATCH."""
+
 from __future__ import annotations
 
 from itertools import islice
@@ -12,7 +13,7 @@ from sandbox.akeneo.errors import ApiError
 from sandbox.akeneo.paging import page_envelope, parse_paging, search_after_envelope
 from sandbox.akeneo.products import ProductUpdater, ReadOptions, check_identifier, product_url, render
 from sandbox.akeneo.routes_auth import authenticate
-from sandbox.akeneo.search import SearchParser
+from sandbox.akeneo.search import SearchParser, load_search
 from sandbox.akeneo.state import SandboxState
 
 router = APIRouter(dependencies=[Depends(authenticate)])
@@ -40,8 +41,11 @@ def read_options(request: Request, state: SandboxState) -> ReadOptions:
     unknown_locales = sorted((locales or set()) - state.catalog.activated_locales())
     if unknown_locales:
         plural = len(unknown_locales) > 1
-        raise ApiError(422, f'Locale{"s" if plural else ""} "{", ".join(unknown_locales)}" '
-                            f'{"do" if plural else "does"} not exist or {"are" if plural else "is"} not activated.')
+        raise ApiError(
+            422,
+            f'Locale{"s" if plural else ""} "{", ".join(unknown_locales)}" '
+            f"{'do' if plural else 'does'} not exist or {'are' if plural else 'is'} not activated.",
+        )
     attributes = _codes(params.get("attributes"))
     unknown_attributes = sorted(code for code in attributes or () if state.catalog.attribute(code) is None)
     if unknown_attributes:
@@ -55,10 +59,11 @@ async def list_products(request: Request) -> dict[str, Any]:
     paging = parse_paging(request, allow_search_after=True)
     params = request.query_params
     query = SearchParser(state.catalog, params.get("search_locale"), params.get("search_scope")).parse(
-        params.get("search"))
+        params.get("search")
+    )
     options = read_options(request, state)
-    search_mentions_categories = '"categories"' in (params.get("search") or "")
-    if options.scope and not search_mentions_categories:  # Akeneo: scope implies the channel's tree
+    filters_categories = "categories" in load_search(params["search"]) if "search" in params else False
+    if options.scope and not filters_categories:  # Akeneo: scope implies the channel's tree
         tree = state.catalog.category_with_descendants(state.catalog.channel(options.scope)["category_tree"])
         query.predicates.append(lambda product: bool(tree & set(product["categories"])))
     store = state.store
@@ -75,17 +80,22 @@ async def list_products(request: Request) -> dict[str, Any]:
         return search_after_envelope(request, paging, items)
     count = None
     if paging.with_count:
-        count = (sum(1 for product in store.scan(query.where, query.params) if query.matches(product))
-                 if query.predicates else store.count(query.where, query.params))
+        count = (
+            sum(1 for product in store.scan(query.where, query.params) if query.matches(product))
+            if query.predicates
+            else store.count(query.where, query.params)
+        )
     return page_envelope(request, paging, items, count)
 
 
-@router.get("/api/rest/v1/products/{identifier}")
+@router.get("/api/rest/v1/products/{identifier:path}")
 async def get_product(identifier: str, request: Request) -> dict[str, Any]:
     state = _state(request)
     product = state.store.get(identifier)
     if product is None:
-        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
+        raise ApiError(
+            404, f'Product "{identifier}" does not exist or you do not have permission to access it.'
+        )
     return render(product, _base(request), state.catalog, read_options(request, state))
 
 
@@ -93,9 +103,16 @@ def upsert(state: SandboxState, identifier: str, payload: dict[str, Any], create
     """Apply a payload to one product; 201 if created, 204 if updated (changed or not)."""
     current = state.store.get(identifier)
     if create_only and current is not None:
-        raise ApiError(422, "Validation failed.", errors=[
-            {"property": "identifier", "message": "The same identifier is already set on another product"}])
-    updater = ProductUpdater(state.catalog, lambda code: (state.store.media(code) or {}).get("original_filename"))
+        raise ApiError(
+            422,
+            "Validation failed.",
+            errors=[
+                {"property": "identifier", "message": "The same identifier is already set on another product"}
+            ],
+        )
+    updater = ProductUpdater(
+        state.catalog, lambda code: (state.store.media(code) or {}).get("original_filename")
+    )
     product, changed = updater.apply(current, identifier, payload)
     if changed:
         state.store.put(product)
@@ -113,21 +130,26 @@ async def create_product(request: Request) -> Response:
     return _written(request, identifier, upsert(_state(request), identifier, payload, create_only=True))
 
 
-@router.patch("/api/rest/v1/products/{identifier}")
+@router.patch("/api/rest/v1/products/{identifier:path}")
 async def patch_product(identifier: str, request: Request) -> Response:
     payload = await json_object(request)
     body_identifier = payload.get("identifier", identifier)
     if body_identifier != identifier:
-        raise ApiError(422, f'The identifier "{body_identifier}" provided in the request body must match the '
-                            f'identifier "{identifier}" provided in the url.')
+        raise ApiError(
+            422,
+            f'The identifier "{body_identifier}" provided in the request body must match the '
+            f'identifier "{identifier}" provided in the url.',
+        )
     return _written(request, identifier, upsert(_state(request), identifier, payload))
 
 
-@router.delete("/api/rest/v1/products/{identifier}")
+@router.delete("/api/rest/v1/products/{identifier:path}")
 async def delete_product(identifier: str, request: Request) -> Response:
     state = _state(request)
     if state.store.get(identifier) is None:
-        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
+        raise ApiError(
+            404, f'Product "{identifier}" does not exist or you do not have permission to access it.'
+        )
     state.store.delete(identifier)
     return Response(status_code=204)
 
@@ -143,4 +165,3 @@ async def patch_products(request: Request) -> Response:
         state.counters.patch_lines[str(status)] += 1
 
     return await collection_response(request, "identifier", handle, count)
-

@@ -4,6 +4,7 @@ Filters on indexed columns (enabled, family, created, updated, the identifier) b
 (categories, completeness, attribute values) become a Python predicate applied while scanning rows in
 identifier order, which keeps memory flat however many products match.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,17 +20,31 @@ from sandbox.akeneo.products import completeness
 from sandbox.akeneo.values import as_decimal, is_empty
 
 Predicate = Callable[[dict[str, Any]], bool]
-TEXT_OPERATORS = {"STARTS WITH", "CONTAINS", "DOES NOT CONTAIN", "=", "!=", "EMPTY", "NOT EMPTY", "IN", "NOT IN"}
+TEXT_OPERATORS = {
+    "STARTS WITH",
+    "CONTAINS",
+    "DOES NOT CONTAIN",
+    "=",
+    "!=",
+    "EMPTY",
+    "NOT EMPTY",
+    "IN",
+    "NOT IN",
+}
 NUMBER_OPERATORS = {"<", "<=", "=", "!=", ">=", ">", "EMPTY", "NOT EMPTY"}
 OPERATORS_BY_TYPE = {
-    IDENTIFIER_TYPE: TEXT_OPERATORS, "pim_catalog_text": TEXT_OPERATORS, "pim_catalog_textarea": TEXT_OPERATORS,
-    "pim_catalog_number": NUMBER_OPERATORS, "pim_catalog_metric": NUMBER_OPERATORS,
+    IDENTIFIER_TYPE: TEXT_OPERATORS,
+    "pim_catalog_text": TEXT_OPERATORS,
+    "pim_catalog_textarea": TEXT_OPERATORS,
+    "pim_catalog_number": NUMBER_OPERATORS,
+    "pim_catalog_metric": NUMBER_OPERATORS,
     "pim_catalog_price_collection": NUMBER_OPERATORS,
     "pim_catalog_simpleselect": {"IN", "NOT IN", "EMPTY", "NOT EMPTY"},
     "pim_catalog_multiselect": {"IN", "NOT IN", "EMPTY", "NOT EMPTY"},
     "pim_catalog_boolean": {"=", "!=", "EMPTY", "NOT EMPTY"},
     "pim_catalog_date": {"<", "=", "!=", ">", "BETWEEN", "NOT BETWEEN", "EMPTY", "NOT EMPTY"},
-    "pim_catalog_image": TEXT_OPERATORS - {"IN", "NOT IN"}, "pim_catalog_file": TEXT_OPERATORS - {"IN", "NOT IN"},
+    "pim_catalog_image": TEXT_OPERATORS - {"IN", "NOT IN"},
+    "pim_catalog_file": TEXT_OPERATORS - {"IN", "NOT IN"},
 }
 DATE_PROPERTY_OPERATORS = {"=", "!=", "<", ">", "BETWEEN", "NOT BETWEEN", "SINCE LAST N DAYS"}
 NO_VALUE_OPERATORS = {"EMPTY", "NOT EMPTY", "UNCLASSIFIED"}
@@ -63,16 +78,21 @@ def load_search(raw: str) -> dict[str, Any]:
 
 
 def _unsupported(name: str, operator: str) -> ApiError:
-    return ApiError(422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"')
+    return ApiError(
+        422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"'
+    )
 
 
 def _datetime_value(name: str, value: object) -> str:
     try:
         moment = dt.datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
     except ValueError:
-        raise ApiError(422, f'Property "{name}" expects a string with the format "yyyy-mm-dd H:i:s" as data, '
-                            f'"{value}" given.') from None
-    return moment.replace(tzinfo=dt.timezone.utc).isoformat()
+        raise ApiError(
+            422,
+            f'Property "{name}" expects a string with the format "yyyy-mm-dd H:i:s" as data, '
+            f'"{value}" given.',
+        ) from None
+    return moment.replace(tzinfo=dt.UTC).isoformat()
 
 
 class SearchParser:
@@ -94,8 +114,11 @@ class SearchParser:
         search = load_search(raw)
         for name, filters in search.items():
             if not isinstance(filters, list) or not all(isinstance(item, dict) for item in filters):
-                raise ApiError(422, f'Structure of filter "{name}" should respect this structure: '
-                                    f'{{"{name}":[{{"operator": "my_operator", "value": "my_value"}}]}}')
+                raise ApiError(
+                    422,
+                    f'Structure of filter "{name}" should respect this structure: '
+                    f'{{"{name}":[{{"operator": "my_operator", "value": "my_value"}}]}}',
+                )
             for item in filters:
                 operator = item.get("operator")
                 if operator is None:
@@ -143,7 +166,9 @@ class SearchParser:
         if operator not in ("IN", "NOT IN") or not isinstance(value, list):
             raise _unsupported("family", operator)
         marks = ",".join("?" * len(value)) or "NULL"
-        query.sql.append(f"family IN ({marks})" if operator == "IN" else f"(family IS NULL OR family NOT IN ({marks}))")
+        query.sql.append(
+            f"family IN ({marks})" if operator == "IN" else f"(family IS NULL OR family NOT IN ({marks}))"
+        )
         query.params.extend(value)
 
     def _date_property(self, query: ProductQuery, name: str, operator: str, value: object) -> None:
@@ -151,8 +176,10 @@ class SearchParser:
             raise _unsupported(name, operator)
         if operator == "SINCE LAST N DAYS":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ApiError(422, f'Property "{name}" expects an integer as data, "{type_name(value)}" given.')
-            since = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(days=value)
+                raise ApiError(
+                    422, f'Property "{name}" expects an integer as data, "{type_name(value)}" given.'
+                )
+            since = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=value)
             query.sql.append(f"{name} >= ?")
             query.params.append(since.isoformat())
         elif operator in ("BETWEEN", "NOT BETWEEN"):
@@ -185,12 +212,17 @@ class SearchParser:
             query.params.extend(value)
             return
         if not isinstance(value, str):
-            raise ApiError(422, f'Property "identifier" expects a string as data, "{type_name(value)}" given.')
+            raise ApiError(
+                422, f'Property "identifier" expects a string as data, "{type_name(value)}" given.'
+            )
         escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses = {"=": ("identifier = ?", value), "!=": ("identifier != ?", value),
-                   "STARTS WITH": ("identifier LIKE ? ESCAPE '\\'", escaped + "%"),
-                   "CONTAINS": ("identifier LIKE ? ESCAPE '\\'", f"%{escaped}%"),
-                   "DOES NOT CONTAIN": ("identifier NOT LIKE ? ESCAPE '\\'", f"%{escaped}%")}
+        clauses = {
+            "=": ("identifier = ?", value),
+            "!=": ("identifier != ?", value),
+            "STARTS WITH": ("identifier LIKE ? ESCAPE '\\'", escaped + "%"),
+            "CONTAINS": ("identifier LIKE ? ESCAPE '\\'", f"%{escaped}%"),
+            "DOES NOT CONTAIN": ("identifier NOT LIKE ? ESCAPE '\\'", f"%{escaped}%"),
+        }
         if operator not in clauses:
             raise _unsupported("identifier", operator)
         clause, param = clauses[operator]
@@ -230,10 +262,16 @@ class SearchParser:
         if scope is None or self.catalog.channel(scope) is None:
             raise ApiError(422, 'Property "completeness" expects a valid scope.')
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ApiError(422, f'Property "completeness" expects an integer as data, "{type_name(value)}" given.')
-        compare = _COMPARATORS.get(operator.replace(" ON ALL LOCALES", "").replace("GREATER OR EQUALS THAN", ">=")
-                                   .replace("GREATER THAN", ">").replace("LOWER OR EQUALS THAN", "<=")
-                                   .replace("LOWER THAN", "<"))
+            raise ApiError(
+                422, f'Property "completeness" expects an integer as data, "{type_name(value)}" given.'
+            )
+        compare = _COMPARATORS.get(
+            operator.replace(" ON ALL LOCALES", "")
+            .replace("GREATER OR EQUALS THAN", ">=")
+            .replace("GREATER THAN", ">")
+            .replace("LOWER OR EQUALS THAN", "<=")
+            .replace("LOWER THAN", "<")
+        )
         if compare is None:
             raise _unsupported("completeness", operator)
         if operator.endswith("ON ALL LOCALES"):
@@ -241,10 +279,15 @@ class SearchParser:
             if not isinstance(locales, list):
                 raise ApiError(422, 'Property "completeness" expects an array with the key "locales".')
             self._check_locales(locales)
-            return lambda product: all(compare(Decimal(percent), Decimal(value)) for locale, percent in
-                                       completeness(product, self.catalog, scope).items() if locale in locales)
-        return lambda product: any(compare(Decimal(percent), Decimal(value))
-                                   for percent in completeness(product, self.catalog, scope).values())
+            return lambda product: all(
+                compare(Decimal(percent), Decimal(value))
+                for locale, percent in completeness(product, self.catalog, scope).items()
+                if locale in locales
+            )
+        return lambda product: any(
+            compare(Decimal(percent), Decimal(value))
+            for percent in completeness(product, self.catalog, scope).values()
+        )
 
     def _check_locales(self, locales: list[Any]) -> None:
         unknown = [str(locale) for locale in locales if locale not in self.catalog.activated_locales()]
@@ -253,8 +296,9 @@ class SearchParser:
         if unknown:
             raise ApiError(422, f'Locales "{", ".join(unknown)}" do not exist or are not activated.')
 
-    def _attribute(self, attribute: dict[str, Any], operator: str, value: object,
-                   item: dict[str, Any]) -> Predicate:
+    def _attribute(
+        self, attribute: dict[str, Any], operator: str, value: object, item: dict[str, Any]
+    ) -> Predicate:
         code = attribute["code"]
         locale = item.get("locale", self.search_locale if attribute["localizable"] else None)
         scope = item.get("scope", self.search_scope if attribute["scopable"] else None)
@@ -273,8 +317,14 @@ class SearchParser:
         test = _value_test(attribute, operator, value)
 
         def predicate(product: dict[str, Any]) -> bool:
-            data = next((entry["data"] for entry in product["values"].get(code, [])
-                         if entry["locale"] == locale and entry["scope"] == scope), None)
+            data = next(
+                (
+                    entry["data"]
+                    for entry in product["values"].get(code, [])
+                    if entry["locale"] == locale and entry["scope"] == scope
+                ),
+                None,
+            )
             if operator in ("EMPTY", "NOT EMPTY"):
                 return is_empty(data) == (operator == "EMPTY")
             return not is_empty(data) and test(data)
@@ -283,8 +333,12 @@ class SearchParser:
 
 
 _COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b, ">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
 }
 
 
@@ -321,7 +375,9 @@ def _value_test(attribute: dict[str, Any], operator: str, value: object) -> Call
                 return [as_decimal(price.get("amount")) for price in data]
             return [as_decimal(data)]
 
-        return lambda data: any(amount is not None and compare(amount, wanted_number) for amount in amounts(data))
+        return lambda data: any(
+            amount is not None and compare(amount, wanted_number) for amount in amounts(data)
+        )
     if kind == "pim_catalog_date":
         bounds = value if operator in ("BETWEEN", "NOT BETWEEN") else [value]
         if not isinstance(bounds, list) or not all(isinstance(bound, str) for bound in bounds):
@@ -352,8 +408,10 @@ def _text_test(code: str, operator: str, value: object, is_media: bool) -> Calla
         return text.rsplit("/", 1)[-1].split("_", 1)[-1] if is_media else text
 
     tests: dict[str, Callable[[str], bool]] = {
-        "STARTS WITH": lambda text: text.startswith(needle), "CONTAINS": lambda text: needle in text,
-        "DOES NOT CONTAIN": lambda text: needle not in text, "=": lambda text: text == needle,
+        "STARTS WITH": lambda text: text.startswith(needle),
+        "CONTAINS": lambda text: needle in text,
+        "DOES NOT CONTAIN": lambda text: needle not in text,
+        "=": lambda text: text == needle,
         "!=": lambda text: text != needle,
     }
     test = tests[operator]

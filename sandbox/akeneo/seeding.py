@@ -4,6 +4,7 @@ Fixture products go through the same validation as API writes, so a broken fixtu
 product. Synthetic products are generated already normalised and streamed straight into SQLite, which is
 what lets 1,000,000 products seed in minutes without the catalogue ever being held in memory.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,9 @@ def fixture_products(fixture: dict[str, Any], catalog: Catalog) -> Iterator[dict
         try:
             product, _ = updater.apply(None, identifier, body)
         except ApiError as error:
-            raise SeedError(f"fixture product {identifier!r} is refused: {json.dumps(error.body())}") from error
+            raise SeedError(
+                f"fixture product {identifier!r} is refused: {json.dumps(error.body())}"
+            ) from error
         product["created"] = payload.get("created", product["created"])
         product["updated"] = payload.get("updated", product["updated"])
         yield product
@@ -65,13 +68,21 @@ def synthetic_product(index: int, now: str) -> dict[str, Any]:
     """Product `index` of a scale run: the GTIN/brand/MPN the Icecat sandbox's product `index` has."""
     family = SYNTHETIC_FAMILIES[index % len(SYNTHETIC_FAMILIES)]
     product = new_product(f"SYN-{index:07d}", now)
-    product.update(family=family, categories=[family], values={
-        "ean": [{"locale": None, "scope": None, "data": synthetic_gtin(index)}],
-        "brand": [{"locale": None, "scope": None, "data": synthetic_brand(index)}],
-        "mpn": [{"locale": None, "scope": None, "data": synthetic_mpn(index)}],
-        "data_owner": [{"locale": None, "scope": None, "data": "internal" if index % 10 == 9 else "icecat"}],
-        "name": [{"locale": "en_US", "scope": None, "data": f"{synthetic_brand(index)} {family} {index}"}],
-    })
+    product.update(
+        family=family,
+        categories=[family],
+        values={
+            "ean": [{"locale": None, "scope": None, "data": synthetic_gtin(index)}],
+            "brand": [{"locale": None, "scope": None, "data": synthetic_brand(index)}],
+            "mpn": [{"locale": None, "scope": None, "data": synthetic_mpn(index)}],
+            "data_owner": [
+                {"locale": None, "scope": None, "data": "internal" if index % 10 == 9 else "icecat"}
+            ],
+            "name": [
+                {"locale": "en_US", "scope": None, "data": f"{synthetic_brand(index)} {family} {index}"}
+            ],
+        },
+    )
     return product
 
 

@@ -1,4 +1,5 @@
 """Everything one running sandbox holds: settings, catalogue, store, tokens, fault knobs and counters."""
+
 from __future__ import annotations
 
 import random
@@ -53,9 +54,13 @@ class Counters:
     media_uploaded: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"requests": dict(self.requests), "patch_lines": dict(self.patch_lines),
-                "tokens_issued": self.tokens_issued, "max_concurrency": self.max_concurrency,
-                "media_uploaded": self.media_uploaded}
+        return {
+            "requests": dict(self.requests),
+            "patch_lines": dict(self.patch_lines),
+            "tokens_issued": self.tokens_issued,
+            "max_concurrency": self.max_concurrency,
+            "media_uploaded": self.media_uploaded,
+        }
 
 
 class Tokens:
@@ -70,8 +75,13 @@ class Tokens:
         now = time.monotonic()
         self.access[access] = now + ttl
         self.refresh[refresh] = now + REFRESH_TTL
-        return {"access_token": access, "expires_in": ttl, "token_type": "bearer", "scope": None,
-                "refresh_token": refresh}
+        return {
+            "access_token": access,
+            "expires_in": ttl,
+            "token_type": "bearer",
+            "scope": None,
+            "refresh_token": refresh,
+        }
 
     def use_refresh(self, token: str) -> bool:
         expiry = self.refresh.pop(token, None)

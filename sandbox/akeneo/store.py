@@ -5,6 +5,7 @@ primary key is the identifier of a WITHOUT ROWID table, so `search_after` paging
 A reset must restore the seeded catalogue quickly even at 1M products, so writes are copy-on-write: the
 first write to a product saves its seeded row in `originals`, and a reset puts back only those rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 COLUMNS = "identifier, family, enabled, created, updated, body"
+MEDIA_FIELDS = ("code", "original_filename", "mime_type", "size", "extension")
+MEDIA_FIELDS_SQL = ", ".join(MEDIA_FIELDS)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS products (
     identifier TEXT PRIMARY KEY, family TEXT, enabled INTEGER, created TEXT, updated TEXT, body TEXT NOT NULL
@@ -33,8 +36,14 @@ CREATE INDEX IF NOT EXISTS products_created ON products (created);
 
 
 def _row(product: dict[str, Any]) -> tuple[Any, ...]:
-    return (product["identifier"], product["family"], int(product["enabled"]), product["created"],
-            product["updated"], json.dumps(product, ensure_ascii=False, separators=(",", ":")))
+    return (
+        product["identifier"],
+        product["family"],
+        int(product["enabled"]),
+        product["created"],
+        product["updated"],
+        json.dumps(product, ensure_ascii=False, separators=(",", ":")),
+    )
 
 
 class Store:
@@ -45,13 +54,15 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("PRAGMA cache_size=-32000")  # 32 MB page cache, whatever the catalogue size
-        self.db.executescript("DROP TABLE IF EXISTS products; DROP TABLE IF EXISTS originals; "
-                              "DROP TABLE IF EXISTS media;" + SCHEMA)
+        self.db.executescript(
+            "DROP TABLE IF EXISTS products; DROP TABLE IF EXISTS originals; "
+            "DROP TABLE IF EXISTS media;" + SCHEMA
+        )
 
     def close(self) -> None:
         self.db.close()
 
-    # --- seeding and reset -----------------------------------------------------------------------------------
+    # --- seeding and reset ---
     def seed(self, products: Iterable[dict[str, Any]]) -> int:
         """Bulk-load the seeded products (indexes are built afterwards: much faster at 1M rows)."""
         count = 0
@@ -74,12 +85,13 @@ class Store:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM products WHERE identifier IN (SELECT identifier FROM originals)")
-            self.db.execute(f"INSERT INTO products ({COLUMNS}) SELECT {COLUMNS} FROM originals "
-                            "WHERE body IS NOT NULL")
+            self.db.execute(
+                f"INSERT INTO products ({COLUMNS}) SELECT {COLUMNS} FROM originals WHERE body IS NOT NULL"
+            )
             self.db.execute("DELETE FROM originals")
             self.db.execute("DELETE FROM media")
 
-    # --- products --------------------------------------------------------------------------------------------
+    # --- products ---
     def get(self, identifier: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT body FROM products WHERE identifier = ?", (identifier,)).fetchone()
         return json.loads(row[0]) if row else None
@@ -95,10 +107,13 @@ class Store:
     def _keep_original(self, identifier: str) -> None:
         self.db.execute(
             f"INSERT OR IGNORE INTO originals ({COLUMNS}) SELECT ?, family, enabled, created, updated, body "
-            "FROM (SELECT 1) LEFT JOIN products ON identifier = ?", (identifier, identifier))
+            "FROM (SELECT 1) LEFT JOIN products ON identifier = ?",
+            (identifier, identifier),
+        )
 
-    def scan(self, where: str, params: list[Any], after: str | None = None,
-             offset: int = 0) -> Iterator[dict[str, Any]]:
+    def scan(
+        self, where: str, params: list[Any], after: str | None = None, offset: int = 0
+    ) -> Iterator[dict[str, Any]]:
         """Products matching an SQL condition, in identifier order, after a cursor and/or an offset."""
         sql = f"SELECT body FROM products WHERE ({where})"
         args = list(params)
@@ -115,25 +130,27 @@ class Store:
     def count(self, where: str, params: list[Any]) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM products WHERE ({where})", params).fetchone()[0])
 
-    # --- media -----------------------------------------------------------------------------------------------
+    # --- media ---
     def add_media(self, code: str, filename: str, mime_type: str, data: bytes) -> None:
         extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-        self.db.execute("INSERT OR REPLACE INTO media VALUES (?,?,?,?,?,?)",
-                        (code, filename, mime_type, len(data), extension, data))
+        self.db.execute(
+            "INSERT OR REPLACE INTO media VALUES (?,?,?,?,?,?)",
+            (code, filename, mime_type, len(data), extension, data),
+        )
 
     def media(self, code: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT code, original_filename, mime_type, size, extension FROM media "
-                              "WHERE code = ?", (code,)).fetchone()
-        return dict(zip(("code", "original_filename", "mime_type", "size", "extension"), row)) if row else None
+        row = self.db.execute(f"SELECT {MEDIA_FIELDS_SQL} FROM media WHERE code = ?", (code,)).fetchone()
+        return dict(zip(MEDIA_FIELDS, row, strict=True)) if row else None
 
     def media_bytes(self, code: str) -> bytes | None:
         row = self.db.execute("SELECT data FROM media WHERE code = ?", (code,)).fetchone()
         return bytes(row[0]) if row else None
 
     def media_page(self, offset: int, limit: int) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT code, original_filename, mime_type, size, extension FROM media "
-                               "ORDER BY code LIMIT ? OFFSET ?", (limit, offset)).fetchall()
-        return [dict(zip(("code", "original_filename", "mime_type", "size", "extension"), row)) for row in rows]
+        rows = self.db.execute(
+            f"SELECT {MEDIA_FIELDS_SQL} FROM media ORDER BY code LIMIT ? OFFSET ?", (limit, offset)
+        ).fetchall()
+        return [dict(zip(MEDIA_FIELDS, row, strict=True)) for row in rows]
 
     def media_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM media").fetchone()[0])

@@ -1,6 +1,7 @@
 """A thin raw-HTTP session for the conformance tests and the measurement script: it only gets a token and
 adds the bearer header, so tests exercise the wire format directly (no connector code, no client library).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,11 @@ DEFAULT = Credentials()
 
 
 def request_token(base_url: str, credentials: Credentials = DEFAULT) -> httpx.Response:
-    return httpx.post(f"{base_url}/api/oauth/v1/token", auth=(credentials.client_id, credentials.secret),
-                      json={"grant_type": "password", "username": credentials.username,
-                            "password": credentials.password})
+    return httpx.post(
+        f"{base_url}/api/oauth/v1/token",
+        auth=(credentials.client_id, credentials.secret),
+        json={"grant_type": "password", "username": credentials.username, "password": credentials.password},
+    )
 
 
 class ApiSession(httpx.Client):
@@ -29,10 +32,16 @@ class ApiSession(httpx.Client):
         response = request_token(base_url)
         response.raise_for_status()
         self.tokens = response.json()
-        super().__init__(base_url=base_url, timeout=30,
-                         headers={"Authorization": f"Bearer {self.tokens['access_token']}"}, **kwargs)
+        super().__init__(
+            base_url=base_url,
+            timeout=30,
+            headers={"Authorization": f"Bearer {self.tokens['access_token']}"},
+            **kwargs,
+        )
 
-    def patch_lines(self, lines: list[dict[str, Any] | str], path: str = "/api/rest/v1/products") -> list[dict[str, Any]]:
+    def patch_lines(
+        self, lines: list[dict[str, Any] | str], path: str = "/api/rest/v1/products"
+    ) -> list[dict[str, Any]]:
         """Collection PATCH; returns the parsed response lines (asserting the 200 stream answer)."""
         body = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
         response = self.patch(path, content=body.encode(), headers={"Content-Type": COLLECTION_TYPE})
@@ -40,8 +49,8 @@ class ApiSession(httpx.Client):
         return [json.loads(line) for line in response.text.split("\n")]
 
 
-@pytest.fixture
-def api(akeneo: Any) -> Iterator[ApiSession]:
+@pytest.fixture(name="api")
+def api_fixture(akeneo: Any) -> Iterator[ApiSession]:
     """A raw session on the freshly reset demo sandbox (the `akeneo` fixture of tests/conftest.py)."""
     with ApiSession(akeneo.base_url) as session:
         yield session

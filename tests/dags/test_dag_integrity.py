@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
 REPO = Path(__file__).resolve().parents[2]
 MAPPINGS = sorted((REPO / "include" / "mappings").glob("*.yaml"))
 

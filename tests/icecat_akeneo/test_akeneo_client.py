@@ -154,13 +154,7 @@ def test_a_401_renews_the_token_and_replays_the_request() -> None:
 
 def test_refused_credentials_fail_with_a_message_free_of_secrets() -> None:
     fake = FakeAkeneo(product_route)
-    settings = AkeneoSettings(
-        base_url="http://akeneo.test",
-        client_id="cid",
-        secret="s3cr3t-value",
-        username="api",
-        password="wrong-pa55",
-    )
+    settings = dataclasses.replace(SETTINGS, password="wrong-pa55")
     with pytest.raises(AkeneoAuthError) as caught:
         run(fake, lambda client: client.get_product("a"), settings=settings)
     message = str(caught.value)

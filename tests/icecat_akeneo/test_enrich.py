@@ -1,5 +1,6 @@
 """The enrich step against the Icecat sandbox: every extracted product gets a lookups row, every found
 language a records row, with the columns docs/artifacts.md promises."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,28 +30,51 @@ DEMO = [
 
 def write_products(run_dir: Path, rows: list[tuple[str, str | None, str | None, str | None]]) -> None:
     (run_dir / "extract").mkdir(parents=True)
-    table = pa.Table.from_pylist([
-        {"identifier": identifier, "enabled": True, "categories": [], "values_json": "{}", "gtin": gtin,
-         "brand": brand, "mpn": mpn, "icecat_id": None} for identifier, gtin, brand, mpn in rows
-    ], schema=PRODUCTS_SCHEMA)
+    table = pa.Table.from_pylist(
+        [
+            {
+                "identifier": identifier,
+                "enabled": True,
+                "categories": [],
+                "values_json": "{}",
+                "gtin": gtin,
+                "brand": brand,
+                "mpn": mpn,
+                "icecat_id": None,
+            }
+            for identifier, gtin, brand, mpn in rows
+        ],
+        schema=PRODUCTS_SCHEMA,
+    )
     pq.write_table(table, run_dir / "extract" / "products.parquet")
 
 
 @pytest.fixture
 def settings(icecat: Sandbox) -> IcecatSettings:
-    return IcecatSettings(icecat.base_url, ICECAT_OPEN_USER, max_concurrency=4,
-                          retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05))
+    return IcecatSettings(
+        icecat.base_url,
+        ICECAT_OPEN_USER,
+        max_concurrency=4,
+        retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05),
+    )
 
 
-def test_enrich_writes_lookups_and_records_for_the_demo_products(settings: IcecatSettings, tmp_path: Path) -> None:
+def test_enrich_writes_lookups_and_records_for_the_demo_products(
+    settings: IcecatSettings, tmp_path: Path
+) -> None:
     write_products(tmp_path, DEMO)
     report = run_enrich(settings, tmp_path, ["EN", "DE"])
 
-    lookups = {row["identifier"]: row for row in pq.read_table(tmp_path / "enrich" / "lookups.parquet").to_pylist()}
+    lookups = {
+        row["identifier"]: row for row in pq.read_table(tmp_path / "enrich" / "lookups.parquet").to_pylist()
+    }
     assert {k: (v["outcome"], v["matched_by"]) for k, v in lookups.items()} == {
-        "DEMO-DELL-G5": ("found", "gtin"), "DEMO-JABRA-HS": ("found", "brand_mpn"),
-        "DEMO-SAMSUNG-S7": ("found", "gtin"), "DEMO-ONEPLUS": ("not_in_icecat", None),
-        "DEMO-HILLS": ("full_icecat_required", None), "DEMO-NOID": ("no_identifiers", None),
+        "DEMO-DELL-G5": ("found", "gtin"),
+        "DEMO-JABRA-HS": ("found", "brand_mpn"),
+        "DEMO-SAMSUNG-S7": ("found", "gtin"),
+        "DEMO-ONEPLUS": ("not_in_icecat", None),
+        "DEMO-HILLS": ("full_icecat_required", None),
+        "DEMO-NOID": ("no_identifiers", None),
         "DEMO-BADEAN": ("found", "brand_mpn"),
     }
     assert lookups["DEMO-SAMSUNG-S7"]["icecat_id"] == 31040076
@@ -61,13 +85,24 @@ def test_enrich_writes_lookups_and_records_for_the_demo_products(settings: Iceca
     records = pq.read_table(tmp_path / "enrich" / "records.parquet")
     assert records.schema.names == ["identifier", *RECORD_SCHEMA.names]
     assert records.schema.field("features").type == RECORD_SCHEMA.field("features").type
-    pairs = sorted(zip(records.column("identifier").to_pylist(), records.column("lang").to_pylist()))
-    assert pairs == sorted((identifier, lang) for identifier in
-                           ("DEMO-DELL-G5", "DEMO-JABRA-HS", "DEMO-SAMSUNG-S7", "DEMO-BADEAN") for lang in ("EN", "DE"))
+    pairs = sorted(
+        zip(records.column("identifier").to_pylist(), records.column("lang").to_pylist(), strict=True)
+    )
+    assert pairs == sorted(
+        (identifier, lang)
+        for identifier in ("DEMO-DELL-G5", "DEMO-JABRA-HS", "DEMO-SAMSUNG-S7", "DEMO-BADEAN")
+        for lang in ("EN", "DE")
+    )
 
     assert report["products"] == 7
-    assert report["outcomes"] == {"found": 4, "not_in_icecat": 1, "full_icecat_required": 1, "retryable_error": 0,
-                                  "fatal_error": 0, "no_identifiers": 1}
+    assert report["outcomes"] == {
+        "found": 4,
+        "not_in_icecat": 1,
+        "full_icecat_required": 1,
+        "retryable_error": 0,
+        "fatal_error": 0,
+        "no_identifiers": 1,
+    }
     assert report["records_per_language"] == {"EN": 4, "DE": 4}
     assert report["icecat_requests"] > 0 and report["cache_hits"] == 0
     assert Path(report["artifacts"]["lookups"]).exists() and Path(report["artifacts"]["records"]).exists()
@@ -83,8 +118,12 @@ def test_enrich_of_an_empty_extract_writes_empty_artifacts(settings: IcecatSetti
 
 def test_unreachable_icecat_still_reports_every_product(tmp_path: Path) -> None:
     write_products(tmp_path, DEMO[:3])
-    settings = IcecatSettings("http://127.0.0.1:9", "u", timeout=1.0,
-                              retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02))
+    settings = IcecatSettings(
+        "http://127.0.0.1:9",
+        "u",
+        timeout=1.0,
+        retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02),
+    )
     report = run_enrich(settings, tmp_path, ["EN"])
     assert report["outcomes"]["retryable_error"] == 3
     assert pq.read_table(tmp_path / "enrich" / "lookups.parquet").num_rows == 3

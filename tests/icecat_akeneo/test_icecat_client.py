@@ -1,5 +1,6 @@
 """The Icecat client against the Icecat sandbox: every outcome, languages, retries, throttling, cache, data
 creation; plus the pure parts (AIMD window, streaming) with httpx.MockTransport."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,35 +27,51 @@ BADEAN = ProductKeys(gtin="4948570114345", brand="iiyama", mpn="X4071UHSU-B1")
 
 
 def settings_for(sandbox: Sandbox, **changes: object) -> IcecatSettings:
-    values: dict[str, object] = {"base_url": sandbox.base_url, "username": ICECAT_OPEN_USER, "retry": FAST_RETRY,
-                                 "max_concurrency": 4}
+    values: dict[str, object] = {
+        "base_url": sandbox.base_url,
+        "username": ICECAT_OPEN_USER,
+        "retry": FAST_RETRY,
+        "max_concurrency": 4,
+    }
     return IcecatSettings(**{**values, **changes})
 
 
 def full_settings(sandbox: Sandbox, **changes: object) -> IcecatSettings:
-    return settings_for(sandbox, **{"username": ICECAT_FULL["username"], "app_key": ICECAT_FULL["app_key"], **changes})
+    return settings_for(
+        sandbox, **{"username": ICECAT_FULL["username"], "app_key": ICECAT_FULL["app_key"], **changes}
+    )
 
 
 def lookup(settings: IcecatSettings, keys: ProductKeys, languages: list[str] | None = None) -> LookupResult:
     async def run() -> LookupResult:
         async with IcecatClient(settings) as client:
             return await client.lookup(keys, languages or ["EN"])
+
     return asyncio.run(run())
 
 
-def enrich_all(settings: IcecatSettings, products: dict[str, ProductKeys],
-               languages: list[str]) -> tuple[dict[str, LookupResult], IcecatClient]:
+def enrich_all(
+    settings: IcecatSettings, products: dict[str, ProductKeys], languages: list[str]
+) -> tuple[dict[str, LookupResult], IcecatClient]:
     async def run() -> tuple[dict[str, LookupResult], IcecatClient]:
         async with IcecatClient(settings) as client:
-            results = {identifier: result async for identifier, result in
-                       client.enrich_many(products.items(), languages)}
+            results = {
+                identifier: result
+                async for identifier, result in client.enrich_many(products.items(), languages)
+            }
             return results, client
+
     return asyncio.run(run())
 
 
 def test_found_by_gtin_normalized(icecat: Sandbox) -> None:
     result = lookup(settings_for(icecat), DELL)
-    assert (result.outcome, result.matched_by, result.icecat_id, result.languages) == ("found", "gtin", 56195846, ["EN"])
+    assert (result.outcome, result.matched_by, result.icecat_id, result.languages) == (
+        "found",
+        "gtin",
+        56195846,
+        ["EN"],
+    )
     assert result.records[0].mpn == "5587-9709" and result.records[0].features
 
 
@@ -79,8 +96,12 @@ def test_non_sponsor_brand_needs_full_icecat_and_full_account_gets_it(icecat: Sa
     refused = lookup(settings_for(icecat), HILLS)
     assert refused.outcome == "full_icecat_required" and "Icecat error 9" in refused.message
     assert lookup(full_settings(icecat), HILLS).outcome == "found"
-    assert lookup(settings_for(icecat, username=ICECAT_FULL["username"], api_token=ICECAT_FULL["api_token"]),
-                  HILLS).outcome == "found"
+    assert (
+        lookup(
+            settings_for(icecat, username=ICECAT_FULL["username"], api_token=ICECAT_FULL["api_token"]), HILLS
+        ).outcome
+        == "found"
+    )
 
 
 def test_wrong_app_key_is_fatal_and_names_icecat_error(icecat: Sandbox) -> None:
@@ -89,9 +110,40 @@ def test_wrong_app_key_is_fatal_and_names_icecat_error(icecat: Sandbox) -> None:
     assert "not-the-key" not in result.message
 
 
-def test_unknown_user_is_fatal(icecat: Sandbox) -> None:
-    result = lookup(settings_for(icecat, username="nobody-here"), DELL)
-    assert result.outcome == "fatal_error" and "Icecat error 3" in result.message
+@pytest.mark.parametrize(
+    ("changes", "languages", "code"),
+    [
+        ({"username": "nobody-here"}, ["EN"], 3),  # unknown user
+        ({"username": ICECAT_FULL["username"]}, ["EN"], 5),  # Full user without app_key nor token
+        ({}, ["XX"], 2),  # unknown language
+        ({}, ["INT"], 2),  # INT exists in XML only
+    ],
+)
+def test_account_and_request_errors_are_fatal(
+    icecat: Sandbox, changes: dict, languages: list[str], code: int
+) -> None:
+    result = lookup(settings_for(icecat, **changes), DELL, languages)
+    assert result.outcome == "fatal_error" and f"Icecat error {code}:" in result.message
+
+
+def test_malformed_gtin_falls_through_to_the_next_key(icecat: Sandbox) -> None:
+    result = lookup(settings_for(icecat), ProductKeys(gtin="not-a-gtin", brand="DELL", mpn="5587-9709"))
+    assert (result.outcome, result.matched_by) == ("found", "brand_mpn")
+
+
+def test_dropped_connections_are_retried(icecat: Sandbox) -> None:
+    icecat.faults(reset_rate=0.3, seed=5)
+    products = {f"P{i}": keys for i, keys in enumerate([DELL, S7, JABRA, BADEAN] * 3)}
+    results, client = enrich_all(
+        settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.02)),
+        products,
+        ["EN"],
+    )
+    assert {r.outcome for r in results.values()} == {"found"}
+    assert (
+        icecat.counters()["injected_resets"] > 0
+        and client.counters.retries >= icecat.counters()["injected_resets"]
+    )
 
 
 def test_no_identifiers_makes_no_call(icecat: Sandbox) -> None:
@@ -112,8 +164,11 @@ def test_extra_languages_are_fetched_by_icecat_id(icecat: Sandbox) -> None:
 def test_server_errors_are_retried_until_found(icecat: Sandbox) -> None:
     icecat.faults(error_rate=0.5, seed=3)
     products = {f"P{i}": keys for i, keys in enumerate([DELL, S7, JABRA, BADEAN] * 3)}
-    results, client = enrich_all(settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01,
-                                                                        max_delay=0.02)), products, ["EN"])
+    results, client = enrich_all(
+        settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.02)),
+        products,
+        ["EN"],
+    )
     assert {r.outcome for r in results.values()} == {"found"}
     assert client.counters.retries == icecat.counters()["injected_errors"] > 0
 
@@ -128,8 +183,13 @@ def test_persistent_server_errors_become_retryable_error(icecat: Sandbox) -> Non
 def test_throttling_halves_the_window_and_every_product_still_arrives(icecat: Sandbox) -> None:
     icecat.faults(concurrency_limit=2, latency_ms=20, retry_after=0)
     products = {f"P{i}": keys for i, keys in enumerate([DELL, S7, JABRA, BADEAN] * 5)}
-    results, client = enrich_all(settings_for(icecat, max_concurrency=8, retry=RetryPolicy(
-        max_attempts=20, base_delay=0.01, max_delay=0.05)), products, ["EN"])
+    results, client = enrich_all(
+        settings_for(
+            icecat, max_concurrency=8, retry=RetryPolicy(max_attempts=20, base_delay=0.01, max_delay=0.05)
+        ),
+        products,
+        ["EN"],
+    )
     assert len(results) == 20 and {r.outcome for r in results.values()} == {"found"}
     server = icecat.counters()
     assert client.counters.throttled == server["throttled_429"] > 0
@@ -146,7 +206,8 @@ def test_second_run_is_served_from_cache_without_content_calls(icecat: Sandbox, 
     assert icecat.counters()["by_route"]["api"] == calls_after_first
     assert client.counters.cache_hits == 3 and client.counters.requests == 0
     assert {k: (r.outcome, r.icecat_id, r.languages, r.from_cache) for k, r in second.items()} == {
-        k: (r.outcome, r.icecat_id, r.languages, True) for k, r in first.items()}
+        k: (r.outcome, r.icecat_id, r.languages, True) for k, r in first.items()
+    }
     assert second["S7"].records == first["S7"].records
 
 
@@ -217,8 +278,12 @@ def test_window_halves_once_per_burst_and_grows_back_slowly() -> None:
 
 
 def test_retry_after_is_honoured() -> None:
-    answers = iter([httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(
-        200, json={"msg": "OK", "data": {"GeneralInfo": {"IcecatId": 5}}})])
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "1"}),
+            httpx.Response(200, json={"msg": "OK", "data": {"GeneralInfo": {"IcecatId": 5}}}),
+        ]
+    )
     transport = httpx.MockTransport(lambda request: next(answers))
     settings = IcecatSettings("http://icecat.test", "u", retry=RetryPolicy(max_attempts=3, base_delay=0.0))
 

@@ -5,9 +5,15 @@ import asyncio
 
 import pytest
 
+from pathlib import Path
+
+import yaml
+
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
+from icecat_akeneo.mapping import ClientMapping, parse_mapping
 from icecat_akeneo.preflight import taxonomy as t
 from icecat_akeneo.preflight.icecat_taxonomy import Pacer, apply_plan, attribute_code, plan_icecat_taxonomy
+from icecat_akeneo.steps.transform import desired_values
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 from tests.fixtures.preflight.records import load_json, sample_records
 
@@ -50,6 +56,13 @@ def test_labels_and_option_labels_exist_in_every_configured_locale(plan) -> None
     assert planned(plan, 944).body["labels"]["de_DE"] == "Bildschirmdiagonale"
 
 
+def test_option_codes_follow_the_first_mapped_language_the_transform_reads() -> None:
+    german_first = plan_icecat_taxonomy(sample_records(), {"DE": "de_DE", "EN": "en_US"}, {})
+    colour = {option["code"]: option["labels"] for option in planned(german_first, 1766).options}
+    assert colour["schwarz"] == {"de_DE": "Schwarz", "en_US": "Black"}
+    assert planned(german_first, 1766).code == "icecat_1766_product_colour"     # codes stay English
+
+
 def test_mapping_fields_cover_every_planned_attribute(plan) -> None:
     fields = plan.mapping_fields()
     assert {"source": "feature:944", "attribute": "icecat_944_display_diagonal"} in fields
@@ -78,32 +91,60 @@ def _settings(akeneo: Sandbox) -> AkeneoSettings:
     return AkeneoSettings(base_url=akeneo.base_url, **AKENEO_CREDENTIALS)
 
 
-async def _apply_twice_then_patch_twice(akeneo: Sandbox, plan) -> tuple[dict, dict, list, dict, dict]:
+# the fixture's three sampled products, attached to demo products of the sandbox
+PRODUCTS = {10001: "DEMO-DELL-G5", 10002: "DEMO-SAMSUNG-S25", 10003: "DEMO-PHILIPS-MON"}
+
+
+def option3_mapping(plan) -> ClientMapping:
+    """The demo client switched to option 3: its fields are the ones the plan implies."""
+    document = yaml.safe_load(Path("include/mappings/demo.yaml").read_text(encoding="utf-8"))
+    document.update(mapping_option="icecat_taxonomy", fields=plan.mapping_fields())
+    return parse_mapping(yaml.safe_dump(document, sort_keys=False), "demo_option3.yaml")
+
+
+async def _apply_twice_then_sync_twice(akeneo: Sandbox, plan) -> dict:
+    records = sample_records()
     async with AkeneoClient(_settings(akeneo)) as client:
         first = await apply_plan(client, plan, Pacer(50.0))
         second = await apply_plan(client, plan, Pacer(50.0))
         before = await client.get_taxonomy()
-        values = {
-            "icecat_944_display_diagonal": [{"locale": None, "scope": None, "data": {"amount": "15.6", "unit": "INCH"}}],
-            "icecat_2183_bluetooth": [{"locale": None, "scope": None, "data": True}],
-            "icecat_1766_product_colour": [{"locale": None, "scope": None, "data": "black"}],
-            "icecat_432_wi_fi_standards": [{"locale": None, "scope": None, "data": ["wi_fi_5_802_11ac", "802_11a"]}],
-            "icecat_1112_operating_temperature_t_t": [
-                {"locale": "en_US", "scope": None, "data": "0 - 35"}, {"locale": "de_DE", "scope": None, "data": "0 - 35"}],
-        }
-        results = [await client.patch_products([{"identifier": "DEMO-DELL-G5", "values": values}]) for _ in range(2)]
+        lines, rejected = [], []
+        for icecat_id, identifier in PRODUCTS.items():
+            values, _, rejections = desired_values(
+                [record for record in records if record.icecat_id == icecat_id], option3_mapping(plan), before)
+            lines.append({"identifier": identifier, "values": values})
+            rejected += rejections
+        syncs = [await client.patch_products(lines) for _ in range(2)]
         product = await client.get_product("DEMO-DELL-G5")
         after = await client.get_taxonomy()
-    return first, second, results, product, {"before": before, "after": after}
+    return {"first": first, "second": second, "rejected": rejected, "syncs": syncs, "product": product,
+            "before": before, "after": after}
 
 
-def test_apply_twice_creates_nothing_the_second_time_and_values_load_twice(akeneo: Sandbox, plan) -> None:
-    first, second, results, product, taxonomies = asyncio.run(_apply_twice_then_patch_twice(akeneo, plan))
+def test_apply_twice_creates_nothing_the_second_time_and_two_syncs_create_nothing(akeneo: Sandbox, plan) -> None:
+    run = asyncio.run(_apply_twice_then_sync_twice(akeneo, plan))
+    first, second = run["first"], run["second"]
     assert first["attributes"] == {"created": 35, "skipped": 0, "failed": 0}, first["failures"]
     assert first["options"]["created"] > 0 and first["families"]["created"] == 1
     assert second["attributes"] == {"created": 0, "skipped": 35, "failed": 0}
     assert second["options"]["created"] == 0 and second["options"]["skipped"] == first["options"]["created"]
     assert second["families"] == {"created": 0, "skipped": 1, "failed": 0}
-    assert [line.status_code for batch in results for line in batch] == [204, 204]
-    assert product["values"]["icecat_1766_product_colour"][0]["data"] == "black"
-    assert taxonomies["before"] == taxonomies["after"]
+    assert run["rejected"] == []
+    assert [[line.status_code for line in sync] for sync in run["syncs"]] == [[204, 204, 204]] * 2
+    values = run["product"]["values"]
+    assert values["icecat_1766_product_colour"][0]["data"] == "black"
+    assert values["icecat_944_display_diagonal"][0]["data"]["unit"] == "INCH"
+    assert {value["locale"] for value in values["icecat_1112_operating_temperature_t_t"]} == {"en_US", "de_DE"}
+    assert run["before"] == run["after"]
+
+
+def test_an_attribute_made_from_an_older_feature_name_is_reused(akeneo: Sandbox, plan) -> None:
+    async def run() -> dict:
+        async with AkeneoClient(_settings(akeneo)) as client:
+            older = {**planned(plan, 1766).body, "code": "icecat_1766_colour"}    # Icecat renamed the feature since
+            assert (await client.create_attribute(older)).ok
+            return await apply_plan(client, plan, Pacer(50.0))
+
+    report = asyncio.run(run())
+    assert {"source": "feature:1766", "attribute": "icecat_1766_colour"} in report["fields"]
+    assert report["attributes"] == {"created": 34, "skipped": 1, "failed": 0}

@@ -144,14 +144,17 @@ def test_a_bad_line_is_recorded_as_422_and_the_others_are_stored(akeneo: Sandbox
 def test_many_batches_all_get_a_result_under_a_concurrency_limit(akeneo: Sandbox, tmp_path: Path) -> None:
     """Akeneo SaaS answers 429 above its per-connection limit: the batches still all land, with retries."""
     identifiers = [
-        "DEMO-DELL-G5",
-        "DEMO-SAMSUNG-S25",
-        "DEMO-LENOVO-TAB",
-        "DEMO-PHILIPS-MON",
-        "DEMO-PHILIPS-HS",
-        "DEMO-JABRA-HS",
-        "DEMO-HP-6710B",
-        "DEMO-SAMSUNG-S7",
+        f"DEMO-{name}"
+        for name in (
+            "DELL-G5",
+            "SAMSUNG-S25",
+            "LENOVO-TAB",
+            "PHILIPS-MON",
+            "PHILIPS-HS",
+            "JABRA-HS",
+            "HP-6710B",
+            "SAMSUNG-S7",
+        )
     ]
     for number, identifier in enumerate(identifiers, start=1):
         write_batch(tmp_path, f"batch-{number:04d}.ndjson", [claim(identifier, f"claim {number}")])

@@ -61,13 +61,27 @@ def test_broken_mapping_fails_the_preflight_with_its_three_errors(akeneo: Sandbo
     document = yaml.safe_load(DEMO_MAPPING.read_text(encoding="utf-8"))
     document["fields"] += [{"source": "feature:1650", "attribute": "depth"}, {"source": "title", "attribute": "weight"}]
     document["languages"]["NL"] = "nl_NL"
-    report = run_preflight(parse_mapping(yaml.safe_dump(document), "broken.yaml"), *_settings(akeneo, icecat),
+    report = run_preflight(parse_mapping(yaml.safe_dump(document, sort_keys=False), "broken.yaml"), *_settings(akeneo, icecat),
                            tmp_path / "out", root=tmp_path)
     assert not report["ready"]
     check = next(line for line in report["checklist"] if line["line"].startswith("Mapping check"))
     assert len(check["evidence"]["errors"]) == 3
     assert {error.split(":")[1].strip() for error in check["evidence"]["errors"]} == {
         "fields[18] (depth)", "fields[19] (weight)", "languages.NL (-)"}
+
+
+def test_option3_preflight_creates_icecat_attributes_once(akeneo: Sandbox, icecat: Sandbox, tmp_path: Path) -> None:
+    document = yaml.safe_load(DEMO_MAPPING.read_text(encoding="utf-8"))
+    document["mapping_option"] = "icecat_taxonomy"
+    mapping = parse_mapping(yaml.safe_dump(document, sort_keys=False), "demo.yaml")
+    runs = [run_preflight(mapping, *_settings(akeneo, icecat), tmp_path / name, sample_size=3, root=tmp_path,
+                          option_calls_per_second=1000) for name in ("first", "second")]
+    first, second = (run["option"]["icecat_taxonomy"] for run in runs)
+    assert first["attributes"]["created"] > 100 and first["attributes"]["failed"] == 0, first["failures"][:3]
+    assert first["options"]["created"] > 50 and first["options"]["failed"] == 0
+    assert second["attributes"] == {"created": 0, "skipped": first["attributes"]["created"], "failed": 0}
+    assert second["options"]["created"] == 0
+    assert {"source": "feature:944", "attribute": "icecat_944_display_diagonal"} in runs[0]["option"]["implied_fields"]
 
 
 def test_report_marks_checks_that_never_ran_as_failed() -> None:

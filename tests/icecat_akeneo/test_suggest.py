@@ -10,6 +10,8 @@ from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_dr
 from tests.fixtures.preflight.records import load_json, sample_records
 
 LANGUAGES = {"EN": "en_US", "DE": "de_DE"}
+# Attributes the integrator fills from non-feature sources (title, brand, GTIN, description, image) first.
+TAKEN = ("product_title", "manufacturer", "ean_code", "marketing_text", "packshot")
 # A reviewer accepts a draft where at most 1 line in 10 needs correcting; below that, reviewing costs more
 # than writing the mapping by hand. Recall matters less (a missed feature is added while reviewing).
 PRECISION_FLOOR = 0.9
@@ -18,7 +20,7 @@ RECALL_FLOOR = 0.8
 
 @pytest.fixture(scope="module")
 def proposals() -> list:
-    return propose(sample_records(), load_json("suggest_taxonomy.json"), LANGUAGES)
+    return propose(sample_records(), load_json("suggest_taxonomy.json"), LANGUAGES, taken=TAKEN)
 
 
 def answer_key() -> dict[int, str | None]:
@@ -49,20 +51,22 @@ def test_select_values_are_matched_to_existing_option_codes_by_label(proposals: 
     assert colour.unmatched_values == ["Mint colour"]
 
 
-def test_no_attribute_is_proposed_for_two_features(proposals: list) -> None:
+def test_no_attribute_is_proposed_for_two_features_nor_taken_ones(proposals: list) -> None:
     attributes = [proposal.attribute for proposal in proposals]
     assert len(attributes) == len(set(attributes))
+    assert not set(attributes) & set(TAKEN)
 
 
 def test_draft_yaml_keeps_low_confidence_lines_commented_out(proposals: list, tmp_path: Path) -> None:
-    summary = write_draft(proposals, "acme", LANGUAGES, "web", tmp_path)
+    threshold = 0.8     # stricter than the default, so that this sample has lines on both sides
+    summary = write_draft(proposals, "acme", LANGUAGES, "web", tmp_path, threshold)
     text = Path(summary["yaml"]).read_text(encoding="utf-8")
     draft = yaml.safe_load(text)
     active = {field["source"]: field["attribute"] for field in draft["fields"]}
     assert draft["mapping_option"] == "drafted"
     assert active["feature:944"] == "screen_size"
     assert len(active) == summary["proposed"]
-    low = [proposal for proposal in proposals if proposal.confidence < DEFAULT_THRESHOLD]
+    low = [proposal for proposal in proposals if proposal.confidence < threshold]
     assert low and all(f'  # - {{source: "{proposal.source}"' in text for proposal in low)
     assert all(f"# confidence {proposal.confidence:.2f}" in text for proposal in proposals)
     page = Path(summary["html"]).read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
 """Point 1 (OAuth): token grants, rotation, expiry and the exact error bodies a client branches on."""
+
 from __future__ import annotations
 
 import time
@@ -10,8 +11,11 @@ from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 
 TOKEN = "/api/oauth/v1/token"
 CLIENT = (AKENEO_CREDENTIALS["client_id"], AKENEO_CREDENTIALS["secret"])
-PASSWORD_GRANT = {"grant_type": "password", "username": AKENEO_CREDENTIALS["username"],
-                  "password": AKENEO_CREDENTIALS["password"]}
+PASSWORD_GRANT = {
+    "grant_type": "password",
+    "username": AKENEO_CREDENTIALS["username"],
+    "password": AKENEO_CREDENTIALS["password"],
+}
 
 
 def post_token(akeneo: Sandbox, **kwargs: object) -> httpx.Response:
@@ -34,14 +38,19 @@ def test_form_encoded_body_is_accepted(akeneo: Sandbox) -> None:
 def test_bad_client_and_bad_user_are_422_with_akeneo_messages(akeneo: Sandbox) -> None:
     bad_client = post_token(akeneo, auth=("sandbox_client", "wrong"), json=PASSWORD_GRANT)
     assert bad_client.status_code == 422
-    assert bad_client.json() == {"code": 422, "message": 'Parameter "client_id" is missing or does not match '
-                                                         'any client, or secret is invalid'}
+    assert bad_client.json() == {
+        "code": 422,
+        "message": 'Parameter "client_id" is missing or does not match any client, or secret is invalid',
+    }
     garbled = post_token(akeneo, headers={"Authorization": "Basic %%%"}, json=PASSWORD_GRANT)
     assert garbled.status_code == 422
     bad_user = post_token(akeneo, auth=CLIENT, json={**PASSWORD_GRANT, "password": "nope"})
     assert bad_user.json() == {"code": 422, "message": "No user found for the given username and password"}
     missing = post_token(akeneo, auth=CLIENT, json={"grant_type": "password", "username": "sandbox_user"})
-    assert missing.json()["message"] == 'Parameter "grant_type", "username" or "password" is missing, empty or invalid'
+    assert (
+        missing.json()["message"]
+        == 'Parameter "grant_type", "username" or "password" is missing, empty or invalid'
+    )
 
 
 def test_token_route_rejects_invalid_json_other_content_types_and_big_bodies(akeneo: Sandbox) -> None:
@@ -55,16 +64,19 @@ def test_token_route_rejects_invalid_json_other_content_types_and_big_bodies(ake
 
 def test_refresh_rotates_both_tokens_and_burns_the_old_refresh_token(akeneo: Sandbox) -> None:
     tokens = request_token(akeneo.base_url).json()
-    refreshed = post_token(akeneo, auth=CLIENT, json={"grant_type": "refresh_token",
-                                                      "refresh_token": tokens["refresh_token"]})
+    refreshed = post_token(
+        akeneo, auth=CLIENT, json={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
     assert refreshed.status_code == 200
     new = refreshed.json()
     assert new["access_token"] != tokens["access_token"] and new["refresh_token"] != tokens["refresh_token"]
-    again = post_token(akeneo, auth=CLIENT, json={"grant_type": "refresh_token",
-                                                  "refresh_token": tokens["refresh_token"]})
+    again = post_token(
+        akeneo, auth=CLIENT, json={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
     assert again.json() == {"code": 422, "message": "Refresh token is invalid or has expired"}
-    products = httpx.get(akeneo.base_url + "/api/rest/v1/products",
-                         headers={"Authorization": f"Bearer {new['access_token']}"})
+    products = httpx.get(
+        akeneo.base_url + "/api/rest/v1/products", headers={"Authorization": f"Bearer {new['access_token']}"}
+    )
     assert products.status_code == 200
 
 
@@ -86,6 +98,9 @@ def test_access_token_expires_after_the_configured_ttl(akeneo: Sandbox) -> None:
         time.sleep(1.2)
         expired = api.get("/api/rest/v1/products")
         assert expired.json() == {"code": 401, "message": "The access token provided has expired."}
-        refreshed = post_token(akeneo, auth=CLIENT, json={"grant_type": "refresh_token",
-                                                          "refresh_token": api.tokens["refresh_token"]})
+        refreshed = post_token(
+            akeneo,
+            auth=CLIENT,
+            json={"grant_type": "refresh_token", "refresh_token": api.tokens["refresh_token"]},
+        )
         assert refreshed.status_code == 200

@@ -4,6 +4,7 @@ sandbox: it authenticates, refreshes after a 401, pages (page and search_after) 
 The library only wraps `/products-uuid` for products, so the product calls use its own authenticated
 ResourceClient, PageFactory, ResourceCursor and LineSerialize against `/products`.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,11 @@ from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 
 def build_client(akeneo: Sandbox) -> object:
     return ClientBuilder(akeneo.base_url).build_authenticated_by_password(
-        AKENEO_CREDENTIALS["username"], AKENEO_CREDENTIALS["password"],
-        AKENEO_CREDENTIALS["client_id"], AKENEO_CREDENTIALS["secret"])
+        AKENEO_CREDENTIALS["username"],
+        AKENEO_CREDENTIALS["password"],
+        AKENEO_CREDENTIALS["client_id"],
+        AKENEO_CREDENTIALS["secret"],
+    )
 
 
 def test_pypi_client_authenticates_pages_and_patches(akeneo: Sandbox) -> None:
@@ -30,22 +34,33 @@ def test_pypi_client_authenticates_pages_and_patches(akeneo: Sandbox) -> None:
 
     resources = client.product_uuid_api.resource_client
     search = json.dumps({"data_owner": [{"operator": "IN", "value": ["icecat"]}]})
-    first = resources.get_resources("api/rest/v1/products", [], {"pagination_type": "search_after",
-                                                                 "search": search}, 4)
+    first = resources.get_resources(
+        "api/rest/v1/products", [], {"pagination_type": "search_after", "search": search}, 4
+    )
     pages = ResourceCursor(4, client.product_uuid_api.page_factory.create_page(first.json()))
     identifiers = [product["identifier"] for page in pages for product in page]
     assert len(identifiers) == 15 and "DEMO-INTERNAL" not in identifiers
 
     time.sleep(1.2)  # the access token expires: the client must refresh on the 401 and retry
     batch = LineSerialize()
-    batch.add_items([{"identifier": "DEMO-DELL-G5", "values": {
-                         "name": [{"locale": "en_US", "scope": None, "data": "Dell G5 15"}]}},
-                     {"identifier": "DEMO-HP-INK", "values": {"color": [{"locale": None, "scope": None,
-                                                                        "data": "tommh"}]}}])
+    batch.add_items(
+        [
+            {
+                "identifier": "DEMO-DELL-G5",
+                "values": {"name": [{"locale": "en_US", "scope": None, "data": "Dell G5 15"}]},
+            },
+            {
+                "identifier": "DEMO-HP-INK",
+                "values": {"color": [{"locale": None, "scope": None, "data": "tommh"}]},
+            },
+        ]
+    )
     response = resources.upsert_list_resource("api/rest/v1/products", [], batch)
     lines = [json.loads(line) for line in response.content.decode().split("\n")]
     assert [line["status_code"] for line in lines] == [204, 422]
     assert akeneo.counters()["tokens_issued"] == 2
 
-    options = client.attribute_option_api.upsert_list("color", [{"code": "purple", "labels": {"en_US": "Purple"}}])
+    options = client.attribute_option_api.upsert_list(
+        "color", [{"code": "purple", "labels": {"en_US": "Purple"}}]
+    )
     assert options == [{"line": 1, "code": "purple", "status_code": 201}]

@@ -1,4 +1,5 @@
 """Point 6 (knobs): latency, per-token concurrency 429s, seeded 5xx, resets, slow bodies, counters, reset."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from sandbox.akeneo.testing import ApiSession, api  # noqa: F401 - `api` is a pytest fixture
+from sandbox.akeneo.testing import ApiSession, api_fixture  # noqa: F401 - provides the `api` fixture
 from tests.conftest import Sandbox
 
 PRODUCTS = "/api/rest/v1/products"
@@ -31,7 +32,10 @@ def test_concurrency_limit_answers_429_with_retry_after(akeneo: Sandbox, api: Ap
     assert statuses == [200, 200, 429, 429]
     refused = next(r for r in parallel_gets(api, 3) if r.status_code == 429)
     assert refused.headers["Retry-After"] == "5"
-    assert refused.json() == {"code": 429, "message": "You have exceeded the limit of API requests per second."}
+    assert refused.json() == {
+        "code": 429,
+        "message": "You have exceeded the limit of API requests per second.",
+    }
     with ApiSession(akeneo.base_url) as other:  # the limit is per token
         with ThreadPoolExecutor(2) as pool:
             mine, theirs = pool.map(lambda session: session.get(PRODUCTS), [api, other])
@@ -57,7 +61,9 @@ def test_error_rate_is_seeded_and_repeatable(akeneo: Sandbox, api: ApiSession) -
     assert failed.status_code in (500, 502, 503) and failed.json()["code"] == failed.status_code
 
 
-def test_connection_reset_is_a_transport_error_and_the_server_survives(akeneo: Sandbox, api: ApiSession) -> None:
+def test_connection_reset_is_a_transport_error_and_the_server_survives(
+    akeneo: Sandbox, api: ApiSession
+) -> None:
     akeneo.faults(reset_rate=1)
     with pytest.raises(httpx.TransportError):
         api.get(PRODUCTS)

@@ -1,4 +1,5 @@
 """Point 7 (seeding): the demo catalogue contract, fixture files, the synthetic generator."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sandbox.akeneo.testing import ApiSession, api  # noqa: F401 - `api` is a pytest fixture
+from sandbox.akeneo.testing import ApiSession, api_fixture  # noqa: F401 - provides the `api` fixture
 from sandbox.process import REPO_ROOT, free_port, running_server
 from sandbox.synthetic import ean13_check_digit
 
@@ -41,7 +42,11 @@ def test_demo_products_match_the_catalogue_contract(api: ApiSession) -> None:
     for sku, (family, ean, brand, mpn) in DEMO_ROWS.items():
         product = products[sku]
         assert (product["family"], data(product, "ean"), data(product, "brand"), data(product, "mpn")) == (
-            family, ean, brand, mpn), sku
+            family,
+            ean,
+            brand,
+            mpn,
+        ), sku
         assert data(product, "data_owner") == ("internal" if sku == "DEMO-INTERNAL" else "icecat")
         assert product["enabled"] is (sku != "DEMO-DISABLED")
     assert ean13_check_digit("494857011434") != "5"  # DEMO-BADEAN's EAN really fails the check digit
@@ -49,8 +54,12 @@ def test_demo_products_match_the_catalogue_contract(api: ApiSession) -> None:
 
 def test_generator_writes_a_loadable_fixture_with_valid_eans(tmp_path: Path) -> None:
     out = tmp_path / "synthetic.json"
-    subprocess.run([sys.executable, "-m", "sandbox.akeneo.generate", "--products", "40", "--out", str(out)],
-                   cwd=REPO_ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "sandbox.akeneo.generate", "--products", "40", "--out", str(out)],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
     fixture = json.loads(out.read_text())
     assert {"locales", "channels", "attributes", "attribute_options", "families", "products"} <= set(fixture)
     products = fixture["products"]
@@ -62,7 +71,10 @@ def test_generator_writes_a_loadable_fixture_with_valid_eans(tmp_path: Path) -> 
         assert data(product, "data_owner") in ("icecat", "internal")
     with running_server("sandbox.akeneo", ["--seed", str(out), "--db", str(tmp_path / "db.sqlite")]) as url:
         with ApiSession(url) as session:
-            assert session.get("/api/rest/v1/products", params={"with_count": "true"}).json()["items_count"] == 40
+            assert (
+                session.get("/api/rest/v1/products", params={"with_count": "true"}).json()["items_count"]
+                == 40
+            )
 
 
 def test_synthetic_seed_pages_with_search_after(tmp_path: Path) -> None:
@@ -78,10 +90,17 @@ def test_synthetic_seed_pages_with_search_after(tmp_path: Path) -> None:
 
 def test_broken_fixture_stops_the_server_with_a_clear_error(tmp_path: Path) -> None:
     fixture = json.loads((REPO_ROOT / "sandbox/akeneo/fixtures/demo.json").read_text())
-    fixture["products"] = [{"identifier": "X", "values": {"colour": [{"locale": None, "scope": None, "data": "red"}]}}]
+    fixture["products"] = [
+        {"identifier": "X", "values": {"colour": [{"locale": None, "scope": None, "data": "red"}]}}
+    ]
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(fixture))
-    result = subprocess.run([sys.executable, "-m", "sandbox.akeneo", "--port", str(free_port()), "--seed", str(path)],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox.akeneo", "--port", str(free_port()), "--seed", str(path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "fixture product 'X' is refused" in result.stderr and "colour" in result.stderr

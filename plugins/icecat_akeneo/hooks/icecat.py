@@ -8,6 +8,7 @@ connection id; the settings are read from the Connection when asked. Connection 
   `data_creation_url`, `index_base_url`.
 Secrets (password, api_token, content_token) never appear in messages or in the settings' repr.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,9 +43,16 @@ class IcecatHook(BaseHook):
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         return {
             "hidden_fields": ["schema", "port"],
-            "relabeling": {"host": "Icecat API URL", "login": "Icecat user name", "password": "app_key (Full Icecat)"},
-            "placeholders": {"host": DEFAULT_HOST, "login": "openIcecat-live",
-                             "extra": '{"api_token": "...", "max_concurrency": 8, "cache_dir": "/data/icecat-cache"}'},
+            "relabeling": {
+                "host": "Icecat API URL",
+                "login": "Icecat user name",
+                "password": "app_key (Full Icecat)",
+            },
+            "placeholders": {
+                "host": DEFAULT_HOST,
+                "login": "openIcecat-live",
+                "extra": '{"api_token": "...", "max_concurrency": 8, "cache_dir": "/data/icecat-cache"}',
+            },
         }
 
     def get_settings(self, **overrides: Any) -> IcecatSettings:
@@ -53,8 +61,10 @@ class IcecatHook(BaseHook):
         extra = connection.extra_dejson or {}
         if connection.login in (None, ""):
             raise IcecatConnectionError(
-                f"Connection {self.icecat_conn_id!r} has no login (the Icecat user name, e.g. openIcecat-live): "
-                f"set it in Admin > Connections (or in AIRFLOW_CONN_{self.icecat_conn_id.upper()})")
+                f"Connection {self.icecat_conn_id!r} has no login "
+                f"(the Icecat user name, e.g. openIcecat-live): "
+                f"set it in Admin > Connections (or in AIRFLOW_CONN_{self.icecat_conn_id.upper()})"
+            )
         host = (connection.host or DEFAULT_HOST).rstrip("/")
         fields: dict[str, Any] = {
             "base_url": host if "://" in host else f"https://{host}",
@@ -68,11 +78,14 @@ class IcecatHook(BaseHook):
                     fields[name] = convert(extra[name])
                 except (TypeError, ValueError) as exc:
                     raise IcecatConnectionError(
-                        f"Connection {self.icecat_conn_id!r}: extra.{name} must be a number, got {extra[name]!r}"
+                        f"Connection {self.icecat_conn_id!r}: extra.{name} must be a number, "
+                        f"got {extra[name]!r}"
                     ) from exc
         fields.update({name: value for name, value in overrides.items() if value is not None})
         if int(fields.get("max_concurrency", 1)) < 1:
-            raise IcecatConnectionError(f"Connection {self.icecat_conn_id!r}: extra.max_concurrency must be >= 1")
+            raise IcecatConnectionError(
+                f"Connection {self.icecat_conn_id!r}: extra.max_concurrency must be >= 1"
+            )
         return IcecatSettings(**fields)
 
     def get_conn(self) -> IcecatClient:

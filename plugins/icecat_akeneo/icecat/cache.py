@@ -3,13 +3,14 @@
 Two small kinds of files under `cache_dir`:
 - `content/<icecat_id>/<LANG>.json`: the raw `data` object Icecat sent, its `Updated`, when it was fetched,
   and the daily-index `Updated` seen then;
-- `keys/<hash>.json`: which Icecat id a lookup key (GTIN, brand+MPN, icecat_id) resolved to, and by which kind.
+- `keys/<hash>.json`: the Icecat id a lookup key (GTIN, brand+MPN, icecat_id) resolved to, and its kind.
 
 An entry is reused only when Icecat's daily index proves the product did not change since it was fetched:
 the entry is younger than the index window (24 h) and the index does not list the product with a newer
 `Updated`. Anything else (no index, older entry, newer Updated) means "fetch again". Files are written
 atomically (temp file + rename), so parallel workers and crashed runs never leave half an entry.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -85,14 +86,31 @@ class IcecatCache:
         entry = _read(self._content_path(icecat_id, lang))
         if entry is None or not isinstance(entry.get("data"), dict):
             return None
-        return CachedContent(entry["data"], _unstamp(entry.get("updated")), _unstamp(entry["fetched_at"]),
-                             _unstamp(entry.get("index_updated")))
+        return CachedContent(
+            entry["data"],
+            _unstamp(entry.get("updated")),
+            _unstamp(entry["fetched_at"]),
+            _unstamp(entry.get("index_updated")),
+        )
 
-    def store_content(self, icecat_id: int, lang: str, data: dict[str, Any], updated: dt.datetime | None,
-                      index_updated: dt.datetime | None, fetched_at: dt.datetime) -> None:
-        _write_atomically(self._content_path(icecat_id, lang), {
-            "data": data, "updated": _stamp(updated), "fetched_at": _stamp(fetched_at),
-            "index_updated": _stamp(index_updated)})
+    def store_content(
+        self,
+        icecat_id: int,
+        lang: str,
+        data: dict[str, Any],
+        updated: dt.datetime | None,
+        index_updated: dt.datetime | None,
+        fetched_at: dt.datetime,
+    ) -> None:
+        _write_atomically(
+            self._content_path(icecat_id, lang),
+            {
+                "data": data,
+                "updated": _stamp(updated),
+                "fetched_at": _stamp(fetched_at),
+                "index_updated": _stamp(index_updated),
+            },
+        )
 
     def resolved(self, kind: str, value: str) -> int | None:
         entry = _read(self._key_path(kind, value))

@@ -6,6 +6,7 @@ goes through one AIMD window (`concurrency.py`) and the shared RetryPolicy (Retr
 are streamed through `enrich_many` (results come out as they finish; nothing accumulates), and a product
 whose cached content the daily index proves unchanged costs no content call at all.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -73,10 +74,10 @@ class IcecatSettings:
 
 @dataclass
 class ClientCounters:
-    requests: int = 0          # HTTP calls to the product API (every attempt)
+    requests: int = 0  # HTTP calls to the product API (every attempt)
     retries: int = 0
-    throttled: int = 0         # 429 answers
-    cache_hits: int = 0        # products served entirely from the cache
+    throttled: int = 0  # 429 answers
+    cache_hits: int = 0  # products served entirely from the cache
     index_requests: int = 0
 
 
@@ -104,8 +105,12 @@ class IcecatClient:
         if settings.content_token:
             headers["Content-Token"] = settings.content_token
         self._http = httpx.AsyncClient(
-            base_url=settings.base_url.rstrip("/"), headers=headers, timeout=settings.timeout,
-            transport=transport, limits=httpx.Limits(max_connections=settings.max_concurrency + 2))
+            base_url=settings.base_url.rstrip("/"),
+            headers=headers,
+            timeout=settings.timeout,
+            transport=transport,
+            limits=httpx.Limits(max_connections=settings.max_concurrency + 2),
+        )
         self._indexes: dict[str, DailyIndex | None] = {}
         self._index_lock = asyncio.Lock()
 
@@ -119,8 +124,9 @@ class IcecatClient:
         await self._http.aclose()
 
     # --- HTTP with retries and the adaptive window -------------------------------------------------------
-    async def _send(self, method: str, url: str, *, count_as_product: bool = True,
-                    **kwargs: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, url: str, *, count_as_product: bool = True, **kwargs: Any
+    ) -> httpx.Response:
         """The final response; IcecatUnavailable when transport errors outlast the retry policy."""
         policy = self.settings.retry
         attempt = 0
@@ -163,13 +169,15 @@ class IcecatClient:
             return Answer(RETRYABLE_ERROR, str(exc))
         answer = classify(response.status_code, response.content)
         if answer.outcome == RETRYABLE_ERROR:
-            return Answer(RETRYABLE_ERROR, f"{answer.message} (gave up after {self.settings.retry.max_attempts} "
-                                           "attempts)")
+            return Answer(
+                RETRYABLE_ERROR,
+                f"{answer.message} (gave up after {self.settings.retry.max_attempts} attempts)",
+            )
         return answer
 
     # --- lookups -------------------------------------------------------------------------------------------
     async def lookup(self, keys: ProductKeys, languages: list[str]) -> LookupResult:
-        """One product in every language: GTIN → Brand+MPN → icecat_id for the first, icecat_id for the rest."""
+        """One product in every language: GTIN → Brand+MPN → icecat_id first, then icecat_id per language."""
         if not languages:
             raise ValueError("lookup needs at least one Icecat language")
         candidates = keys.candidates()
@@ -189,7 +197,9 @@ class IcecatClient:
         else:
             return LookupResult(NOT_IN_ICECAT, message="; ".join(misses))
         try:
-            first = await self._record(answer.data or {}, primary, f"{matched_by} {'/'.join(params.values())}")
+            first = await self._record(
+                answer.data or {}, primary, f"{matched_by} {'/'.join(params.values())}"
+            )
         except NormalizeError as exc:
             return LookupResult(FATAL_ERROR, matched_by, message=str(exc))
         if self.cache:
@@ -210,12 +220,19 @@ class IcecatClient:
         record = normalize_response(data, lang, source=source)
         if self.cache:
             index = await self.daily_index_once(lang)
-            self.cache.store_content(record.icecat_id, lang, data, record.updated,
-                                     index.updated.get(record.icecat_id) if index else None, _utcnow())
+            self.cache.store_content(
+                record.icecat_id,
+                lang,
+                data,
+                record.updated,
+                index.updated.get(record.icecat_id) if index else None,
+                _utcnow(),
+            )
         return record
 
-    async def _cached_result(self, candidates: list[tuple[str, dict[str, str]]],
-                             languages: list[str]) -> LookupResult | None:
+    async def _cached_result(
+        self, candidates: list[tuple[str, dict[str, str]]], languages: list[str]
+    ) -> LookupResult | None:
         """The product from the cache when the daily index proves every language unchanged, else None."""
         if self.cache is None:
             return None
@@ -229,8 +246,11 @@ class IcecatClient:
         for lang in languages:
             entry = self.cache.content(icecat_id, lang)
             index = await self.daily_index_once(lang)
-            if entry is None or index is None or not entry.unchanged_per(index.updated.get(icecat_id),
-                                                                       index.generated):
+            if (
+                entry is None
+                or index is None
+                or not entry.unchanged_per(index.updated.get(icecat_id), index.generated)
+            ):
                 return None
             try:
                 records.append(normalize_response(entry.data, lang, source=f"cache {icecat_id}/{lang}"))
@@ -239,9 +259,10 @@ class IcecatClient:
         self.counters.cache_hits += 1
         return LookupResult(FOUND, matched_by, icecat_id, records, from_cache=True)
 
-    async def enrich_many(self, keys: Iterable[tuple[str, ProductKeys]],
-                          languages: list[str]) -> AsyncIterator[tuple[str, LookupResult]]:
-        """(identifier, result) for every input, in completion order, with at most a window of work in flight."""
+    async def enrich_many(
+        self, keys: Iterable[tuple[str, ProductKeys]], languages: list[str]
+    ) -> AsyncIterator[tuple[str, LookupResult]]:
+        """(identifier, result) for every input, in completion order; only a window of work is in flight."""
         pending = iter(keys)
         workers = self.settings.max_concurrency
         results: asyncio.Queue[tuple[str, LookupResult] | None] = asyncio.Queue(maxsize=2 * workers)
@@ -280,8 +301,12 @@ class IcecatClient:
         """Icecat's daily index for `lang`: {icecat_id: Updated} of the products changed in the last day."""
         base = (self.settings.index_base_url or self.settings.base_url).rstrip("/")
         self.counters.index_requests += 1
-        response = await self._send("GET", f"{base}/export/freexml/{lang.upper()}/daily.index.xml",
-                                    count_as_product=False, auth=self._index_auth())
+        response = await self._send(
+            "GET",
+            f"{base}/export/freexml/{lang.upper()}/daily.index.xml",
+            count_as_product=False,
+            auth=self._index_auth(),
+        )
         if response.status_code != 200:
             raise IcecatUnavailable(f"Icecat daily index {lang}: HTTP {response.status_code}")
         try:
@@ -289,15 +314,24 @@ class IcecatClient:
         except ET.ParseError as exc:
             raise IcecatUnavailable(f"Icecat daily index {lang}: not well-formed XML: {exc}") from None
         index = root.find("files.index")
-        generated = parse_timestamp(index.get("Generated") if index is not None else None, "daily index",
-                                    "files.index.Generated")
-        updated = {int(entry.get("Product_ID", "")): stamp for entry in root.iter("file")
-                   if (entry.get("Product_ID") or "").isdigit() and (stamp := parse_timestamp(
-                       entry.get("Updated"), f"daily index {entry.get('Product_ID')}", "Updated")) is not None}
+        generated = parse_timestamp(
+            index.get("Generated") if index is not None else None, "daily index", "files.index.Generated"
+        )
+        updated = {
+            int(entry.get("Product_ID", "")): stamp
+            for entry in root.iter("file")
+            if (entry.get("Product_ID") or "").isdigit()
+            and (
+                stamp := parse_timestamp(
+                    entry.get("Updated"), f"daily index {entry.get('Product_ID')}", "Updated"
+                )
+            )
+            is not None
+        }
         return DailyIndex(generated, updated)
 
     async def daily_index_once(self, lang: str) -> DailyIndex | None:
-        """The daily index, fetched at most once per client (run); None when unavailable (cache then unused)."""
+        """The daily index, fetched once per client (run); None when unavailable (cache then unused)."""
         key = lang.upper()
         async with self._index_lock:
             if key not in self._indexes:
@@ -310,17 +344,21 @@ class IcecatClient:
 
     async def request_data_creation(self, keys: ProductKeys, lang: str = "EN") -> str:
         """Ask Icecat to create content for a product it lacks; returns the request id."""
-        url = self.settings.data_creation_url or f"{self.settings.base_url.rstrip('/')}/data-creation/requests"
+        url = (
+            self.settings.data_creation_url or f"{self.settings.base_url.rstrip('/')}/data-creation/requests"
+        )
         body = {"gtin": keys.gtin, "brand": keys.brand, "mpn": keys.mpn, "lang": lang.upper()}
-        response = await self._send("POST", url, count_as_product=False, params=self._auth_params(lang),
-                                    json=body)
+        response = await self._send(
+            "POST", url, count_as_product=False, params=self._auth_params(lang), json=body
+        )
         try:
             answer = response.json()
         except ValueError:
             answer = {}
         if response.status_code not in (200, 201, 202) or not answer.get("id"):
-            raise IcecatUnavailable(f"Icecat data-creation request for {keys}: HTTP {response.status_code}: "
-                                    f"{response.text[:200]}")
+            raise IcecatUnavailable(
+                f"Icecat data-creation request for {keys}: HTTP {response.status_code}: {response.text[:200]}"
+            )
         return str(answer["id"])
 
     async def check_access(self) -> tuple[bool, str]:
@@ -332,4 +370,4 @@ class IcecatClient:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

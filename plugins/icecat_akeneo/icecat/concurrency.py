@@ -8,6 +8,7 @@ about one slot per window of successful calls; it never exceeds `max_concurrency
 cap of 64 against an account limited to 10 would otherwise open with a burst of 54 throttled calls, each
 then waiting out Retry-After.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ Icecat sends numbers as strings, empty strings for "no value", two date formats 
 these helpers turn them into typed values and raise `NormalizeError` naming the product and the field when a
 value is present but unusable, so a bad data-sheet is reported instead of silently half-loaded.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -104,8 +105,14 @@ def unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def description_pdfs(known: list[Media], manual_url: object, manual_size: object, leaflet_url: object,
-                     leaflet_size: object, product: str) -> list[Media]:
+def description_pdfs(
+    known: list[Media],
+    manual_url: object,
+    manual_size: object,
+    leaflet_url: object,
+    leaflet_size: object,
+    product: str,
+) -> list[Media]:
     """The description's manual / leaflet PDF links, unless Multimedia already lists the same URL."""
     seen = {item.url for item in known}
     extra: list[Media] = []
@@ -113,6 +120,13 @@ def description_pdfs(known: list[Media], manual_url: object, manual_size: object
         link = text_or_none(url)
         if link and link not in seen:
             seen.add(link)
-            extra.append(Media(url=link, kind=kind, type=f"{kind} pdf", mime="application/pdf",
-                               size=int_or_none(size, product, f"Description.{kind} PDF size") or None))
+            extra.append(
+                Media(
+                    url=link,
+                    kind=kind,
+                    type=f"{kind} pdf",
+                    mime="application/pdf",
+                    size=int_or_none(size, product, f"Description.{kind} PDF size") or None,
+                )
+            )
     return extra

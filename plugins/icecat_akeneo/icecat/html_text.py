@@ -4,6 +4,7 @@ Icecat's LongDesc mixes `<b>`, `<br>`, `<p>` and lists, and its XML interface es
 backslash-n. Akeneo text attributes and quality checks need readable text, so block-level tags become line
 breaks and everything else is dropped; the HTML itself is kept separately for rich-text attributes.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Field names follow the real responses in `sandbox/icecat/samples/` (api notes §1.3-1.8); every block is
 optional, because Icecat omits or empties blocks freely ({} for an empty object, "" for an empty value).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -77,8 +78,8 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> Produ
         mpn=text_or_none(general.get("BrandPartCode")),
         product_name=text_or_none(general.get("ProductName")),
         title=text_or_none(general.get("Title")),
-        generated_title=_value_of(title_info, "GeneratedLocalTitle") or text_or_none(
-            title_info.get("GeneratedIntTitle")),
+        generated_title=_value_of(title_info, "GeneratedLocalTitle")
+        or text_or_none(title_info.get("GeneratedIntTitle")),
         long_product_name=text_or_none(description.get("LongProductName")),
         category_id=text_or_none(category.get("CategoryID")),
         category_name=_value_of(category, "Name"),
@@ -95,8 +96,9 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> Produ
         images=_images(data, product),
         media=_media(data, description, product),
         release_date=parse_date(general.get("ReleaseDate"), JSON_DATE, product, "GeneralInfo.ReleaseDate"),
-        end_of_life_date=parse_date(general.get("EndOfLifeDate"), JSON_DATE, product,
-                                    "GeneralInfo.EndOfLifeDate"),
+        end_of_life_date=parse_date(
+            general.get("EndOfLifeDate"), JSON_DATE, product, "GeneralInfo.EndOfLifeDate"
+        ),
         updated=parse_timestamp(description.get("Updated"), product, "GeneralInfo.Description.Updated"),
         quality=text_or_none(general.get("Quality")),
         source_format="json",
@@ -124,17 +126,19 @@ def _features(data: dict[str, Any], product: str) -> list[Feature]:
                 raise NormalizeError(product, "FeaturesGroups.Features.Feature.ID", "missing")
             measure = definition.get("Measure") or {}
             signs = measure.get("Signs") if isinstance(measure.get("Signs"), dict) else {}
-            features.append(Feature(
-                feature_id=feature_id,
-                name=_value_of(definition, "Name") or "",
-                type=text_or_none(item.get("Type")) or "text",
-                raw_value=text_or_none(item.get("RawValue")) or text_or_none(item.get("Value")),
-                unit=text_or_none(signs.get("_")) or text_or_none(measure.get("Sign")),
-                presentation_value=text_or_none(item.get("PresentationValue")),
-                local_value=text_or_none(item.get("LocalValue")),
-                group_id=group_id,
-                group_name=group_name,
-            ))
+            features.append(
+                Feature(
+                    feature_id=feature_id,
+                    name=_value_of(definition, "Name") or "",
+                    type=text_or_none(item.get("Type")) or "text",
+                    raw_value=text_or_none(item.get("RawValue")) or text_or_none(item.get("Value")),
+                    unit=text_or_none(signs.get("_")) or text_or_none(measure.get("Sign")),
+                    presentation_value=text_or_none(item.get("PresentationValue")),
+                    local_value=text_or_none(item.get("LocalValue")),
+                    group_id=group_id,
+                    group_name=group_name,
+                )
+            )
     return features
 
 
@@ -144,23 +148,37 @@ def _images(data: dict[str, Any], product: str) -> list[Image]:
         main = _block(data, "Image", product)
         if not text_or_none(main.get("HighPic")):
             return []
-        return [Image(
-            url=str(main["HighPic"]), url_500=text_or_none(main.get("Pic500x500")),
-            url_low=text_or_none(main.get("LowPic")), url_thumb=text_or_none(main.get("ThumbPic")),
-            width=int_or_none(main.get("HighPicWidth"), product, "Image.HighPicWidth"),
-            height=int_or_none(main.get("HighPicHeight"), product, "Image.HighPicHeight"),
-            size=int_or_none(main.get("HighPicSize"), product, "Image.HighPicSize"), order=0, is_main=True,
-        )]
+        return [
+            Image(
+                url=str(main["HighPic"]),
+                url_500=text_or_none(main.get("Pic500x500")),
+                url_low=text_or_none(main.get("LowPic")),
+                url_thumb=text_or_none(main.get("ThumbPic")),
+                width=int_or_none(main.get("HighPicWidth"), product, "Image.HighPicWidth"),
+                height=int_or_none(main.get("HighPicHeight"), product, "Image.HighPicHeight"),
+                size=int_or_none(main.get("HighPicSize"), product, "Image.HighPicSize"),
+                order=0,
+                is_main=True,
+            )
+        ]
     pictures = [pic for pic in gallery if text_or_none(pic.get("Pic"))]
-    pictures.sort(key=lambda pic: (pic.get("IsMain") != "Y",
-                                   int_or_none(pic.get("No"), product, "Gallery.No") or 0))
-    return [Image(
-        url=str(pic["Pic"]), url_500=text_or_none(pic.get("Pic500x500")), url_low=text_or_none(pic.get("LowPic")),
-        url_thumb=text_or_none(pic.get("ThumbPic")),
-        width=int_or_none(pic.get("PicWidth"), product, "Gallery.PicWidth"),
-        height=int_or_none(pic.get("PicHeight"), product, "Gallery.PicHeight"),
-        size=int_or_none(pic.get("Size"), product, "Gallery.Size"), order=order, is_main=pic.get("IsMain") == "Y",
-    ) for order, pic in enumerate(pictures)]
+    pictures.sort(
+        key=lambda pic: (pic.get("IsMain") != "Y", int_or_none(pic.get("No"), product, "Gallery.No") or 0)
+    )
+    return [
+        Image(
+            url=str(pic["Pic"]),
+            url_500=text_or_none(pic.get("Pic500x500")),
+            url_low=text_or_none(pic.get("LowPic")),
+            url_thumb=text_or_none(pic.get("ThumbPic")),
+            width=int_or_none(pic.get("PicWidth"), product, "Gallery.PicWidth"),
+            height=int_or_none(pic.get("PicHeight"), product, "Gallery.PicHeight"),
+            size=int_or_none(pic.get("Size"), product, "Gallery.Size"),
+            order=order,
+            is_main=pic.get("IsMain") == "Y",
+        )
+        for order, pic in enumerate(pictures)
+    ]
 
 
 def _media(data: dict[str, Any], description: dict[str, Any], product: str) -> list[Media]:
@@ -170,12 +188,22 @@ def _media(data: dict[str, Any], description: dict[str, Any], product: str) -> l
         if not url:
             continue
         type_, mime, text = (text_or_none(item.get(k)) for k in ("Type", "ContentType", "Description"))
-        media.append(Media(
-            url=url, kind=media_kind(type_, mime, text, is_video=str(item.get("IsVideo")) == "1"), type=type_,
-            mime=mime, size=int_or_none(item.get("Size"), product, "Multimedia.Size"),
-            language=text_or_none(item.get("Language")), description=text,
-        ))
+        media.append(
+            Media(
+                url=url,
+                kind=media_kind(type_, mime, text, is_video=str(item.get("IsVideo")) == "1"),
+                type=type_,
+                mime=mime,
+                size=int_or_none(item.get("Size"), product, "Multimedia.Size"),
+                language=text_or_none(item.get("Language")),
+                description=text,
+            )
+        )
     return media + description_pdfs(
-        media, description.get("ManualPDFURL"), description.get("ManualPDFSize"),
-        description.get("LeafletPDFURL"), description.get("PDFSize"), product)
-
+        media,
+        description.get("ManualPDFURL"),
+        description.get("ManualPDFSize"),
+        description.get("LeafletPDFURL"),
+        description.get("PDFSize"),
+        product,
+    )

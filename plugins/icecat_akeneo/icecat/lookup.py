@@ -4,6 +4,7 @@ The outcomes are the ones a customer acts on: found; not in Icecat (ask for data
 Icecat (buy access or skip); retryable (try the next run); fatal (fix the configuration or report a bug);
 no identifiers (fix the product in Akeneo).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,9 +37,10 @@ class ProductKeys:
     icecat_id: str | None = None
 
     def candidates(self) -> list[tuple[str, dict[str, str]]]:
-        """(matched_by, query parameters) in lookup order GTIN → Brand+MPN → icecat_id; missing keys skipped."""
-        gtin, brand, mpn, icecat_id = (str(v).strip() if v is not None else "" for v in
-                                       (self.gtin, self.brand, self.mpn, self.icecat_id))
+        """(matched_by, query params) in lookup order GTIN → Brand+MPN → icecat_id; missing keys skipped."""
+        gtin, brand, mpn, icecat_id = (
+            str(v).strip() if v is not None else "" for v in (self.gtin, self.brand, self.mpn, self.icecat_id)
+        )
         found: list[tuple[str, dict[str, str]]] = []
         if gtin:
             found.append(("gtin", {"GTIN": gtin}))
@@ -71,6 +73,7 @@ class LookupResult:
 @dataclass(frozen=True)
 class Answer:
     """One Icecat answer, classified: `data` is set only for found."""
+
     outcome: str
     message: str | None = None
     data: dict[str, Any] | None = None
@@ -86,8 +89,11 @@ def classify(status_code: int, body: bytes) -> Answer:
         return Answer(FOUND, data=document["data"])
     code = document.get("StatusCode") if isinstance(document, dict) else None
     message = document.get("Message") if isinstance(document, dict) else None
-    described = f"HTTP {status_code}" + (f", Icecat error {code}: {message}" if code is not None else
-                                         f": {body[:200].decode('utf-8', 'replace')}")
+    described = f"HTTP {status_code}" + (
+        f", Icecat error {code}: {message}"
+        if code is not None
+        else f": {body[:200].decode('utf-8', 'replace')}"
+    )
     if code in _NOT_FOUND_CODES or (code is None and status_code == 404):
         return Answer(NOT_IN_ICECAT, described)
     if code in _ACCESS_CODES:

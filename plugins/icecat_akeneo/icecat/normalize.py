@@ -4,6 +4,7 @@ ProductRecords: the only place in the connector that knows Icecat's raw shapes.
 `normalize_response` serves the client (one answer, known language); `normalize_file` serves the CLI and the
 tests (saved responses, including the airbyte fixture that wraps a response in a JSON list).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,8 +26,9 @@ def _unwrap_json(document: Any, source: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise NormalizeError(source, "document", f"expected a JSON object, got {type(document).__name__}")
     if "StatusCode" in document and "data" not in document:
-        raise NormalizeError(source, "StatusCode", f"Icecat error {document.get('StatusCode')}: "
-                                                  f"{document.get('Message')}")
+        raise NormalizeError(
+            source, "StatusCode", f"Icecat error {document.get('StatusCode')}: {document.get('Message')}"
+        )
     return document["data"] if isinstance(document.get("data"), dict) else document
 
 
@@ -42,7 +44,9 @@ def _is_xml(text: str | bytes) -> bool:
     return head in ("<", b"<")
 
 
-def normalize_response(body: bytes | str | dict[str, Any], lang: str, source: str = "response") -> ProductRecord:
+def normalize_response(
+    body: bytes | str | dict[str, Any], lang: str, source: str = "response"
+) -> ProductRecord:
     """One Icecat answer (JSON envelope / data object, or XML) in language `lang`."""
     if isinstance(body, dict):
         return read_json_data(_unwrap_json(body, source), lang, source)

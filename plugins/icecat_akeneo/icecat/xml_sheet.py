@@ -4,6 +4,7 @@ The XML interface carries the same content as the JSON API under other names: at
 `Supplier` for the brand, `EANCode` elements for GTINs, `langid` numbers for languages, and no feature type
 (inferred from the value). Errors come back as HTTP 200 with `<Product Code="-1" ErrorMessage=...>`.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -64,8 +65,8 @@ def read_xml_product(element: ET.Element, lang: str | None, source: str) -> Prod
         mpn=text_or_none(element.get("Prod_id")),
         product_name=text_or_none(element.get("Name")),
         title=text_or_none(element.get("Title")),
-        generated_title=text_or_none(element.get("GeneratedLocalTitle")) or text_or_none(
-            element.get("GeneratedIntTitle")),
+        generated_title=text_or_none(element.get("GeneratedLocalTitle"))
+        or text_or_none(element.get("GeneratedIntTitle")),
         long_product_name=None,
         category_id=text_or_none(category.get("ID")) if category is not None else None,
         category_name=_name(category),
@@ -80,14 +81,27 @@ def read_xml_product(element: ET.Element, lang: str | None, source: str) -> Prod
         generated_bullet_points=_numbered_values(element, "GeneratedBulletPoints", "GeneratedBulletPoint"),
         features=_features(element, product),
         images=_images(element, product),
-        media=media + description_pdfs(media, desc.get("ManualPDFURL"), desc.get("ManualPDFSize"),
-                                       desc.get("PDFURL"), desc.get("PDFSize"), product),
-        release_date=parse_date(element.get("ReleaseDate") or _child_text(element, "ReleaseDate"), XML_DATE,
-                                product, "Product.ReleaseDate"),
-        end_of_life_date=parse_date(_child_text(element, "EndOfLifeDate"), XML_DATE, product,
-                                    "Product.EndOfLifeDate"),
-        updated=parse_timestamp(desc.get("Updated") or element.get("Updated"), product,
-                                "ProductDescription.Updated"),
+        media=media
+        + description_pdfs(
+            media,
+            desc.get("ManualPDFURL"),
+            desc.get("ManualPDFSize"),
+            desc.get("PDFURL"),
+            desc.get("PDFSize"),
+            product,
+        ),
+        release_date=parse_date(
+            element.get("ReleaseDate") or _child_text(element, "ReleaseDate"),
+            XML_DATE,
+            product,
+            "Product.ReleaseDate",
+        ),
+        end_of_life_date=parse_date(
+            _child_text(element, "EndOfLifeDate"), XML_DATE, product, "Product.EndOfLifeDate"
+        ),
+        updated=parse_timestamp(
+            desc.get("Updated") or element.get("Updated"), product, "ProductDescription.Updated"
+        ),
         quality=text_or_none(element.get("Quality")),
         source_format="xml",
     )
@@ -121,24 +135,34 @@ def _features(element: ET.Element, product: str) -> list[Feature]:
         if feature_group is not None:
             groups[group.get("ID") or ""] = (
                 int_or_none(feature_group.get("ID"), product, "CategoryFeatureGroup.FeatureGroup.ID"),
-                _name(feature_group))
+                _name(feature_group),
+            )
     features: list[Feature] = []
     for item in element.findall("ProductFeature"):
         definition = item.find("Feature")
-        feature_id = int_or_none(definition.get("ID"), product, "ProductFeature.Feature.ID") \
-            if definition is not None else None
+        feature_id = (
+            int_or_none(definition.get("ID"), product, "ProductFeature.Feature.ID")
+            if definition is not None
+            else None
+        )
         if definition is None or feature_id is None:
             raise NormalizeError(product, "ProductFeature.Feature.ID", "missing")
         raw_value = text_or_none(item.get("Value"))
         local = item.find("LocalValue")
         group_id, group_name = groups.get(item.get("CategoryFeatureGroup_ID") or "", (None, None))
-        features.append(Feature(
-            feature_id=feature_id, name=_name(definition) or "", type=feature_type_from_value(raw_value),
-            raw_value=raw_value, unit=_unit(definition.find("Measure")),
-            presentation_value=text_or_none(item.get("Presentation_Value")),
-            local_value=text_or_none(local.get("Value")) if local is not None else None,
-            group_id=group_id, group_name=group_name,
-        ))
+        features.append(
+            Feature(
+                feature_id=feature_id,
+                name=_name(definition) or "",
+                type=feature_type_from_value(raw_value),
+                raw_value=raw_value,
+                unit=_unit(definition.find("Measure")),
+                presentation_value=text_or_none(item.get("Presentation_Value")),
+                local_value=text_or_none(local.get("Value")) if local is not None else None,
+                group_id=group_id,
+                group_name=group_name,
+            )
+        )
     return features
 
 
@@ -150,27 +174,45 @@ def _unit(measure: ET.Element | None) -> str | None:
 
 
 def _images(element: ET.Element, product: str) -> list[Image]:
-    pictures = [pic for pic in element.findall("ProductGallery/ProductPicture") if text_or_none(pic.get("Pic"))]
+    pictures = [
+        pic for pic in element.findall("ProductGallery/ProductPicture") if text_or_none(pic.get("Pic"))
+    ]
     if not pictures:
         if not text_or_none(element.get("HighPic")):
             return []
-        return [Image(
-            url=element.get("HighPic", ""), url_500=text_or_none(element.get("Pic500x500")),
-            url_low=text_or_none(element.get("LowPic")), url_thumb=text_or_none(element.get("ThumbPic")),
-            width=int_or_none(element.get("HighPicWidth"), product, "Product.HighPicWidth"),
-            height=int_or_none(element.get("HighPicHeight"), product, "Product.HighPicHeight"),
-            size=int_or_none(element.get("HighPicSize"), product, "Product.HighPicSize"), order=0, is_main=True,
-        )]
-    pictures.sort(key=lambda pic: (pic.get("IsMain") != "Y",
-                                   int_or_none(pic.get("No"), product, "ProductPicture.No") or 0))
-    return [Image(
-        url=pic.get("Pic", ""), url_500=text_or_none(pic.get("Pic500x500")), url_low=text_or_none(pic.get("LowPic")),
-        url_thumb=text_or_none(pic.get("ThumbPic")),
-        width=int_or_none(pic.get("PicWidth"), product, "ProductPicture.PicWidth"),
-        height=int_or_none(pic.get("PicHeight"), product, "ProductPicture.PicHeight"),
-        size=int_or_none(pic.get("Size"), product, "ProductPicture.Size"), order=order,
-        is_main=pic.get("IsMain") == "Y",
-    ) for order, pic in enumerate(pictures)]
+        return [
+            Image(
+                url=element.get("HighPic", ""),
+                url_500=text_or_none(element.get("Pic500x500")),
+                url_low=text_or_none(element.get("LowPic")),
+                url_thumb=text_or_none(element.get("ThumbPic")),
+                width=int_or_none(element.get("HighPicWidth"), product, "Product.HighPicWidth"),
+                height=int_or_none(element.get("HighPicHeight"), product, "Product.HighPicHeight"),
+                size=int_or_none(element.get("HighPicSize"), product, "Product.HighPicSize"),
+                order=0,
+                is_main=True,
+            )
+        ]
+    pictures.sort(
+        key=lambda pic: (
+            pic.get("IsMain") != "Y",
+            int_or_none(pic.get("No"), product, "ProductPicture.No") or 0,
+        )
+    )
+    return [
+        Image(
+            url=pic.get("Pic", ""),
+            url_500=text_or_none(pic.get("Pic500x500")),
+            url_low=text_or_none(pic.get("LowPic")),
+            url_thumb=text_or_none(pic.get("ThumbPic")),
+            width=int_or_none(pic.get("PicWidth"), product, "ProductPicture.PicWidth"),
+            height=int_or_none(pic.get("PicHeight"), product, "ProductPicture.PicHeight"),
+            size=int_or_none(pic.get("Size"), product, "ProductPicture.Size"),
+            order=order,
+            is_main=pic.get("IsMain") == "Y",
+        )
+        for order, pic in enumerate(pictures)
+    ]
 
 
 def _media(element: ET.Element, product: str) -> list[Media]:
@@ -180,9 +222,15 @@ def _media(element: ET.Element, product: str) -> list[Media]:
         if not url:
             continue
         type_, mime, text = (text_or_none(item.get(k)) for k in ("Type", "ContentType", "Description"))
-        media.append(Media(
-            url=url, kind=media_kind(type_, mime, text), type=type_, mime=mime,
-            size=int_or_none(item.get("Size"), product, "MultimediaObject.Size"),
-            language=LANGID_TO_LANG.get(item.get("langid") or ""), description=text,
-        ))
+        media.append(
+            Media(
+                url=url,
+                kind=media_kind(type_, mime, text),
+                type=type_,
+                mime=mime,
+                size=int_or_none(item.get("Size"), product, "MultimediaObject.Size"),
+                language=LANGID_TO_LANG.get(item.get("langid") or ""),
+                description=text,
+            )
+        )
     return media

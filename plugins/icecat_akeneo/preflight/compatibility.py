@@ -13,7 +13,7 @@ FEATURE_TARGETS: dict[str, dict[str, float]] = {
     "numerical": {t.METRIC: 1.0, t.NUMBER: 0.9, t.TEXT: 0.4, t.TEXTAREA: 0.3},
     "y_n": {t.BOOLEAN: 1.0, t.TEXT: 0.3},
     "dropdown": {t.SIMPLESELECT: 1.0, t.TEXT: 0.8, t.MULTISELECT: 0.6, t.TEXTAREA: 0.5},
-    "multi_dropdown": {t.MULTISELECT: 1.0, t.TEXT: 0.5, t.TEXTAREA: 0.5},
+    "multi_dropdown": {t.MULTISELECT: 1.0, t.SIMPLESELECT: 0.7, t.TEXT: 0.5, t.TEXTAREA: 0.5},
 }
 TEXT_TARGETS: dict[str, float] = {t.TEXT: 1.0, t.TEXTAREA: 0.9}
 """Every other feature type (text, textarea, alphanumeric, range, 2d, ...) is written as its presentation text."""

@@ -20,11 +20,12 @@ from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.preflight import taxonomy as t
 from icecat_akeneo.preflight.compatibility import akeneo_unit
 from icecat_akeneo.preflight.samples import FeatureProfile, profile_features
-from icecat_akeneo.preflight.suggest import option_code
 from icecat_akeneo.preflight.taxonomy import Taxonomy
+from icecat_akeneo.values import option_code
 
 GROUP_CODE = "icecat"
 CODE_PREFIX = "icecat_"
+FEATURE_CODE = re.compile(r"icecat_\d+_\w*")
 MAX_CODE_LENGTH = 100
 OPTIONS_PER_REQUEST = 100
 OPTION_CALLS_PER_SECOND = 3.0
@@ -106,7 +107,9 @@ def plan_icecat_taxonomy(records: Iterable[ProductRecord], languages: Mapping[st
     """One attribute per feature seen in `records`; `languages` maps Icecat languages to Akeneo locales."""
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
     attributes = []
-    for feature_id, profile in sorted(profile_features(records).items()):
+    # option codes come from the first mapped language: the one the transform reads non-localizable values from
+    reference_lang = next(iter(languages))
+    for feature_id, profile in sorted(profile_features(records, reference_lang).items()):
         code = attribute_code(feature_id, profile.name)
         typed = _typed_body(profile, taxonomy)
         label_suffix = f" ({profile.unit})" if typed["type"] == t.NUMBER and profile.unit else ""
@@ -144,7 +147,8 @@ def _counts() -> dict[str, int]:
 async def apply_plan(client: Any, plan: AttributePlan, pacer: Pacer | None = None) -> dict[str, Any]:
     """Create what is missing (group, attributes, options, family links); skip what exists.
 
-    `client` is an `AkeneoClient`. Returns counts per kind and a message per failure.
+    `client` is an `AkeneoClient`. Returns counts per kind, a message per failure, and `fields`: the mapping
+    fields with the attribute codes as they exist in Akeneo (an attribute is found by its feature id).
     """
     pacer = pacer or Pacer(OPTION_CALLS_PER_SECOND)
     taxonomy = Taxonomy(await client.get_taxonomy())
@@ -166,8 +170,13 @@ async def apply_plan(client: Any, plan: AttributePlan, pacer: Pacer | None = Non
         else:
             record("group", result.ok, plan.group["code"], result.detail)
 
+    by_feature = {code.split("_")[1]: code for code in existing if FEATURE_CODE.fullmatch(code)}
+    fields = []
     for attribute in plan.attributes:
-        current = existing.get(attribute.code)
+        # the feature id is the identity: an attribute made from an older English name still counts
+        code = by_feature.get(attribute.source.split(":")[1], attribute.code)
+        fields.append({"source": attribute.source, "attribute": code})
+        current = existing.get(code)
         if current is not None:
             report["attributes"]["skipped"] += 1
             if current.get("type") != attribute.type:
@@ -177,16 +186,17 @@ async def apply_plan(client: Any, plan: AttributePlan, pacer: Pacer | None = Non
         result = await client.create_attribute(attribute.body)
         record("attributes", result.ok, attribute.code, result.detail)
 
-    for attribute in plan.attributes:
-        known = taxonomy.option_codes(attribute.code)
-        missing = [option for option in attribute.options if option["code"].lower() not in known]
+    for attribute, field in zip(plan.attributes, fields, strict=True):
+        code = field["attribute"]
+        known = taxonomy.option_codes(code)
+        missing = [{**option, "attribute": code} for option in attribute.options if option["code"].lower() not in known]
         report["options"]["skipped"] += len(attribute.options) - len(missing)
         for start in range(0, len(missing), OPTIONS_PER_REQUEST):
             await pacer.wait()
-            for line in await client.patch_attribute_options(attribute.code, missing[start:start + OPTIONS_PER_REQUEST]):
-                record("options", line.ok, f"{attribute.code}.{line.identifier}", line.detail)
+            for line in await client.patch_attribute_options(code, missing[start:start + OPTIONS_PER_REQUEST]):
+                record("options", line.ok, f"{code}.{line.identifier}", line.detail)
 
-    wanted = [attribute.code for attribute in plan.attributes]
+    wanted = [field["attribute"] for field in fields]
     for family in plan.families:
         present = taxonomy.families.get(family, {}).get("attributes", [])
         missing_codes = [code for code in wanted if code not in present]
@@ -196,4 +206,5 @@ async def apply_plan(client: Any, plan: AttributePlan, pacer: Pacer | None = Non
         result = await client.patch_family(family, {"code": family, "attributes": [*present, *missing_codes]})
         record("families", result.ok, family, result.detail)
     report["options_paced_seconds"] = round(pacer.waited, 3)
+    report["fields"] = fields
     return report

@@ -22,7 +22,12 @@ from icecat_akeneo.preflight import taxonomy as t
 from icecat_akeneo.preflight.api_tests import ProbeTargets, run_api_tests
 from icecat_akeneo.preflight.filters import dry_run_selection
 from icecat_akeneo.preflight.html_page import page, table
-from icecat_akeneo.preflight.icecat_taxonomy import apply_plan, plan_icecat_taxonomy
+from icecat_akeneo.preflight.icecat_taxonomy import (
+    OPTION_CALLS_PER_SECOND,
+    Pacer,
+    apply_plan,
+    plan_icecat_taxonomy,
+)
 from icecat_akeneo.preflight.mapping_check import ICECAT_TAXONOMY_OPTION, check_mapping, errors, unmapped_features
 from icecat_akeneo.preflight.samples import profile_features
 from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_draft
@@ -156,7 +161,7 @@ async def sample_records(icecat_settings: IcecatSettings, keys: list[tuple[str, 
 
 
 async def _preflight(mapping: Any, akeneo_settings: AkeneoSettings, icecat_settings: IcecatSettings,
-                     client_root: Path, sample_size: int) -> dict[str, Any]:
+                     client_root: Path, sample_size: int, option_calls_per_second: float) -> dict[str, Any]:
     results: dict[str, Any] = {"client": mapping.client, "mapping_option": mapping.mapping_option,
                                 "akeneo_url": akeneo_settings.base_url,
                                 "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
@@ -180,22 +185,24 @@ async def _preflight(mapping: Any, akeneo_settings: AkeneoSettings, icecat_setti
             "unmapped_features": unmapped_features(mapping, profile_features(records))}
         if mapping.mapping_option == ICECAT_TAXONOMY_OPTION:
             plan = plan_icecat_taxonomy(records, mapping.languages, taxonomy, mapping.selection.families or [])
-            results["option"] = {"icecat_taxonomy": await apply_plan(akeneo, plan),
-                                 "implied_fields": plan.mapping_fields()}
+            applied = await apply_plan(akeneo, plan, Pacer(option_calls_per_second))
+            results["option"] = {"icecat_taxonomy": applied, "implied_fields": applied.pop("fields")}
     api = await run_api_tests(akeneo_settings, probe_targets(mapping, taxonomy), taxonomy)
     results["api_tests"] = [check.to_dict() for check in api]
     return results
 
 
 def run_preflight(mapping: Any, akeneo_settings: AkeneoSettings, icecat_settings: IcecatSettings,
-                  out_dir: str | Path, sample_size: int = DEFAULT_SAMPLE_SIZE,
-                  root: Path | None = None) -> dict[str, Any]:
+                  out_dir: str | Path, sample_size: int = DEFAULT_SAMPLE_SIZE, root: Path | None = None,
+                  option_calls_per_second: float = OPTION_CALLS_PER_SECOND) -> dict[str, Any]:
     """The whole preflight for one client; writes `readiness.json` / `readiness.html` into `out_dir`.
 
-    Taxonomy snapshots go to `<data root>/<client>/taxonomy/`. Returns the readiness JSON document.
+    Taxonomy snapshots go to `<data root>/<client>/taxonomy/`. Under option 3 (`icecat_taxonomy`) it also
+    creates the missing `icecat_*` attributes and options, pacing option writes. Returns the readiness JSON.
     """
     client_root = (root or data_root()) / mapping.client
-    results = asyncio.run(_preflight(mapping, akeneo_settings, icecat_settings, client_root, sample_size))
+    results = asyncio.run(_preflight(mapping, akeneo_settings, icecat_settings, client_root, sample_size,
+                                     option_calls_per_second))
     document, html_page = readiness_report(results)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

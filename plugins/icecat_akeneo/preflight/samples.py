@@ -49,19 +49,28 @@ def split_values(feature_type: str, raw_value: str | None) -> list[str]:
     return [raw_value.strip()]
 
 
+def content_language(record: ProductRecord) -> str:
+    """The language the record's texts are really in: Icecat may answer a DE request with EN content."""
+    return (record.content_language or record.lang).upper()
+
+
 def profile_features(records: Iterable[ProductRecord], reference_lang: str = "EN") -> dict[int, FeatureProfile]:
     """Fold records into one profile per feature id.
 
     Values are keyed by their `reference_lang` spelling (option codes must not depend on the language), and
     each other language's spelling of the same product's feature becomes that value's localized label.
+    Records are folded in a fixed order (language, then product), so the same sample always gives the same
+    profiles whatever order the lookups finished in.
     """
-    ordered = sorted(records, key=lambda record: (record.lang != reference_lang, record.lang))
+    ordered = sorted(records, key=lambda record: (content_language(record) != reference_lang,
+                                                  content_language(record), record.icecat_id))
     profiles: dict[int, FeatureProfile] = {}
     reference_values: dict[tuple[int, int], list[str]] = {}
     for record in ordered:
+        lang = content_language(record)
         for feature in record.features:
             profile = profiles.setdefault(feature.feature_id, FeatureProfile(feature.feature_id))
-            profile.names.setdefault(record.lang, feature.name)
+            profile.names.setdefault(lang, feature.name)
             profile.types[feature.type] += 1
             if feature.unit:
                 profile.units[feature.unit] += 1
@@ -72,5 +81,5 @@ def profile_features(records: Iterable[ProductRecord], reference_lang: str = "EN
                 reference_values[key] = items
                 profile.values.update(items)
             for reference, local in zip(reference_values[key], items, strict=False):
-                profile.localized_values.setdefault(reference, {}).setdefault(record.lang, local)
+                profile.localized_values.setdefault(reference, {}).setdefault(lang, local)
     return profiles

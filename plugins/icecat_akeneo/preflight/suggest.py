@@ -10,7 +10,6 @@ threshold are written commented out: the client sees them but must opt in.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,8 +22,9 @@ from icecat_akeneo.preflight.html_page import page, table
 from icecat_akeneo.preflight.samples import FeatureProfile, profile_features
 from icecat_akeneo.preflight.similarity import normalize, similarity
 from icecat_akeneo.preflight.taxonomy import Taxonomy, short_type
+from icecat_akeneo.values import option_code
 
-NAME_WEIGHT, TYPE_WEIGHT, EVIDENCE_WEIGHT = 0.6, 0.2, 0.2
+NAME_WEIGHT, TYPE_WEIGHT, EVIDENCE_WEIGHT, COVERAGE_WEIGHT = 0.55, 0.2, 0.15, 0.1
 NEUTRAL_EVIDENCE = 0.5
 DEFAULT_THRESHOLD = 0.6
 NEVER_PROPOSED = (t.IDENTIFIER, t.IMAGE, t.FILE, "pim_catalog_price_collection")
@@ -49,11 +49,6 @@ class Proposal:
     @property
     def source(self) -> str:
         return f"feature:{self.feature_id}"
-
-
-def option_code(value: str) -> str:
-    """The default option code of an Icecat value: lower-case, non-alphanumerics to `_` (docs/mapping.md)."""
-    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
 
 
 def _name_score(profile: FeatureProfile, attribute: dict[str, Any], languages: Mapping[str, str]) -> float:
@@ -102,7 +97,7 @@ def _evidence(profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Taxo
 
 
 def score_pair(profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Taxonomy,
-               languages: Mapping[str, str]) -> Proposal | None:
+               languages: Mapping[str, str], sampled_products: int) -> Proposal | None:
     type_score = feature_fit(profile.type, attribute["type"])
     if type_score == 0.0:
         return None
@@ -111,7 +106,9 @@ def score_pair(profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Tax
         return None
     evidence_score, options, unmatched = evidence
     name_score = _name_score(profile, attribute, languages)
-    confidence = NAME_WEIGHT * name_score + TYPE_WEIGHT * type_score + EVIDENCE_WEIGHT * evidence_score
+    coverage = profile.frequency / sampled_products
+    confidence = (NAME_WEIGHT * name_score + TYPE_WEIGHT * type_score + EVIDENCE_WEIGHT * evidence_score
+                  + COVERAGE_WEIGHT * coverage)
     return Proposal(profile.feature_id, profile.name, profile.type, profile.unit, attribute["code"],
                     attribute["type"], round(confidence, 3), round(name_score, 3), type_score,
                     round(evidence_score, 3), options, unmatched, profile.frequency)
@@ -138,9 +135,10 @@ def propose(records: Iterable[ProductRecord], taxonomy: Taxonomy | dict[str, Any
     """
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
     profiles = profile_features(records)
+    sampled = len({product for profile in profiles.values() for product in profile.products}) or 1
     attributes = candidate_attributes(taxonomy, families, taken)
     pairs = [proposal for profile in profiles.values() for attribute in attributes
-             if (proposal := score_pair(profile, attribute, taxonomy, languages)) is not None]
+             if (proposal := score_pair(profile, attribute, taxonomy, languages, sampled)) is not None]
     pairs.sort(key=lambda proposal: (-proposal.confidence, proposal.feature_id, proposal.attribute))
     chosen: dict[int, Proposal] = {}
     used: set[str] = set()

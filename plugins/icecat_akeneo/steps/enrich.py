@@ -6,6 +6,7 @@ row groups as results arrive (memory stays flat for 100k products):
 - `enrich/lookups.parquet`: one row per product, whatever happened to it (nothing is silently dropped).
 Both are written to temporary names and renamed at the end, so a rerun never leaves half an artifact.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,11 +25,17 @@ from icecat_akeneo.icecat.lookup import OUTCOMES, LookupResult, ProductKeys
 from icecat_akeneo.icecat.record import RECORD_SCHEMA
 
 ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
-LOOKUP_SCHEMA = pa.schema([
-    ("identifier", pa.string()), ("outcome", pa.string()), ("matched_by", pa.string()),
-    ("icecat_id", pa.int64()), ("languages", pa.list_(pa.string())), ("message", pa.string()),
-    ("updated", pa.timestamp("s")),
-])
+LOOKUP_SCHEMA = pa.schema(
+    [
+        ("identifier", pa.string()),
+        ("outcome", pa.string()),
+        ("matched_by", pa.string()),
+        ("icecat_id", pa.int64()),
+        ("languages", pa.list_(pa.string())),
+        ("message", pa.string()),
+        ("updated", pa.timestamp("s")),
+    ]
+)
 KEY_COLUMNS = ("identifier", "gtin", "brand", "mpn", "icecat_id")
 ROWS_PER_GROUP = 500
 
@@ -41,8 +48,10 @@ def _product_keys(path: Path) -> Iterator[tuple[str, ProductKeys]]:
         raise ValueError(f"{path} has no 'identifier' column (columns: {parquet.schema_arrow.names})")
     for batch in parquet.iter_batches(batch_size=ROWS_PER_GROUP, columns=columns):
         for row in batch.to_pylist():
-            yield str(row["identifier"]), ProductKeys(row.get("gtin"), row.get("brand"), row.get("mpn"),
-                                                      row.get("icecat_id"))
+            yield (
+                str(row["identifier"]),
+                ProductKeys(row.get("gtin"), row.get("brand"), row.get("mpn"), row.get("icecat_id")),
+            )
 
 
 class _BufferedWriter:
@@ -68,12 +77,20 @@ class _BufferedWriter:
 
 
 def _lookup_row(identifier: str, result: LookupResult) -> dict[str, Any]:
-    return {"identifier": identifier, "outcome": result.outcome, "matched_by": result.matched_by,
-            "icecat_id": result.icecat_id, "languages": result.languages, "message": result.message,
-            "updated": result.updated}
+    return {
+        "identifier": identifier,
+        "outcome": result.outcome,
+        "matched_by": result.matched_by,
+        "icecat_id": result.icecat_id,
+        "languages": result.languages,
+        "message": result.message,
+        "updated": result.updated,
+    }
 
 
-def run_enrich(settings: IcecatSettings, run_dir: str | os.PathLike[str], languages: list[str]) -> dict[str, Any]:
+def run_enrich(
+    settings: IcecatSettings, run_dir: str | os.PathLike[str], languages: list[str]
+) -> dict[str, Any]:
     """Write `enrich/records.parquet` and `enrich/lookups.parquet`; return the step's report."""
     if not languages:
         raise ValueError("run_enrich needs at least one Icecat language (the mapping's `languages`)")
@@ -92,8 +109,9 @@ async def _enrich(settings: IcecatSettings, run_dir: Path, languages: list[str])
     lookups_writer = _BufferedWriter(lookups_tmp, LOOKUP_SCHEMA)
     try:
         async with IcecatClient(settings) as icecat:
-            async for identifier, result in icecat.enrich_many(_product_keys(run_dir / "extract" / "products.parquet"),
-                                                               languages):
+            async for identifier, result in icecat.enrich_many(
+                _product_keys(run_dir / "extract" / "products.parquet"), languages
+            ):
                 outcomes[result.outcome] += 1
                 lookups_writer.add(_lookup_row(identifier, result))
                 for record in result.records:

@@ -57,7 +57,7 @@ def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]
         "products_selected": reports["extract"].get("products"),
         "found_in_icecat": (reports["enrich"].get("outcomes") or {}).get("found"),
         "quarantined": reports["validate"].get("quarantined"),
-        "lines_sent": reports["load"].get("lines_sent"),
+        "lines_sent": reports["load"].get("lines"),
         "lines_by_status": reports["load"].get("lines_by_status"),
         "top_errors": top_errors[:3],
     }
@@ -102,7 +102,7 @@ def render_html(document: dict[str, Any]) -> str:
     title = f"Icecat sync report: {document['client']} / {document['run_id']}"
     sections = [f"<h1>{html.escape(title)}</h1>", "<h2>Summary</h2>", _table(_scalars(document["summary"])),
                 "<h2>Top errors</h2>", _table(document["top_errors"])]
-    coverage = document["transform"].get("per_locale_coverage") or {}
+    coverage = document["transform"].get("values_per_locale") or {}
     if coverage:
         sections += ["<h2>Per-locale coverage</h2>",
                      _table([{"locale": k, "values": v} for k, v in sorted(coverage.items())])]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from icecat_akeneo.mapping import ClientMapping, CompletenessRule
+from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
 from icecat_akeneo.values import ean13_is_valid
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 QUARANTINE_SCHEMA = pa.schema([("identifier", pa.string()), ("lang", pa.string()), ("rule", pa.string()),
                                ("expectation", pa.string()), ("column", pa.string()), ("message", pa.string())])
-PER_LANGUAGE_RULES = ("title_present", "description_min_length")
-"""Rules checked on every language Icecat returned; the others are about the product as a whole."""
 
 
 class ValidationFailed(RuntimeError):
@@ -89,15 +87,19 @@ def _expectation(rule: CompletenessRule) -> tuple[Any, str]:
     """The GX expectation for one rule, and the frame column it checks."""
     import great_expectations as gx
 
-    meta = {"rule": rule.name}
+    meta: dict[str, Any] = {"rule": rule.name}
+    only: dict[str, Any] = {}
+    if rule.languages:
+        only = {"row_condition": f"lang.isin({[language.upper() for language in rule.languages]!r})",
+                "condition_parser": "pandas"}
     if rule.rule == "title_present":
-        return gx.expectations.ExpectColumnValuesToNotBeNull(column="title", meta=meta), "title"
+        return gx.expectations.ExpectColumnValuesToNotBeNull(column="title", meta=meta, **only), "title"
     if rule.rule == "min_images":
         return gx.expectations.ExpectColumnValuesToBeBetween(column="image_count", min_value=rule.value,
                                                              meta=meta), "image_count"
     if rule.rule == "description_min_length":
         return gx.expectations.ExpectColumnValueLengthsToBeBetween(column="description", min_value=rule.value,
-                                                                   meta=meta), "description"
+                                                                   meta=meta, **only), "description"
     if rule.rule == "valid_ean13":
         return gx.expectations.ExpectColumnValuesToBeInSet(column="akeneo_gtin_is_ean13", value_set=[True],
                                                            meta=meta), "akeneo_gtin_is_ean13"
@@ -149,7 +151,7 @@ def _run_suite(frame: pd.DataFrame, mapping: ClientMapping, gx_root: Path) -> tu
         for outcome in validation.results:
             rule, column = rules[outcome.expectation_config.meta["rule"]]
             for index in outcome.result.get("unexpected_index_list") or []:
-                row = records[index]
+                row = records[int(index)]
                 lang = row["lang"] if rule.rule in PER_LANGUAGE_RULES else None
                 if (row["identifier"], lang, rule.name) in seen:
                     continue

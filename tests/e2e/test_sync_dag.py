@@ -1,0 +1,116 @@
+"""The top rung: `dag.test()` of `icecat_sync__demo` against both sandboxes, then what a PIM manager would
+check in Akeneo and in the run's report."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import AKENEO_CREDENTIALS, Sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+STEPS = ("extract", "enrich", "validate", "transform", "load")
+
+
+def akeneo_get(sandbox: Sandbox, path: str) -> httpx.Response:
+    token = httpx.post(
+        f"{sandbox.base_url}/api/oauth/v1/token",
+        auth=(AKENEO_CREDENTIALS["client_id"], AKENEO_CREDENTIALS["secret"]),
+        json={"grant_type": "password", "username": AKENEO_CREDENTIALS["username"],
+              "password": AKENEO_CREDENTIALS["password"]},
+    ).json()["access_token"]
+    return httpx.get(f"{sandbox.base_url}{path}", headers={"Authorization": f"Bearer {token}"})
+
+
+def product_values(sandbox: Sandbox, identifier: str) -> dict:
+    response = akeneo_get(sandbox, f"/api/rest/v1/products/{identifier}")
+    response.raise_for_status()
+    return response.json()["values"]
+
+
+def value(values: dict, attribute: str, locale: str | None = None) -> object:
+    return next((v["data"] for v in values.get(attribute, []) if v["locale"] == locale), None)
+
+
+@pytest.fixture(scope="module")
+def demo_run(airflow_db: Path, akeneo_server: Sandbox, icecat_server: Sandbox,
+             tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One run of the demo DAG; every test below reads its outcome."""
+    akeneo_server.reset()
+    icecat_server.reset()
+    data_root = tmp_path_factory.mktemp("data")
+    env = {
+        "ICECAT_AKENEO_DATA_ROOT": str(data_root),
+        "AIRFLOW_CONN_AKENEO_DEMO": json.dumps({
+            "conn_type": "akeneo", "host": akeneo_server.base_url, "login": AKENEO_CREDENTIALS["username"],
+            "password": AKENEO_CREDENTIALS["password"],
+            "extra": {"client_id": AKENEO_CREDENTIALS["client_id"], "secret": AKENEO_CREDENTIALS["secret"]}}),
+        "AIRFLOW_CONN_ICECAT_DEMO": json.dumps({"conn_type": "icecat", "host": icecat_server.base_url,
+                                                "login": "openIcecat-live"}),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for key, val in env.items():
+            patch.setenv(key, val)
+        from airflow.dag_processing.dagbag import DagBag
+
+        dag = DagBag(dag_folder=str(REPO / "dags")).get_dag("icecat_sync__demo")
+        dag_run = dag.test()
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            tis = session.query(TaskInstance).filter(TaskInstance.dag_id == dag.dag_id,
+                                                     TaskInstance.run_id == dag_run.run_id).all()
+            states = {ti.task_id: str(ti.state) for ti in tis}
+            xcoms = {ti.task_id: ti.xcom_pull(task_ids=ti.task_id, session=session) for ti in tis} \
+                if hasattr(TaskInstance, "xcom_pull") else {}
+    reports = sorted(data_root.glob("demo/*/report.json"))
+    assert reports, f"no report.json under {data_root}; task states: {states}"
+    return {"states": states, "xcoms": xcoms, "report": json.loads(reports[-1].read_text()),
+            "run_dir": reports[-1].parent}
+
+
+def test_every_task_succeeds(demo_run: dict) -> None:
+    assert demo_run["states"] == {step: "success" for step in (*STEPS, "report")}
+
+
+def test_found_products_hold_icecat_content_in_two_languages(demo_run: dict, akeneo_server: Sandbox) -> None:
+    values = product_values(akeneo_server, "DEMO-SAMSUNG-S7")
+    assert "Galaxy S7" in str(value(values, "name", "en_US"))
+    assert value(values, "name", "de_DE")
+    assert value(values, "description", "de_DE") != value(values, "description", "en_US")
+    dell = product_values(akeneo_server, "DEMO-DELL-G5")
+    assert value(dell, "name", "en_US")
+    assert dell["main_image"][0]["data"], "the main image was uploaded as an Akeneo media file"
+
+
+def test_products_not_in_icecat_get_no_line_and_are_reported(demo_run: dict) -> None:
+    sent = "".join(p.read_text() for p in (demo_run["run_dir"] / "transform").glob("batch-*.ndjson"))
+    for identifier in ("DEMO-ONEPLUS", "DEMO-HILLS", "DEMO-NOID"):
+        assert f'"{identifier}"' not in sent
+    outcomes = demo_run["report"]["enrich"]["outcomes"]
+    assert outcomes["not_in_icecat"] == 1 and outcomes["full_icecat_required"] == 1
+    assert outcomes["no_identifiers"] == 1
+
+
+def test_quarantined_products_are_not_loaded(demo_run: dict, akeneo_server: Sandbox) -> None:
+    assert demo_run["report"]["validate"]["quarantined"] >= 1
+    sent = "".join(p.read_text() for p in (demo_run["run_dir"] / "transform").glob("batch-*.ndjson"))
+    assert '"DEMO-BADEAN"' not in sent
+    assert value(product_values(akeneo_server, "DEMO-BADEAN"), "name", "en_US") is None
+
+
+def test_a_422_line_is_recorded_with_its_message(demo_run: dict) -> None:
+    load = demo_run["report"]["load"]
+    assert load["lines_by_status"].get("422", 0) >= 1
+    assert load["unprocessable_top"][0]["message"]
+
+
+def test_every_step_pushed_its_report_to_xcom(demo_run: dict) -> None:
+    xcoms = demo_run["xcoms"]
+    for step in STEPS:
+        assert isinstance(xcoms.get(step), dict) and xcoms[step], step
+        assert demo_run["report"][step]["status"] == "done"
+    assert xcoms["extract"]["products"] == demo_run["report"]["extract"]["products"]

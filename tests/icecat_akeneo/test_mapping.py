@@ -1,0 +1,121 @@
+"""The mapping file: a broken file is pointed at (file:line key), a good one becomes the Akeneo search
+filter and the DAG's run params."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from icecat_akeneo.mapping import ClientMapping, MappingError, load_all, load_mapping, parse_mapping
+from tests.fixtures.mappings.records import DEMO_MAPPING
+
+BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "mappings"
+
+
+def _errors(name: str) -> list[str]:
+    with pytest.raises(MappingError) as raised:
+        load_mapping(BROKEN / name)
+    return str(raised.value).splitlines()
+
+
+def test_demo_mapping_loads_with_its_languages_fields_and_rules() -> None:
+    mapping = load_mapping(DEMO_MAPPING)
+    assert mapping.client == "demo"
+    assert mapping.languages == {"EN": "en_US", "DE": "de_DE"}
+    assert mapping.start_date == dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    assert {"name", "weight", "main_image", "user_manual", "wifi_standards"} <= {f.attribute for f in mapping.fields}
+    assert {rule.name for rule in mapping.completeness} >= {"valid_ean13", "min_images", "field_present:brand"}
+
+
+def test_a_missing_key_names_file_line_and_path() -> None:
+    assert _errors("missing_attribute.yaml") == [
+        f"{BROKEN / 'missing_attribute.yaml'}:11 fields[2].attribute: Field required"]
+
+
+def test_every_bad_value_is_reported_at_its_own_line() -> None:
+    errors = _errors("bad_values.yaml")
+    prefix = str(BROKEN / "bad_values.yaml")
+    assert errors == [
+        f"{prefix}:8 languages.german: Icecat language 'german' must look like EN, DE or ZH_TW",
+        f"{prefix}:12 fields[1].source: unknown media kind in 'media:brochure': use one of manual, datasheet, "
+        "leaflet, energy_label, product_fiche, video, other",
+        f"{prefix}:14 completeness[0]: rule min_images needs `value` (an integer)",
+        f"{prefix}:16 params.batch_size: Input should be less than or equal to 100",
+    ]
+
+
+def test_a_key_given_twice_is_an_error_not_a_silent_overwrite() -> None:
+    assert _errors("duplicate_key.yaml") == [
+        f"{BROKEN / 'duplicate_key.yaml'}:8 channel: key given twice (the last would win)"]
+
+
+def test_yaml_syntax_errors_name_the_line() -> None:
+    [error] = _errors("syntax_error.yaml")
+    assert error.startswith(f"{BROKEN / 'syntax_error.yaml'}:5 (yaml): ")
+
+
+def test_client_must_match_the_file_name_so_dag_ids_stay_unique() -> None:
+    [error] = _errors("wrong_client.yaml")
+    assert error.startswith(f"{BROKEN / 'wrong_client.yaml'}:2 client: 'someone_else' must equal the file name")
+
+
+def test_unknown_keys_and_sources_are_rejected() -> None:
+    text = DEMO_MAPPING.read_text().replace("channel: ecommerce", "channel: ecommerce\nchanel: print")
+    text = text.replace("source: release_date", "source: launch_date")
+    with pytest.raises(MappingError) as raised:
+        parse_mapping(text, "demo.yaml")
+    message = str(raised.value)
+    assert "chanel: Extra inputs are not permitted" in message
+    assert "unknown source 'launch_date'" in message and "fields[4].source" in message
+
+
+def test_load_all_returns_mappings_and_errors_in_file_name_order(tmp_path: Path) -> None:
+    (tmp_path / "demo.yaml").write_text(DEMO_MAPPING.read_text())
+    (tmp_path / "acme.yaml").write_text("version: 1\nclient: acme\n")
+    acme, demo = load_all(tmp_path)
+    assert isinstance(acme, MappingError) and str(acme).startswith(f"{tmp_path / 'acme.yaml'}:")
+    assert isinstance(demo, ClientMapping) and demo.client == "demo"
+
+
+def _mapping(selection: str) -> ClientMapping:
+    text = DEMO_MAPPING.read_text()
+    start, end = text.index("selection:"), text.index("identifiers:")
+    return parse_mapping(text[:start] + selection + text[end:], "demo.yaml")
+
+
+def test_akeneo_search_from_the_selection() -> None:
+    mapping = _mapping(
+        "selection:\n  data_owner: [icecat]\n  enabled: true\n  families: [laptops, monitors]\n"
+        "  categories: [electronics]\n  completeness: {operator: '<', value: 100}\n"
+        "  updated_in_interval: true\n"
+        "  extra_filters: {sku: [{operator: STARTS WITH, value: DEMO}], enabled: [{operator: '!=', value: false}]}\n")
+    interval = (dt.datetime(2026, 11, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+                dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc))
+    assert mapping.akeneo_search(interval) == {
+        "data_owner": [{"operator": "IN", "value": ["icecat"]}],
+        "enabled": [{"operator": "=", "value": True}, {"operator": "!=", "value": False}],
+        "family": [{"operator": "IN", "value": ["laptops", "monitors"]}],
+        "categories": [{"operator": "IN", "value": ["electronics"]}],
+        "completeness": [{"operator": "<", "value": 100, "scope": "ecommerce"}],
+        "updated": [{"operator": "BETWEEN", "value": ["2026-11-01 00:00:00", "2026-11-02 00:00:00"]}],
+        "sku": [{"operator": "STARTS WITH", "value": "DEMO"}],
+    }
+
+
+def test_no_interval_filter_without_an_interval_or_when_not_incremental() -> None:
+    incremental = _mapping("selection:\n  updated_in_interval: true\n")
+    interval = (dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 2))
+    assert incremental.akeneo_search(None) == {"enabled": [{"operator": "=", "value": True}]}
+    assert "updated" not in _mapping("selection: {}\n").akeneo_search(interval)
+    assert _mapping("selection: {enabled: null}\n").akeneo_search(None) == {}
+
+
+def test_dag_params_are_the_run_defaults() -> None:
+    mapping = load_mapping(DEMO_MAPPING)
+    assert mapping.dag_params() == {"failure_ratio": 0.3, "batch_size": 100, "akeneo_concurrency": 4,
+                                    "icecat_concurrency": 8, "dry_run": False, "manual_edits_win": True}
+    text = DEMO_MAPPING.read_text()
+    without_params = parse_mapping(text[:text.index("params:")], "demo.yaml")
+    assert without_params.dag_params()["failure_ratio"] == 0.25
+    assert without_params.dag_params()["batch_size"] == 100
