@@ -96,6 +96,7 @@ class FieldMapping(_Strict):
     unit: str | None = None
     join: str = "\n"
     manual_edits_win: bool | None = None
+    precheck: bool = True     # false: send text/option values unchecked and let Akeneo judge (422 at load)
 
     @field_validator("source")
     @classmethod

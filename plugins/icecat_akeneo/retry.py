@@ -1,8 +1,8 @@
 """One retry policy for both APIs: what is worth retrying, and how long to wait.
 
 A 422 is data, not a failure, and is never retried; 429, 5xx, timeouts and dropped connections are.
-The server's Retry-After wins over our own back-off; otherwise exponential back-off with full jitter keeps
-parallel workers from retrying in lock-step.
+The server's Retry-After wins over our own back-off (plus a little jitter, so parallel workers told the same
+Retry-After do not all come back at the same instant); otherwise exponential back-off with full jitter.
 """
 from __future__ import annotations
 
@@ -28,11 +28,12 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: str | None = None, rng: random.Random | None = None) -> float:
         """Seconds to wait before attempt `attempt + 1` (attempts count from 1)."""
+        rng = rng or random
         server_delay = parse_retry_after(retry_after)
         if server_delay is not None:
-            return min(server_delay, self.max_delay)
+            return min(server_delay + rng.uniform(0, self.base_delay), self.max_delay)
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return (rng or random).uniform(0, ceiling)
+        return rng.uniform(0, ceiling)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

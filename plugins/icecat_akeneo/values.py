@@ -148,6 +148,8 @@ def _amount(number: Decimal, attribute: dict[str, Any]) -> str | int:
 
 def _text(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str:
     text = _as_text(value, field.join)
+    if not field.precheck:
+        return text
     limit = attribute.get("max_characters") or TEXT_DEFAULT_MAX[attribute["type"]]
     if len(text) > int(limit):
         raise _Rejected("too_long",
@@ -185,8 +187,8 @@ def _metric(value: object, attribute: dict[str, Any], field: FieldMapping,
     units = taxonomy.metric_units(family)
     target = field.unit or attribute.get("default_metric_unit")
     if target not in units:
-        raise _Rejected("unknown_unit",
-                        f"unit {target!r} is not in measurement family {family!r} ({', '.join(sorted(units))})")
+        known = ", ".join(sorted(units))
+        raise _Rejected("unknown_unit", f"unit {target!r} is not in measurement family {family!r} ({known})")
     number = _as_decimal(value)
     sign = value.unit if isinstance(value, Feature) else None
     if not sign:
@@ -225,13 +227,21 @@ def _select_values(value: object) -> list[str]:
 
 def _option_codes(values: list[str], attribute: dict[str, Any], field: FieldMapping,
                   taxonomy: Taxonomy) -> list[str]:
-    existing = {option["code"].lower(): option["code"] for option in taxonomy.options(attribute["code"])}
+    """Per Icecat value: the field's `options` map, else an option whose code is the value's slug, else an
+    option labelled with the value in any locale (clients' own codes rarely follow our slug)."""
+    options = taxonomy.options(attribute["code"])
+    existing = {option["code"].lower(): option["code"] for option in options}
+    by_label = {label.strip().casefold(): option["code"]
+                for option in options for label in (option.get("labels") or {}).values() if label}
     mapped = {key.lower(): code for key, code in field.options.items()}
     codes, unknown = [], []
     for item in values:
-        code = field.options.get(item) or mapped.get(item.lower()) or option_code(item)
-        if code.lower() in existing:
-            codes.append(existing[code.lower()])
+        code = field.options.get(item) or mapped.get(item.lower())
+        if code is None:
+            code = option_code(item)
+            code = code if code.lower() in existing else by_label.get(item.casefold(), code)
+        if code.lower() in existing or not field.precheck:
+            codes.append(existing.get(code.lower(), code))
         else:
             unknown.append(f"{code!r} (Icecat value {item!r})")
     if unknown:
@@ -280,8 +290,8 @@ def _media(value: object, attribute: dict[str, Any], field: FieldMapping, taxono
     name = urlparse(url).path.rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if allowed and extension and extension not in allowed:
-        raise _Rejected("extension_not_allowed",
-                        f"file extension {extension!r} is not allowed (allowed extensions: {', '.join(allowed)})")
+        raise _Rejected("extension_not_allowed", f"file extension {extension!r} is not allowed "
+                                                 f"(allowed extensions: {', '.join(allowed)})")
     return MediaUpload(url)
 
 

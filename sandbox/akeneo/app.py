@@ -1,7 +1,7 @@
 """Assembles the FastAPI app: routers, the fault-injecting middleware and Akeneo-shaped error handling.
 
 Every failure, including unknown routes, wrong methods and unexpected exceptions, is answered with an
-Akeneo JSON error body, so a malformed request can never crash the server or leak a framework page.
+Akeneo-shaped JSON error body, so a malformed request can never crash the server or leak a framework page.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.akeneo import routes_admin, routes_auth, routes_catalog, routes_media, routes_products
 from sandbox.akeneo.errors import ApiError
-from sandbox.akeneo.faults import FaultInjector
+from sandbox.akeneo.faults import FaultInjector, send_json
 from sandbox.akeneo.state import SandboxState
 
 log = logging.getLogger("sandbox.akeneo")
@@ -55,10 +56,31 @@ def create_app(state: SandboxState) -> FastAPI:
     async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
         return _json_error(400, "Bad request: the request could not be parsed.")
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _json_error(500, f"Sandbox bug: {type(error).__name__}: {error}")
-
     app.add_middleware(FaultInjector, state=state)
+    app.add_middleware(BugsAsJson)
     return app
+
+
+class BugsAsJson:
+    """Outermost middleware: an unexpected exception becomes a JSON 500 naming the bug, and the connection
+    stays usable (Starlette's own error middleware would re-raise it to the server)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:  # noqa: BLE001 - the point is to answer whatever went wrong
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if scope["type"] == "http" and not started:
+                await send_json(
+                    send, 500, {"code": 500, "message": f"Sandbox bug: {type(error).__name__}: {error}"}
+                )

@@ -33,7 +33,7 @@ class Paging:
 
 
 def _positive_int(raw: str, what: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ApiError(422, f'"{raw}" is not a valid {what} number.')
     return int(raw)
 

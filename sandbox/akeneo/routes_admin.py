@@ -46,6 +46,6 @@ async def faults(request: Request) -> dict[str, Any]:
     state = _state(request)
     try:
         state.set_knobs(changes)
-    except TypeError as error:
+    except ValueError as error:
         raise ApiError(422, f"Invalid knobs: {error}") from None
     return state.knobs.as_dict()

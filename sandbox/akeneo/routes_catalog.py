@@ -22,7 +22,7 @@ from sandbox.akeneo.catalog import (
     complete_attribute,
     merge_patch,
 )
-from sandbox.akeneo.errors import DOC_STANDARD_FORMAT, ApiError, documented, validation_failed
+from sandbox.akeneo.errors import DOC_STANDARD_FORMAT, ApiError, documented, type_name, validation_failed
 from sandbox.akeneo.paging import page_envelope, parse_paging
 from sandbox.akeneo.routes_auth import authenticate
 from sandbox.akeneo.search import load_search
@@ -205,6 +205,68 @@ def _paged(
     return page_envelope(request, paging, shown, len(items) if paging.with_count else None)
 
 
+def _is_codes(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(code, str) for code in value)
+
+
+# property -> (description in the error, test); properties not listed take any JSON value
+PROPERTY_SHAPES: dict[str, tuple[str, Callable[[object], bool]]] = {
+    **{
+        key: ("an array", lambda value: isinstance(value, dict))
+        for key in ("labels", "group_labels", "conversion_units")
+    },
+    "attribute_requirements": (
+        "an array of code lists per channel",
+        lambda value: isinstance(value, dict) and all(_is_codes(codes) for codes in value.values()),
+    ),
+    **{
+        key: ("an array of codes", _is_codes)
+        for key in ("locales", "currencies", "attributes", "allowed_extensions", "available_locales")
+    },
+    **{
+        key: ("a string", lambda value: value is None or isinstance(value, str))
+        for key in (
+            "code",
+            "parent",
+            "category_tree",
+            "attribute_as_label",
+            "attribute_as_image",
+            "type",
+            "group",
+            "metric_family",
+            "default_metric_unit",
+            "attribute",
+            "label",
+        )
+    },
+    **{
+        key: ("a boolean", lambda value: value is None or isinstance(value, bool))
+        for key in (
+            "localizable",
+            "scopable",
+            "unique",
+            "useable_as_grid_filter",
+            "decimals_allowed",
+            "negative_allowed",
+            "wysiwyg_enabled",
+            "enabled",
+        )
+    },
+}
+
+
+def _check_shapes(payload: dict[str, Any]) -> None:
+    """Akeneo's updaters refuse a property of the wrong JSON type before any validation."""
+    for key, value in payload.items():
+        what, test = PROPERTY_SHAPES.get(key, ("", lambda _: True))
+        if not test(value):
+            raise documented(
+                f'Property "{key}" expects {what} as data, "{type_name(value)}" given. Check the '
+                "standard format documentation.",
+                DOC_STANDARD_FORMAT,
+            )
+
+
 def _upsert(
     state: SandboxState,
     store: dict[str, dict[str, Any]],
@@ -221,6 +283,7 @@ def _upsert(
             f'Property "{unknown[0]}" does not exist. Check the standard format documentation.',
             DOC_STANDARD_FORMAT,
         )
+    _check_shapes(payload)
     current = store.get(code)
     if create_only and current is not None:
         raise validation_failed([_error("code", "This value is already used.")])

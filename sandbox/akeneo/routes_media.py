@@ -69,11 +69,11 @@ def _target(form: Any) -> dict[str, Any]:
 
 
 def _check_size(state: SandboxState, target: dict[str, Any], size: int) -> None:
-    """The attribute's `max_file_size` (in MB, as Akeneo stores it), with Symfony's File constraint message."""
+    """Enforce the attribute's `max_file_size` (MB), with the message of Symfony's File constraint."""
     attribute = state.catalog.attribute(str(target["attribute"])) or {}
     limit = attribute.get("max_file_size")
     if limit and size > float(limit) * 1_000_000:
-        message = f"The file is too large ({size / 1_000_000:.2f} MB). Allowed maximum size is {limit} MB."
+        message = f"The file is too large ({size / 1_000_000:g} MB). Allowed maximum size is {limit} MB."
         raise validation_failed([value_error(message, attribute["code"], target["locale"], target["scope"])])
 
 

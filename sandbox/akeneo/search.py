@@ -77,6 +77,14 @@ def load_search(raw: str) -> dict[str, Any]:
     return search
 
 
+def _code_list(name: str, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ApiError(
+            422, f'Property "{name}" expects an array of codes as data, "{type_name(value)}" given.'
+        )
+    return value
+
+
 def _unsupported(name: str, operator: str) -> ApiError:
     return ApiError(
         422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"'
@@ -163,8 +171,9 @@ class SearchParser:
         if operator in ("EMPTY", "NOT EMPTY"):
             query.sql.append("family IS NULL" if operator == "EMPTY" else "family IS NOT NULL")
             return
-        if operator not in ("IN", "NOT IN") or not isinstance(value, list):
+        if operator not in ("IN", "NOT IN"):
             raise _unsupported("family", operator)
+        value = _code_list("family", value)
         marks = ",".join("?" * len(value)) or "NULL"
         query.sql.append(
             f"family IN ({marks})" if operator == "IN" else f"(family IS NULL OR family NOT IN ({marks}))"
@@ -253,13 +262,14 @@ class SearchParser:
     def _groups(self, operator: str, value: object) -> Predicate:
         if operator in ("EMPTY", "NOT EMPTY"):
             return lambda product: (not product["groups"]) == (operator == "EMPTY")
-        if operator not in ("IN", "NOT IN") or not isinstance(value, list):
+        if operator not in ("IN", "NOT IN"):
             raise _unsupported("groups", operator)
-        return lambda product: bool(set(value) & set(product["groups"])) == (operator == "IN")
+        codes = set(_code_list("groups", value))
+        return lambda product: bool(codes & set(product["groups"])) == (operator == "IN")
 
     def _completeness(self, operator: str, value: object, item: dict[str, Any]) -> Predicate:
         scope = item.get("scope", self.search_scope)
-        if scope is None or self.catalog.channel(scope) is None:
+        if not isinstance(scope, str) or self.catalog.channel(scope) is None:
             raise ApiError(422, 'Property "completeness" expects a valid scope.')
         if isinstance(value, bool) or not isinstance(value, int):
             raise ApiError(
@@ -302,6 +312,11 @@ class SearchParser:
         code = attribute["code"]
         locale = item.get("locale", self.search_locale if attribute["localizable"] else None)
         scope = item.get("scope", self.search_scope if attribute["scopable"] else None)
+        for key, code_value in (("locale", locale), ("scope", scope)):
+            if code_value is not None and not isinstance(code_value, str):
+                raise ApiError(
+                    422, f'Property "{code}" expects a {key} code, "{type_name(code_value)}" given.'
+                )
         if attribute["localizable"] and locale is None:
             raise ApiError(422, f'Attribute "{code}" expects a locale, none given.')
         if not attribute["localizable"] and locale is not None:
@@ -380,7 +395,7 @@ def _value_test(attribute: dict[str, Any], operator: str, value: object) -> Call
         )
     if kind == "pim_catalog_date":
         bounds = value if operator in ("BETWEEN", "NOT BETWEEN") else [value]
-        if not isinstance(bounds, list) or not all(isinstance(bound, str) for bound in bounds):
+        if not isinstance(bounds, list) or not bounds or not all(isinstance(bound, str) for bound in bounds):
             raise ApiError(422, f'Property "{code}" expects a string with the format "yyyy-mm-dd" as data.')
         days = [bound[:10] for bound in bounds]
         if operator == "BETWEEN":

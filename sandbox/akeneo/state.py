@@ -37,6 +37,23 @@ class Knobs:
     token_ttl: int = 3600
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        """Refuse a knob of the wrong type here, not as a 500 on every later API call."""
+        for item in fields(self):
+            value = getattr(self, item.name)
+            optional = item.name in ("concurrency_limit", "retry_after")
+            whole = item.name in ("concurrency_limit", "retry_after", "token_ttl", "seed")
+            if value is None and optional:
+                continue
+            number_types = (int,) if whole else (int, float)
+            if isinstance(value, bool) or not isinstance(value, number_types) or value < 0:
+                kind = "a whole number" if whole else "a number"
+                raise ValueError(
+                    f"knob {item.name} must be {kind} >= 0{' or null' if optional else ''}, got {value!r}"
+                )
+        if self.error_rate > 1 or self.reset_rate > 1:
+            raise ValueError("knobs error_rate and reset_rate are ratios between 0 and 1")
+
     @classmethod
     def names(cls) -> set[str]:
         return {item.name for item in fields(cls)}

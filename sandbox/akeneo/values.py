@@ -222,6 +222,8 @@ class ValueChecker:
                     raise documented(
                         f'Property "{code}" expects an array with the key "{key}" as data.{CHECK_FORMAT}'
                     )
+            if not isinstance(price["currency"], str):
+                raise _expects(code, "a currency code", price["currency"])
             if price["currency"] not in self.catalog.activated_currencies():
                 self.errors.append(
                     value_error(

@@ -64,7 +64,7 @@ def test_429_with_retry_after_is_waited_out(akeneo: Sandbox) -> None:
     akeneo.faults(concurrency_limit=1, retry_after=1, latency_ms=50, seed=3)
     sleeps: list[float] = []
     assert run(akeneo, get_all, sleeps, max_concurrency=4) == DEMO_PRODUCTS
-    assert sleeps and all(delay == 1.0 for delay in sleeps)
+    assert sleeps and all(1.0 <= delay <= 1.5 for delay in sleeps)
 
 
 def test_429_without_retry_after_backs_off_and_succeeds(akeneo: Sandbox) -> None:

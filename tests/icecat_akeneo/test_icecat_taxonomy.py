@@ -1,28 +1,33 @@
 """Option 3: `icecat_*` attributes planned from Icecat samples, created idempotently in the Akeneo sandbox."""
+
 from __future__ import annotations
 
 import asyncio
 
 import pytest
 
-from pathlib import Path
-
-import yaml
-
-from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
-from icecat_akeneo.mapping import ClientMapping, parse_mapping
+from icecat_akeneo.akeneo.client import AkeneoClient
+from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.preflight import taxonomy as t
 from icecat_akeneo.preflight.icecat_taxonomy import Pacer, apply_plan, attribute_code, plan_icecat_taxonomy
 from icecat_akeneo.steps.transform import desired_values
-from tests.conftest import AKENEO_CREDENTIALS, Sandbox
-from tests.fixtures.preflight.records import load_json, sample_records
+from tests.conftest import Sandbox
+from tests.fixtures.preflight.support import (
+    akeneo_settings,
+    demo_document,
+    load_json,
+    mapping_of,
+    sample_records,
+)
 
 LANGUAGES = {"EN": "en_US", "DE": "de_DE"}
 
 
 @pytest.fixture(scope="module")
 def plan():
-    return plan_icecat_taxonomy(sample_records(), LANGUAGES, load_json("suggest_taxonomy.json"), families=["laptops"])
+    return plan_icecat_taxonomy(
+        sample_records(), LANGUAGES, load_json("suggest_taxonomy.json"), families=["laptops"]
+    )
 
 
 def planned(plan, feature_id: int):
@@ -37,8 +42,12 @@ def test_attribute_codes_are_stable_ids_with_a_readable_slug() -> None:
 
 def test_types_follow_feature_types_and_measurement_families(plan) -> None:
     diagonal = planned(plan, 944).body
-    assert (diagonal["type"], diagonal["metric_family"], diagonal["default_metric_unit"]) == (t.METRIC, "Length", "INCH")
-    assert planned(plan, 909).body["type"] == t.NUMBER                # mAh: no family holds it
+    assert (diagonal["type"], diagonal["metric_family"], diagonal["default_metric_unit"]) == (
+        t.METRIC,
+        "Length",
+        "INCH",
+    )
+    assert planned(plan, 909).body["type"] == t.NUMBER  # mAh: no family holds it
     assert planned(plan, 909).body["labels"]["en_US"] == "Battery capacity (mAh)"
     assert planned(plan, 2183).body["type"] == t.BOOLEAN
     assert planned(plan, 1766).body["type"] == t.SIMPLESELECT
@@ -60,7 +69,7 @@ def test_option_codes_follow_the_first_mapped_language_the_transform_reads() -> 
     german_first = plan_icecat_taxonomy(sample_records(), {"DE": "de_DE", "EN": "en_US"}, {})
     colour = {option["code"]: option["labels"] for option in planned(german_first, 1766).options}
     assert colour["schwarz"] == {"de_DE": "Schwarz", "en_US": "Black"}
-    assert planned(german_first, 1766).code == "icecat_1766_product_colour"     # codes stay English
+    assert planned(german_first, 1766).code == "icecat_1766_product_colour"  # codes stay English
 
 
 def test_mapping_fields_cover_every_planned_attribute(plan) -> None:
@@ -84,11 +93,7 @@ def test_pacer_keeps_option_calls_under_the_rate_limit() -> None:
         return times
 
     times = asyncio.run(five_calls())
-    assert all(later - earlier >= 1 / 3 - 1e-9 for earlier, later in zip(times, times[1:]))
-
-
-def _settings(akeneo: Sandbox) -> AkeneoSettings:
-    return AkeneoSettings(base_url=akeneo.base_url, **AKENEO_CREDENTIALS)
+    assert all(later - earlier >= 1 / 3 - 1e-9 for earlier, later in zip(times, times[1:], strict=False))
 
 
 # the fixture's three sampled products, attached to demo products of the sandbox
@@ -97,31 +102,41 @@ PRODUCTS = {10001: "DEMO-DELL-G5", 10002: "DEMO-SAMSUNG-S25", 10003: "DEMO-PHILI
 
 def option3_mapping(plan) -> ClientMapping:
     """The demo client switched to option 3: its fields are the ones the plan implies."""
-    document = yaml.safe_load(Path("include/mappings/demo.yaml").read_text(encoding="utf-8"))
+    document = demo_document()
     document.update(mapping_option="icecat_taxonomy", fields=plan.mapping_fields())
-    return parse_mapping(yaml.safe_dump(document, sort_keys=False), "demo_option3.yaml")
+    return mapping_of(document, "demo_option3.yaml")
 
 
 async def _apply_twice_then_sync_twice(akeneo: Sandbox, plan) -> dict:
     records = sample_records()
-    async with AkeneoClient(_settings(akeneo)) as client:
+    async with AkeneoClient(akeneo_settings(akeneo)) as client:
         first = await apply_plan(client, plan, Pacer(50.0))
         second = await apply_plan(client, plan, Pacer(50.0))
         before = await client.get_taxonomy()
         lines, rejected = [], []
         for icecat_id, identifier in PRODUCTS.items():
             values, _, rejections = desired_values(
-                [record for record in records if record.icecat_id == icecat_id], option3_mapping(plan), before)
+                [record for record in records if record.icecat_id == icecat_id], option3_mapping(plan), before
+            )
             lines.append({"identifier": identifier, "values": values})
             rejected += rejections
         syncs = [await client.patch_products(lines) for _ in range(2)]
         product = await client.get_product("DEMO-DELL-G5")
         after = await client.get_taxonomy()
-    return {"first": first, "second": second, "rejected": rejected, "syncs": syncs, "product": product,
-            "before": before, "after": after}
+    return {
+        "first": first,
+        "second": second,
+        "rejected": rejected,
+        "syncs": syncs,
+        "product": product,
+        "before": before,
+        "after": after,
+    }
 
 
-def test_apply_twice_creates_nothing_the_second_time_and_two_syncs_create_nothing(akeneo: Sandbox, plan) -> None:
+def test_apply_twice_creates_nothing_the_second_time_and_two_syncs_create_nothing(
+    akeneo: Sandbox, plan
+) -> None:
     run = asyncio.run(_apply_twice_then_sync_twice(akeneo, plan))
     first, second = run["first"], run["second"]
     assert first["attributes"] == {"created": 35, "skipped": 0, "failed": 0}, first["failures"]
@@ -134,14 +149,20 @@ def test_apply_twice_creates_nothing_the_second_time_and_two_syncs_create_nothin
     values = run["product"]["values"]
     assert values["icecat_1766_product_colour"][0]["data"] == "black"
     assert values["icecat_944_display_diagonal"][0]["data"]["unit"] == "INCH"
-    assert {value["locale"] for value in values["icecat_1112_operating_temperature_t_t"]} == {"en_US", "de_DE"}
+    assert {value["locale"] for value in values["icecat_1112_operating_temperature_t_t"]} == {
+        "en_US",
+        "de_DE",
+    }
     assert run["before"] == run["after"]
 
 
 def test_an_attribute_made_from_an_older_feature_name_is_reused(akeneo: Sandbox, plan) -> None:
     async def run() -> dict:
-        async with AkeneoClient(_settings(akeneo)) as client:
-            older = {**planned(plan, 1766).body, "code": "icecat_1766_colour"}    # Icecat renamed the feature since
+        async with AkeneoClient(akeneo_settings(akeneo)) as client:
+            older = {
+                **planned(plan, 1766).body,
+                "code": "icecat_1766_colour",
+            }  # Icecat renamed the feature since
             assert (await client.create_attribute(older)).ok
             return await apply_plan(client, plan, Pacer(50.0))
 

@@ -15,9 +15,10 @@ def test_rate_limits_server_errors_and_transport_errors_are_retried_until_the_bu
     assert not policy.should_retry(3, 429)
 
 
-def test_server_retry_after_wins_over_backoff_but_is_capped() -> None:
-    policy = RetryPolicy(max_delay=10)
-    assert policy.delay(1, "3") == 3.0
+def test_server_retry_after_wins_over_backoff_with_a_little_jitter_and_is_capped() -> None:
+    policy = RetryPolicy(base_delay=0.5, max_delay=10)
+    waits = {policy.delay(1, "3") for _ in range(20)}
+    assert all(3.0 <= wait <= 3.5 for wait in waits) and len(waits) > 1
     assert policy.delay(1, "120") == 10.0
 
 

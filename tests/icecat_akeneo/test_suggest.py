@@ -1,4 +1,5 @@
 """Option 2: the drafted mapping against a taxonomy whose codes and labels differ from Icecat's names."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,7 @@ import pytest
 import yaml
 
 from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_draft
-from tests.fixtures.preflight.records import load_json, sample_records
+from tests.fixtures.preflight.support import load_json, sample_records
 
 LANGUAGES = {"EN": "en_US", "DE": "de_DE"}
 # Attributes the integrator fills from non-feature sources (title, brand, GTIN, description, image) first.
@@ -24,7 +25,8 @@ def proposals() -> list:
 
 
 def answer_key() -> dict[int, str | None]:
-    return {int(feature_id): attribute for feature_id, attribute in load_json("suggest_answer_key.json")["answers"].items()}
+    answers = load_json("suggest_answer_key.json")["answers"]
+    return {int(feature_id): attribute for feature_id, attribute in answers.items()}
 
 
 def test_proposals_above_threshold_match_the_hand_made_answer_key(proposals: list) -> None:
@@ -34,15 +36,17 @@ def test_proposals_above_threshold_match_the_hand_made_answer_key(proposals: lis
     precision = len(correct) / len(confident)
     recall = len(correct) / sum(attribute is not None for attribute in key.values())
     print(f"option-2 precision {precision:.2f} ({len(correct)}/{len(confident)}), recall {recall:.2f}")
-    assert precision >= PRECISION_FLOOR, [(p.feature_name, p.attribute) for p in confident if p not in correct]
+    assert precision >= PRECISION_FLOOR, [
+        (p.feature_name, p.attribute) for p in confident if p not in correct
+    ]
     assert recall >= RECALL_FLOOR
 
 
 def test_names_that_only_match_in_german_are_found_through_units_and_labels(proposals: list) -> None:
     by_feature = {proposal.feature_id: proposal for proposal in proposals}
-    assert by_feature[944].attribute == "screen_size"      # "Display diagonal" vs "Screen size"/"Bildschirmgröße"
-    assert by_feature[94].attribute == "mass"              # "Weight" vs "Mass"/"Gewicht"
-    assert by_feature[1766].attribute == "colour_main"     # "Product colour" vs "Main colour"
+    assert by_feature[944].attribute == "screen_size"  # "Display diagonal" vs "Screen size"/"Bildschirmgröße"
+    assert by_feature[94].attribute == "mass"  # "Weight" vs "Mass"/"Gewicht"
+    assert by_feature[1766].attribute == "colour_main"  # "Product colour" vs "Main colour"
 
 
 def test_select_values_are_matched_to_existing_option_codes_by_label(proposals: list) -> None:
@@ -58,7 +62,7 @@ def test_no_attribute_is_proposed_for_two_features_nor_taken_ones(proposals: lis
 
 
 def test_draft_yaml_keeps_low_confidence_lines_commented_out(proposals: list, tmp_path: Path) -> None:
-    threshold = 0.8     # stricter than the default, so that this sample has lines on both sides
+    threshold = 0.8  # stricter than the default, so that this sample has lines on both sides
     summary = write_draft(proposals, "acme", LANGUAGES, "web", tmp_path, threshold)
     text = Path(summary["yaml"]).read_text(encoding="utf-8")
     draft = yaml.safe_load(text)

@@ -64,7 +64,8 @@ def test_two_languages_become_one_exact_line_with_rejections_and_media(tmp_path:
     report = run_transform(tmp_path, _small())
     assert _lines(report) == [
         '{"identifier":"DEMO-SAMSUNG-S7","values":{'
-        '"name":[{"locale":"en_US","scope":null,"data":"Samsung Galaxy S7 SM-G930F Single SIM 4G 32GB Black"},'
+        '"name":[{"locale":"en_US","scope":null,'
+        '"data":"Samsung Galaxy S7 SM-G930F Single SIM 4G 32GB Black"},'
         '{"locale":"de_DE","scope":null,"data":"Samsung Galaxy S7 SM-G930F Single SIM 4G 32GB Schwarz"}],'
         '"description":[{"locale":"en_US","scope":"ecommerce",'
         '"data":"Samsung Galaxy S7, 12.9 cm (5.1\\"), 2560 x 1440 pixels, 32 GB."}],'
@@ -74,7 +75,8 @@ def test_two_languages_become_one_exact_line_with_rejections_and_media(tmp_path:
     ]
     [rejected] = _rows(tmp_path / "transform" / "rejected.parquet")
     assert rejected["identifier"] == "DEMO-SAMSUNG-S7" and rejected["attribute"] == "wifi_standards"
-    assert rejected["kind"] == "unknown_option" and "'ieee_802_11a' (Icecat value 'IEEE 802.11a')" in rejected["message"]
+    assert rejected["kind"] == "unknown_option"
+    assert "'ieee_802_11a' (Icecat value 'IEEE 802.11a')" in rejected["message"]
     assert _rows(tmp_path / "transform" / "media.parquet") == [
         {"identifier": "DEMO-SAMSUNG-S7", "attribute": "main_image", "locale": None, "scope": None,
          "url": "http://images.icecat.biz/img/gallery/pic1.jpg", "source": "main_image"}]
@@ -114,7 +116,8 @@ def test_non_localizable_values_come_from_the_first_mapped_language_that_has_the
 def test_locales_not_activated_or_not_in_the_channel_are_rejected_before_sending() -> None:
     mapping = _small(**{"{EN: en_US, DE: de_DE}": "{EN: en_US, NL: nl_NL, FR: fr_FR}",
                         "channel: ecommerce": "channel: print"})
-    records = [record(lang, title=f"Title {lang}", description_text=f"Text {lang}") for lang in ("EN", "NL", "FR")]
+    records = [record(lang, title=f"Title {lang}", description_text=f"Text {lang}")
+               for lang in ("EN", "NL", "FR")]
     values, _, rejections = desired_values(records, mapping, demo_taxonomy())
     assert values["name"] == [{"locale": "en_US", "scope": None, "data": "Title EN"},
                               {"locale": "fr_FR", "scope": None, "data": "Title FR"}]
@@ -167,3 +170,14 @@ def test_only_products_found_in_icecat_are_transformed(tmp_path: Path) -> None:
                    tmp_path / "enrich" / "lookups.parquet")
     report = run_transform(tmp_path, _small())
     assert [json.loads(line)["identifier"] for line in _lines(report)] == ["P1"]
+
+
+def test_a_fallback_answer_in_another_language_fills_no_locale_of_its_own() -> None:
+    german_request = record("DE", content_language="EN", title="Galaxy S25+", features=[
+        feature(94, "numerical", "190", "g")])
+    us_english = record("EN", content_language="US", title="HP Compaq 6710b")
+    values, _, _ = desired_values([german_request], _small(), demo_taxonomy())
+    assert "name" not in values                                   # no English title under de_DE
+    assert values["weight"][0]["data"] == {"amount": "190", "unit": "GRAM"}   # language-independent: kept
+    values, _, _ = desired_values([us_english], _small(), demo_taxonomy())
+    assert values["name"] == [{"locale": "en_US", "scope": None, "data": "HP Compaq 6710b"}]

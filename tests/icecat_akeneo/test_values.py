@@ -36,8 +36,8 @@ def test_ean13_check_digit(code: object, valid: bool) -> None:
 
 
 def test_text_from_strings_lists_features_and_dates() -> None:
-    assert _convert("display_resolution", feature(1585, "2d", "1920 x 1080", "pixels", "1920 x 1080 pixels")) \
-        == "1920 x 1080 pixels"
+    resolution = feature(1585, "2d", "1920 x 1080", "pixels", "1920 x 1080 pixels")
+    assert _convert("display_resolution", resolution) == "1920 x 1080 pixels"
     assert _convert("bullet_points", ["Intel Core i7", " ", "16 GB"], join=" | ") == "Intel Core i7 | 16 GB"
     assert _convert("name", "  Dell G5  ") == "Dell G5"
     assert _convert("image_url", dt.date(2018, 5, 23)) == "2018-05-23"
@@ -157,7 +157,26 @@ def test_declared_limits_and_validation_rules_are_checked_like_akeneo() -> None:
         "date attribute release_date requires a date that is 2017-06-28 or after, got 2016-02-22")
     mpn = _with("mpn", validation_rule="regexp", validation_regexp="/^[A-Z0-9-]+$/i")
     assert check(mpn, "sm-g930f") == "sm-g930f"
-    assert check(mpn, "SM G930F").reason == "text attribute mpn must match the regular expression /^[A-Z0-9-]+$/i"
+    assert check(mpn, "SM G930F").reason == \
+        "text attribute mpn must match the regular expression /^[A-Z0-9-]+$/i"
     url = _with("datasheet_url", validation_rule="url")
     assert check(url, "https://icecat.biz/p/1.pdf") == "https://icecat.biz/p/1.pdf"
     assert check(url, "see leaflet").kind == "validation_rule"
+
+
+def test_precheck_off_leaves_length_rules_and_option_codes_to_akeneo() -> None:
+    claim = "Headphones & Headsets"
+    assert _rejection("marketing_claim", claim).kind == "too_long"
+    assert _convert("marketing_claim", claim, precheck=False) == claim
+    assert _convert("color", feature(1766, "dropdown", "Mint colour"), precheck=False) == "mint_colour"
+    assert _rejection("weight", feature(94, "numerical", "190", "mm"), precheck=False).kind == "unknown_unit"
+
+
+def test_an_option_labelled_with_the_icecat_value_is_found_whatever_its_code() -> None:
+    raw = demo_taxonomy()
+    raw["attribute_options"]["wifi_standards"].append(
+        {"code": "wifi7_custom", "attribute": "wifi_standards", "labels": {"de_DE": "Wi-Fi 7 (802.11be)"}})
+    wifi = FieldMapping(source="feature:432", attribute="wifi_standards")
+    value = feature(432, "multi_dropdown", "802.11a,wi-fi 7 (802.11BE)")
+    data = convert(value, _with("wifi_standards"), wifi, Taxonomy(raw), locale=None, scope=None)
+    assert data == ["802_11a", "wifi7_custom"]

@@ -133,3 +133,7 @@ def test_writable_structure_validates_references(api: ApiSession) -> None:
     assert api.get(V1 + "/attributes/warranty").json()["localizable"] is False
     unknown_property = api.patch(V1 + "/attributes/warranty", json={"colour": "red"})
     assert unknown_property.status_code == 422 and "colour" in unknown_property.json()["message"]
+    null_labels = api.patch(V1 + "/families/laptops", json={"labels": None})
+    assert null_labels.json()["message"] == (
+        'Property "labels" expects an array as data, "NULL" given. Check the standard format documentation.'
+    )

@@ -81,6 +81,9 @@ def test_slow_body_trips_a_client_read_timeout(akeneo: Sandbox, api: ApiSession)
 def test_unknown_knob_is_refused(akeneo: Sandbox) -> None:
     response = httpx.post(akeneo.base_url + "/_sandbox/faults", json={"latency": 5})
     assert response.status_code == 422 and "latency_ms" in response.json()["message"]
+    wrong_type = httpx.post(akeneo.base_url + "/_sandbox/faults", json={"latency_ms": "slow"})
+    assert wrong_type.status_code == 422 and "latency_ms" in wrong_type.json()["message"]
+    assert httpx.post(akeneo.base_url + "/_sandbox/faults", json={"error_rate": 2}).status_code == 422
 
 
 def test_counters_count_routes_lines_tokens_and_concurrency(akeneo: Sandbox, api: ApiSession) -> None:

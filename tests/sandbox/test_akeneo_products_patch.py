@@ -58,6 +58,26 @@ def test_seed_example_batch_creates_and_refuses_the_image_url(api: ApiSession) -
     assert api.get(PRODUCTS + "/5702017566733").json()["values"]["description"][0]["data"] == "…"
 
 
+def test_seed_example_single_patch_and_option_values(api: ApiSession) -> None:
+    """The seed's single PATCH (fr_FR name + description), its option example and its type-error line."""
+    single = {
+        "values": {
+            "name": value("LEGO Chasseur", "fr_FR"),
+            "description": value("…", "fr_FR", "ecommerce"),
+        }
+    }
+    assert api.patch(PRODUCTS + "/5702017566733", json=single).status_code == 201
+    colour = api.patch(PRODUCTS + "/5702017566733", json={"values": {"color": value("black")}})
+    assert colour.status_code == 204
+    connectivity = api.patch(
+        PRODUCTS + "/5702017566733", json={"values": {"connectivity": value(["wifi", "bluetooth"])}}
+    )
+    assert connectivity.json()["message"].startswith("The connectivity attribute does not exist in your PIM.")
+    lines = api.patch_lines([{"identifier": "0196337820449", "values": {"name": value(12, "en_US")}}])
+    assert lines[0]["status_code"] == 422
+    assert lines[0]["message"].startswith('Property "name" expects a string as data, "integer" given.')
+
+
 def test_response_stream_format(api: ApiSession) -> None:
     body = "\n".join(json.dumps({"identifier": f"P{i}"}) for i in range(3))
     response = api.patch(PRODUCTS, content=body, headers={"Content-Type": COLLECTION + "; charset=utf-8"})

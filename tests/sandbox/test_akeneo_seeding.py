@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 from sandbox.akeneo.testing import ApiSession, api_fixture  # noqa: F401 - provides the `api` fixture
 from sandbox.process import REPO_ROOT, free_port, running_server
@@ -104,3 +108,20 @@ def test_broken_fixture_stops_the_server_with_a_clear_error(tmp_path: Path) -> N
     )
     assert result.returncode == 2
     assert "fixture product 'X' is refused" in result.stderr and "colour" in result.stderr
+
+
+def test_sigterm_stops_the_server_cleanly() -> None:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sandbox.akeneo", "--port", str(port)], cwd=REPO_ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        process.kill()

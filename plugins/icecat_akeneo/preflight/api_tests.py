@@ -6,6 +6,7 @@ smooth over. Each test writes only to one dedicated product (`ICECAT-PREFLIGHT-T
 first and deleted (or disabled where DELETE is refused) at the end, and returns a `CheckResult` whose
 evidence is status codes, counts and timings.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,10 +27,14 @@ TOKEN = "/api/oauth/v1/token"
 DEFAULT_TEST_IDENTIFIER = "ICECAT-PREFLIGHT-TEST"
 CONCURRENCY_STEPS = (1, 2, 4, 8)
 REQUESTS_PER_WORKER = 3
-UTF8_SAMPLE = ("Café crème, naïve façade — Ærøskøbing; 中文 日本語 한국어; עברית العربية; "
-               "emoji 🚀👍🏽; HTML &amp; &lt;b&gt; <b>bold</b>; line one\nline two\r\nline three")
+UTF8_SAMPLE = (
+    "Café crème, naïve façade — Ærøskøbing; 中文 日本語 한국어; עברית العربية; "
+    "emoji 🚀👍🏽; HTML &amp; &lt;b&gt; <b>bold</b>; line one\nline two\r\nline three"
+)
 # 1x1 transparent PNG: the smallest image any image attribute accepts.
-TINY_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+TINY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass
@@ -50,8 +55,8 @@ class ProbeTargets:
     family: str | None = None
     channel: str = "ecommerce"
     locales: tuple[str, ...] = ("en_US",)
-    text_attribute: str | None = None        # a text/textarea attribute for locale/scope + UTF-8 round trips
-    image_attribute: str | None = None       # an image/file attribute for the media upload
+    text_attribute: str | None = None  # a text/textarea attribute for locale/scope + UTF-8 round trips
+    image_attribute: str | None = None  # an image/file attribute for the media upload
 
 
 def _ms(start: float) -> float:
@@ -85,8 +90,12 @@ class _Session:
         return response
 
     async def patch_lines(self, lines: list[dict[str, Any]]) -> httpx.Response:
-        return await self.call("PATCH", f"{API}/products", content=encode_ndjson(lines),
-                               headers={"Content-Type": COLLECTION_CONTENT_TYPE})
+        return await self.call(
+            "PATCH",
+            f"{API}/products",
+            content=encode_ndjson(lines),
+            headers={"Content-Type": COLLECTION_CONTENT_TYPE},
+        )
 
 
 def _line_statuses(response: httpx.Response) -> list[int]:
@@ -95,14 +104,28 @@ def _line_statuses(response: httpx.Response) -> list[int]:
 
 async def check_grants(session: _Session) -> list[CheckResult]:
     start = time.perf_counter()
-    password = await session.grant({"grant_type": "password", "username": session.settings.username,
-                                    "password": session.settings.password})
+    password = await session.grant(
+        {
+            "grant_type": "password",
+            "username": session.settings.username,
+            "password": session.settings.password,
+        }
+    )
     body = password.json() if password.status_code == 200 else {}
     session.token = body.get("access_token")
-    results = [CheckResult("oauth_password_grant", password.status_code == 200 and bool(session.token), {
-        "status_code": password.status_code, "ms": _ms(start), "expires_in": body.get("expires_in"),
-        "refresh_token_given": bool(body.get("refresh_token")),
-        **({} if password.status_code == 200 else {"message": _message(password)})})]
+    results = [
+        CheckResult(
+            "oauth_password_grant",
+            password.status_code == 200 and bool(session.token),
+            {
+                "status_code": password.status_code,
+                "ms": _ms(start),
+                "expires_in": body.get("expires_in"),
+                "refresh_token_given": bool(body.get("refresh_token")),
+                **({} if password.status_code == 200 else {"message": _message(password)}),
+            },
+        )
+    ]
     if not body.get("refresh_token"):
         return results + [CheckResult("oauth_refresh_grant", False, {"reason": "no refresh token to use"})]
     start = time.perf_counter()
@@ -110,9 +133,17 @@ async def check_grants(session: _Session) -> list[CheckResult]:
     refreshed = refresh.json() if refresh.status_code == 200 else {}
     if refreshed.get("access_token"):
         session.token = refreshed["access_token"]
-    results.append(CheckResult("oauth_refresh_grant", refresh.status_code == 200 and bool(refreshed.get("access_token")), {
-        "status_code": refresh.status_code, "ms": _ms(start),
-        "new_access_token": refreshed.get("access_token") not in (None, body.get("access_token"))}))
+    results.append(
+        CheckResult(
+            "oauth_refresh_grant",
+            refresh.status_code == 200 and bool(refreshed.get("access_token")),
+            {
+                "status_code": refresh.status_code,
+                "ms": _ms(start),
+                "new_access_token": refreshed.get("access_token") not in (None, body.get("access_token")),
+            },
+        )
+    )
     return results
 
 
@@ -121,13 +152,23 @@ async def check_endpoints(session: _Session) -> list[CheckResult]:
     for name, path in (("attributes_endpoint", "attributes"), ("products_endpoint", "products")):
         start = time.perf_counter()
         response = await session.call("GET", f"{API}/{path}", params={"limit": 1})
-        results.append(CheckResult(name, response.status_code == 200, {
-            "url": f"{session.settings.base_url}{API}/{path}", "status_code": response.status_code, "ms": _ms(start)}))
+        results.append(
+            CheckResult(
+                name,
+                response.status_code == 200,
+                {
+                    "url": f"{session.settings.base_url}{API}/{path}",
+                    "status_code": response.status_code,
+                    "ms": _ms(start),
+                },
+            )
+        )
     return results
 
 
-async def check_rate_and_concurrency(session: _Session, steps: tuple[int, ...] = CONCURRENCY_STEPS,
-                                     per_worker: int = REQUESTS_PER_WORKER) -> CheckResult:
+async def check_rate_and_concurrency(
+    session: _Session, steps: tuple[int, ...] = CONCURRENCY_STEPS, per_worker: int = REQUESTS_PER_WORKER
+) -> CheckResult:
     """Parallel GETs at 1, 2, 4, 8 workers until a 429: the highest clean level and its request rate."""
     levels, best = [], 0
 
@@ -141,22 +182,39 @@ async def check_rate_and_concurrency(session: _Session, steps: tuple[int, ...] =
         await asyncio.gather(*(worker(statuses) for _ in range(workers)))
         elapsed = time.perf_counter() - start
         throttled = statuses.count(429)
-        levels.append({"concurrency": workers, "requests": len(statuses), "status_429": throttled,
-                       "other_errors": sum(status >= 400 and status != 429 for status in statuses),
-                       "seconds": round(elapsed, 3), "requests_per_second": round(len(statuses) / elapsed, 1)})
+        levels.append(
+            {
+                "concurrency": workers,
+                "requests": len(statuses),
+                "status_429": throttled,
+                "other_errors": sum(status >= 400 and status != 429 for status in statuses),
+                "seconds": round(elapsed, 3),
+                "requests_per_second": round(len(statuses) / elapsed, 1),
+            }
+        )
         if throttled:
             break
         best = workers
-    return CheckResult("rate_and_concurrency", best > 0, {
-        "levels": levels, "max_concurrency_without_429": best,
-        "first_429_at": levels[-1]["concurrency"] if levels[-1]["status_429"] else None,
-        "requests_per_second_at_max": next((level["requests_per_second"] for level in levels
-                                            if level["concurrency"] == best), None)})
+    return CheckResult(
+        "rate_and_concurrency",
+        best > 0,
+        {
+            "levels": levels,
+            "max_concurrency_without_429": best,
+            "first_429_at": levels[-1]["concurrency"] if levels[-1]["status_429"] else None,
+            "requests_per_second_at_max": next(
+                (level["requests_per_second"] for level in levels if level["concurrency"] == best), None
+            ),
+        },
+    )
 
 
 def _value(attribute: dict[str, Any], locale: str | None, channel: str, data: Any) -> dict[str, Any]:
-    return {"locale": locale if attribute.get("localizable") else None,
-            "scope": channel if attribute.get("scopable") else None, "data": data}
+    return {
+        "locale": locale if attribute.get("localizable") else None,
+        "scope": channel if attribute.get("scopable") else None,
+        "data": data,
+    }
 
 
 async def _product_values(session: _Session, identifier: str) -> tuple[int, dict[str, Any]]:
@@ -172,69 +230,152 @@ async def check_writes(session: _Session, targets: ProbeTargets, taxonomy: Taxon
         body["family"] = targets.family
     start = time.perf_counter()
     created = await session.call("PATCH", f"{API}/products/{identifier}", json=body)
-    results.append(CheckResult("test_product_created", created.status_code in (201, 204), {
-        "identifier": identifier, "status_code": created.status_code, "ms": _ms(start),
-        **({} if created.is_success else {"message": _message(created)})}))
+    results.append(
+        CheckResult(
+            "test_product_created",
+            created.status_code in (201, 204),
+            {
+                "identifier": identifier,
+                "status_code": created.status_code,
+                "ms": _ms(start),
+                **({} if created.is_success else {"message": _message(created)}),
+            },
+        )
+    )
     attribute = taxonomy.attribute(targets.text_attribute or "") if targets.text_attribute else None
     if attribute is None:
-        return results + [CheckResult("patch_formats", False, {"reason": "no text attribute mapped to write"})]
+        return results + [
+            CheckResult("patch_formats", False, {"reason": "no text attribute mapped to write"})
+        ]
     code, locale = attribute["code"], targets.locales[0]
     start = time.perf_counter()
-    single = await session.call("PATCH", f"{API}/products/{identifier}", json={
-        "values": {code: [_value(attribute, locale, targets.channel, "preflight single")]}})
-    results.append(CheckResult("patch_single_format", single.status_code == 204, {
-        "status_code": single.status_code, "ms": _ms(start), "attribute": code}))
+    single = await session.call(
+        "PATCH",
+        f"{API}/products/{identifier}",
+        json={"values": {code: [_value(attribute, locale, targets.channel, "preflight single")]}},
+    )
+    results.append(
+        CheckResult(
+            "patch_single_format",
+            single.status_code == 204,
+            {"status_code": single.status_code, "ms": _ms(start), "attribute": code},
+        )
+    )
     start = time.perf_counter()
-    collection = await session.patch_lines([{"identifier": identifier, "values": {
-        code: [_value(attribute, locale, targets.channel, "preflight collection")]}}])
+    collection = await session.patch_lines(
+        [
+            {
+                "identifier": identifier,
+                "values": {code: [_value(attribute, locale, targets.channel, "preflight collection")]},
+            }
+        ]
+    )
     line_statuses = _line_statuses(collection) if collection.status_code == 200 else []
-    results.append(CheckResult("patch_collection_format", line_statuses == [204], {
-        "status_code": collection.status_code, "line_statuses": line_statuses, "ms": _ms(start)}))
+    results.append(
+        CheckResult(
+            "patch_collection_format",
+            line_statuses == [204],
+            {"status_code": collection.status_code, "line_statuses": line_statuses, "ms": _ms(start)},
+        )
+    )
     results.append(await _check_locales_scopes(session, targets, attribute))
     results.append(await _check_utf8(session, targets, attribute))
     results.extend(await _check_batch_limits(session, targets, attribute))
     return results
 
 
-async def _check_locales_scopes(session: _Session, targets: ProbeTargets, attribute: dict[str, Any]) -> CheckResult:
+async def _check_locales_scopes(
+    session: _Session, targets: ProbeTargets, attribute: dict[str, Any]
+) -> CheckResult:
     locales = targets.locales if attribute.get("localizable") else (None,)
-    written = [_value(attribute, locale, targets.channel, f"preflight {locale or 'all'} {targets.channel}")
-               for locale in locales]
-    response = await session.call("PATCH", f"{API}/products/{targets.identifier}",
-                                  json={"values": {attribute["code"]: written}})
+    written = [
+        _value(attribute, locale, targets.channel, f"preflight {locale or 'all'} {targets.channel}")
+        for locale in locales
+    ]
+    response = await session.call(
+        "PATCH", f"{API}/products/{targets.identifier}", json={"values": {attribute["code"]: written}}
+    )
     _, values = await _product_values(session, targets.identifier)
     read = {(value["locale"], value["scope"]): value["data"] for value in values.get(attribute["code"], [])}
-    missing = [f"{value['locale']}/{value['scope']}" for value in written
-               if read.get((value["locale"], value["scope"])) != value["data"]]
-    return CheckResult("locales_scopes_round_trip", response.status_code == 204 and not missing, {
-        "attribute": attribute["code"], "status_code": response.status_code,
-        "written": [f"{value['locale']}/{value['scope']}" for value in written], "not_read_back": missing,
-        **({} if response.is_success else {"message": _message(response)})})
+    missing = [
+        f"{value['locale']}/{value['scope']}"
+        for value in written
+        if read.get((value["locale"], value["scope"])) != value["data"]
+    ]
+    return CheckResult(
+        "locales_scopes_round_trip",
+        response.status_code == 204 and not missing,
+        {
+            "attribute": attribute["code"],
+            "status_code": response.status_code,
+            "written": [f"{value['locale']}/{value['scope']}" for value in written],
+            "not_read_back": missing,
+            **({} if response.is_success else {"message": _message(response)}),
+        },
+    )
 
 
 async def _check_utf8(session: _Session, targets: ProbeTargets, attribute: dict[str, Any]) -> CheckResult:
-    sample = UTF8_SAMPLE if attribute.get("type") == "pim_catalog_textarea" else UTF8_SAMPLE.split(";")[1].strip()
+    # a text attribute holds one line: the same characters with the line breaks folded into spaces
+    sample = UTF8_SAMPLE if attribute.get("type") == "pim_catalog_textarea" else " ".join(UTF8_SAMPLE.split())
     value = _value(attribute, targets.locales[0], targets.channel, sample)
-    response = await session.patch_lines([{"identifier": targets.identifier, "values": {attribute["code"]: [value]}}])
+    response = await session.patch_lines(
+        [{"identifier": targets.identifier, "values": {attribute["code"]: [value]}}]
+    )
     _, values = await _product_values(session, targets.identifier)
-    read = next((item["data"] for item in values.get(attribute["code"], [])
-                 if (item["locale"], item["scope"]) == (value["locale"], value["scope"])), None)
-    return CheckResult("utf8_round_trip", read == sample, {
-        "attribute": attribute["code"], "status_code": response.status_code, "sent": sample, "read_back": read})
+    read = next(
+        (
+            item["data"]
+            for item in values.get(attribute["code"], [])
+            if (item["locale"], item["scope"]) == (value["locale"], value["scope"])
+        ),
+        None,
+    )
+    return CheckResult(
+        "utf8_round_trip",
+        read == sample,
+        {
+            "attribute": attribute["code"],
+            "status_code": response.status_code,
+            "sent": sample,
+            "read_back": read,
+        },
+    )
 
 
-async def _check_batch_limits(session: _Session, targets: ProbeTargets, attribute: dict[str, Any]) -> list[CheckResult]:
+async def _check_batch_limits(
+    session: _Session, targets: ProbeTargets, attribute: dict[str, Any]
+) -> list[CheckResult]:
     results = []
     for lines, expected in ((MAX_COLLECTION_LINES, 200), (MAX_COLLECTION_LINES + 1, 413)):
-        batch = [{"identifier": targets.identifier, "values": {attribute["code"]: [
-            _value(attribute, targets.locales[0], targets.channel, f"batch line {line}")]}} for line in range(lines)]
+        batch = [
+            {
+                "identifier": targets.identifier,
+                "values": {
+                    attribute["code"]: [
+                        _value(attribute, targets.locales[0], targets.channel, f"batch line {line}")
+                    ]
+                },
+            }
+            for line in range(lines)
+        ]
         start = time.perf_counter()
         response = await session.patch_lines(batch)
         statuses = _line_statuses(response) if response.status_code == 200 else []
         ok = response.status_code == expected and (expected != 200 or len(statuses) == lines)
-        results.append(CheckResult(f"batch_{lines}_lines", ok, {
-            "status_code": response.status_code, "expected": expected, "lines_answered": len(statuses),
-            "ms": _ms(start), **({} if response.status_code == 200 else {"message": _message(response)})}))
+        results.append(
+            CheckResult(
+                f"batch_{lines}_lines",
+                ok,
+                {
+                    "status_code": response.status_code,
+                    "expected": expected,
+                    "lines_answered": len(statuses),
+                    "ms": _ms(start),
+                    **({} if response.status_code == 200 else {"message": _message(response)}),
+                },
+            )
+        )
     return results
 
 
@@ -242,15 +383,30 @@ async def check_media(session: _Session, targets: ProbeTargets, taxonomy: Taxono
     attribute = taxonomy.attribute(targets.image_attribute) if targets.image_attribute else None
     if attribute is None:
         return CheckResult("media_upload", False, {"reason": "no image/file attribute mapped"})
-    product = {"identifier": targets.identifier, "attribute": attribute["code"],
-               "locale": targets.locales[0] if attribute.get("localizable") else None,
-               "scope": targets.channel if attribute.get("scopable") else None}
+    product = {
+        "identifier": targets.identifier,
+        "attribute": attribute["code"],
+        "locale": targets.locales[0] if attribute.get("localizable") else None,
+        "scope": targets.channel if attribute.get("scopable") else None,
+    }
     start = time.perf_counter()
-    response = await session.call("POST", f"{API}/media-files", data={"product": json.dumps(product)},
-                                  files={"file": ("icecat-preflight.png", TINY_PNG, "image/png")})
-    return CheckResult("media_upload", response.status_code == 201, {
-        "attribute": attribute["code"], "status_code": response.status_code, "ms": _ms(start),
-        "location": response.headers.get("Location"), **({} if response.is_success else {"message": _message(response)})})
+    response = await session.call(
+        "POST",
+        f"{API}/media-files",
+        data={"product": json.dumps(product)},
+        files={"file": ("icecat-preflight.png", TINY_PNG, "image/png")},
+    )
+    return CheckResult(
+        "media_upload",
+        response.status_code == 201,
+        {
+            "attribute": attribute["code"],
+            "status_code": response.status_code,
+            "ms": _ms(start),
+            "location": response.headers.get("Location"),
+            **({} if response.is_success else {"message": _message(response)}),
+        },
+    )
 
 
 async def cleanup(session: _Session, identifier: str) -> CheckResult:
@@ -259,22 +415,41 @@ async def cleanup(session: _Session, identifier: str) -> CheckResult:
     if deleted.status_code == 204:
         return CheckResult("test_product_cleaned_up", True, {"method": "DELETE", "status_code": 204})
     disabled = await session.call("PATCH", f"{API}/products/{identifier}", json={"enabled": False})
-    return CheckResult("test_product_cleaned_up", disabled.status_code == 204, {
-        "method": "PATCH enabled=false", "delete_status_code": deleted.status_code, "status_code": disabled.status_code})
+    return CheckResult(
+        "test_product_cleaned_up",
+        disabled.status_code == 204,
+        {
+            "method": "PATCH enabled=false",
+            "delete_status_code": deleted.status_code,
+            "status_code": disabled.status_code,
+        },
+    )
 
 
 def retry_observations(session: _Session) -> CheckResult:
     """What the PIM said when pushed: 429 count and Retry-After values. Recorded, never provoked further."""
-    return CheckResult("retry_backoff_observed", True, {
-        "status_429_seen": session.status_429, "retry_after_values": sorted(set(session.retry_after_seen)),
-        "server_gives_retry_after": bool(session.retry_after_seen)})
+    return CheckResult(
+        "retry_backoff_observed",
+        True,
+        {
+            "status_429_seen": session.status_429,
+            "retry_after_values": sorted(set(session.retry_after_seen)),
+            "server_gives_retry_after": bool(session.retry_after_seen),
+        },
+    )
 
 
-async def run_api_tests(settings: AkeneoSettings, targets: ProbeTargets, taxonomy: Taxonomy | dict[str, Any],
-                        transport: httpx.AsyncBaseTransport | None = None) -> list[CheckResult]:
+async def run_api_tests(
+    settings: AkeneoSettings,
+    targets: ProbeTargets,
+    taxonomy: Taxonomy | dict[str, Any],
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[CheckResult]:
     """Every technical test in checklist order; stops early only when no token can be obtained."""
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
-    async with httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout, transport=transport) as http:
+    async with httpx.AsyncClient(
+        base_url=settings.base_url, timeout=settings.timeout, transport=transport
+    ) as http:
         session = _Session(settings, http)
         results = await check_grants(session)
         if session.token is None:

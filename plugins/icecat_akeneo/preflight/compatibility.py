@@ -5,6 +5,7 @@ suggester (option 2) uses the score as evidence for a match. Scores say how natu
 the intended target (numerical feature -> metric), lower values still convert (numerical -> text) but lose
 structure.
 """
+
 from __future__ import annotations
 
 from icecat_akeneo.preflight import taxonomy as t
@@ -16,7 +17,7 @@ FEATURE_TARGETS: dict[str, dict[str, float]] = {
     "multi_dropdown": {t.MULTISELECT: 1.0, t.SIMPLESELECT: 0.7, t.TEXT: 0.5, t.TEXTAREA: 0.5},
 }
 TEXT_TARGETS: dict[str, float] = {t.TEXT: 1.0, t.TEXTAREA: 0.9}
-"""Every other feature type (text, textarea, alphanumeric, range, 2d, ...) is written as its presentation text."""
+"""Every other feature type (text, textarea, alphanumeric, range, 2d, ...) is written as presentation text."""
 
 _URL_TARGETS = {t.TEXT: 1.0, t.TEXTAREA: 0.5}
 SOURCE_TARGETS: dict[str, dict[str, float]] = {
@@ -28,9 +29,22 @@ SOURCE_TARGETS: dict[str, dict[str, float]] = {
     "media": {t.FILE: 1.0, t.IMAGE: 0.6, **_URL_TARGETS},
 }
 SOURCE_KINDS: dict[str, str] = {
-    **dict.fromkeys(("title", "generated_title", "product_name", "long_product_name", "category_name",
-                     "description_html", "description_text", "middle_description", "short_summary",
-                     "long_summary", "warranty"), "text"),
+    **dict.fromkeys(
+        (
+            "title",
+            "generated_title",
+            "product_name",
+            "long_product_name",
+            "category_name",
+            "description_html",
+            "description_text",
+            "middle_description",
+            "short_summary",
+            "long_summary",
+            "warranty",
+        ),
+        "text",
+    ),
     **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery"), "list"),
     **dict.fromkeys(("release_date", "end_of_life_date"), "date"),
     **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id"), "identifier"),
@@ -39,7 +53,7 @@ SOURCE_KINDS: dict[str, str] = {
 
 
 def source_kind(source: str) -> str | None:
-    """`feature:944` -> `feature`, `media:manual` -> `media`, `title` -> `text`; None for an unknown source."""
+    """`feature:944` -> `feature`, `media:manual` -> `media`, `title` -> `text`; None when unknown."""
     if source.startswith("feature:"):
         return "feature"
     if source.startswith("media:"):
@@ -60,12 +74,35 @@ def source_fit(source: str, attribute_type: str) -> float | None:
 
 
 ICECAT_SIGN_UNITS: dict[str, str] = {
-    "mm": "MILLIMETER", "cm": "CENTIMETER", "m": "METER", "km": "KILOMETER", '"': "INCH", "in": "INCH",
-    "g": "GRAM", "kg": "KILOGRAM", "mg": "MILLIGRAM", "lbs": "POUND", "lb": "POUND",
-    "Hz": "HERTZ", "kHz": "KILOHERTZ", "MHz": "MEGAHERTZ", "GHz": "GIGAHERTZ",
-    "W": "WATT", "mW": "MILLIWATT", "kW": "KILOWATT", "V": "VOLT", "mAh": "MILLIAMPEREHOUR", "Wh": "WATTHOUR",
-    "GB": "GIGABYTE", "MB": "MEGABYTE", "TB": "TERABYTE", "s": "SECOND", "min": "MINUTE", "h": "HOUR",
-    "°C": "CELSIUS", "ms": "MILLISECOND",
+    "mm": "MILLIMETER",
+    "cm": "CENTIMETER",
+    "m": "METER",
+    "km": "KILOMETER",
+    '"': "INCH",
+    "in": "INCH",
+    "g": "GRAM",
+    "kg": "KILOGRAM",
+    "mg": "MILLIGRAM",
+    "lbs": "POUND",
+    "lb": "POUND",
+    "Hz": "HERTZ",
+    "kHz": "KILOHERTZ",
+    "MHz": "MEGAHERTZ",
+    "GHz": "GIGAHERTZ",
+    "W": "WATT",
+    "mW": "MILLIWATT",
+    "kW": "KILOWATT",
+    "V": "VOLT",
+    "mAh": "MILLIAMPEREHOUR",
+    "Wh": "WATTHOUR",
+    "GB": "GIGABYTE",
+    "MB": "MEGABYTE",
+    "TB": "TERABYTE",
+    "s": "SECOND",
+    "min": "MINUTE",
+    "h": "HOUR",
+    "°C": "CELSIUS",
+    "ms": "MILLISECOND",
 }
 
 

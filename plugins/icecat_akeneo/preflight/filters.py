@@ -4,6 +4,7 @@ The selection filters (data owner, enabled, families, categories, completeness) 
 in pre-production; running them once and counting by family, status and locale shows whether they select
 what the client expects, and lists the products that can never be looked up in Icecat (no GTIN and no MPN).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -32,17 +33,31 @@ class SelectionSummary:
         self.no_gtin = self.no_mpn = 0
         self.unreachable: list[str] = []
         self.sample_size = sample_size
-        self.sample: list[tuple[str, ProductKeys]] = []    # the first reachable products, for Icecat samples
+        self.sample: list[tuple[str, ProductKeys]] = []  # the first reachable products, for Icecat samples
 
     def add(self, product: dict[str, Any]) -> None:
         self.total += 1
         self.families[product.get("family") or "(none)"] += 1
         self.status["enabled" if product.get("enabled", True) else "disabled"] += 1
-        present = {value.get("locale") for code, values in product.get("values", {}).items() if code in self.mapped
-                   for value in values if value.get("data") not in (None, "", [])}
+        present = {
+            value.get("locale")
+            for code, values in product.get("values", {}).items()
+            if code in self.mapped
+            for value in values
+            if value.get("data") not in (None, "", [])
+        }
         self.locale_filled.update(locale for locale in self.locales if locale in present)
-        keys = ProductKeys(*(read_value(product, attribute, None) for attribute in (
-            self.identifiers.gtin, self.identifiers.brand, self.identifiers.mpn, self.identifiers.icecat_id)))
+        keys = ProductKeys(
+            *(
+                read_value(product, attribute, None)
+                for attribute in (
+                    self.identifiers.gtin,
+                    self.identifiers.brand,
+                    self.identifiers.mpn,
+                    self.identifiers.icecat_id,
+                )
+            )
+        )
         self.no_gtin += keys.gtin is None
         self.no_mpn += keys.mpn is None
         if keys.gtin is None and keys.mpn is None and keys.icecat_id is None:
@@ -53,12 +68,18 @@ class SelectionSummary:
     def result(self) -> dict[str, Any]:
         total = self.total
         return {
-            "selected": total, "by_family": dict(sorted(self.families.items())),
+            "selected": total,
+            "by_family": dict(sorted(self.families.items())),
             "by_status": dict(sorted(self.status.items())),
-            "locale_coverage": {locale: {"products_with_values": self.locale_filled[locale],
-                                         "share": round(self.locale_filled[locale] / total, 3) if total else 0.0}
-                                for locale in self.locales},
-            "without_gtin": self.no_gtin, "without_mpn": self.no_mpn,
+            "locale_coverage": {
+                locale: {
+                    "products_with_values": self.locale_filled[locale],
+                    "share": round(self.locale_filled[locale] / total, 3) if total else 0.0,
+                }
+                for locale in self.locales
+            },
+            "without_gtin": self.no_gtin,
+            "without_mpn": self.no_mpn,
             "without_gtin_and_mpn": len(self.unreachable),
             "without_gtin_and_mpn_examples": self.unreachable[:MAX_LISTED],
         }

@@ -1,4 +1,4 @@
-"""Option 3: push Icecat's own taxonomy into the client's Akeneo as an `icecat` group of `icecat_*` attributes.
+"""Option 3: push Icecat's own taxonomy into the client's Akeneo: an `icecat` group of `icecat_*` attributes.
 
 The client does the mapping inside Akeneo (rules, copies), so the connector only needs attributes shaped
 after Icecat's features: one per feature id, named `icecat_<id>_<slug of the EN name>` so codes never change
@@ -7,6 +7,7 @@ with localized labels. Creation is idempotent (what exists is skipped) so the pl
 preflight, and it paces option writes because Akeneo SaaS allows only ~3 option calls per second.
 The same plan yields the mapping fields, so the ordinary transform writes into these attributes.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,8 @@ UNSUPPORTED_STATUSES = (404, 405)
 @dataclass(frozen=True)
 class PlannedAttribute:
     code: str
-    source: str                              # feature:<id>
-    body: dict[str, Any]                     # the Akeneo attribute resource to create
+    source: str  # feature:<id>
+    body: dict[str, Any]  # the Akeneo attribute resource to create
     options: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -77,8 +78,10 @@ def _metric_fit(unit: str | None, taxonomy: Taxonomy) -> tuple[str, str] | None:
 def _typed_body(profile: FeatureProfile, taxonomy: Taxonomy) -> dict[str, Any]:
     feature_type, values = profile.type, list(profile.values)
     if feature_type == "numerical":
-        numeric = {"decimals_allowed": any("." in value for value in values),
-                   "negative_allowed": any(value.startswith("-") for value in values)}
+        numeric = {
+            "decimals_allowed": any("." in value for value in values),
+            "negative_allowed": any(value.startswith("-") for value in values),
+        }
         fit = _metric_fit(profile.unit, taxonomy)
         if fit:
             return {"type": t.METRIC, "metric_family": fit[0], "default_metric_unit": fit[1], **numeric}
@@ -95,27 +98,45 @@ def _typed_body(profile: FeatureProfile, taxonomy: Taxonomy) -> dict[str, Any]:
 def _options(profile: FeatureProfile, code: str, languages: Mapping[str, str]) -> list[dict[str, Any]]:
     by_code: dict[str, dict[str, Any]] = {}
     for value in sorted(profile.values):
-        by_code.setdefault(option_code(value), {
-            "code": option_code(value), "attribute": code,
-            "labels": _labels(profile.localized_values.get(value, {}), value, languages)})
+        by_code.setdefault(
+            option_code(value),
+            {
+                "code": option_code(value),
+                "attribute": code,
+                "labels": _labels(profile.localized_values.get(value, {}), value, languages),
+            },
+        )
     return [by_code[key] for key in sorted(by_code) if key]
 
 
-def plan_icecat_taxonomy(records: Iterable[ProductRecord], languages: Mapping[str, str],
-                         taxonomy: Taxonomy | dict[str, Any], families: Iterable[str] = (),
-                         group: str = GROUP_CODE) -> AttributePlan:
+def plan_icecat_taxonomy(
+    records: Iterable[ProductRecord],
+    languages: Mapping[str, str],
+    taxonomy: Taxonomy | dict[str, Any],
+    families: Iterable[str] = (),
+    group: str = GROUP_CODE,
+) -> AttributePlan:
     """One attribute per feature seen in `records`; `languages` maps Icecat languages to Akeneo locales."""
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
     attributes = []
-    # option codes come from the first mapped language: the one the transform reads non-localizable values from
+    # option codes come from the first mapped language: the transform reads non-localizable values from it
     reference_lang = next(iter(languages))
     for feature_id, profile in sorted(profile_features(records, reference_lang).items()):
         code = attribute_code(feature_id, profile.name)
         typed = _typed_body(profile, taxonomy)
         label_suffix = f" ({profile.unit})" if typed["type"] == t.NUMBER and profile.unit else ""
-        labels = {locale: label + label_suffix
-                  for locale, label in _labels(profile.names, profile.name, languages).items()}
-        body = {"code": code, "group": group, "labels": labels, "localizable": False, "scopable": False, **typed}
+        labels = {
+            locale: label + label_suffix
+            for locale, label in _labels(profile.names, profile.name, languages).items()
+        }
+        body = {
+            "code": code,
+            "group": group,
+            "labels": labels,
+            "localizable": False,
+            "scopable": False,
+            **typed,
+        }
         options = _options(profile, code, languages) if typed["type"] in t.SELECT_TYPES else []
         attributes.append(PlannedAttribute(code, f"feature:{feature_id}", body, options))
     group_labels = {locale: "Icecat" for locale in languages.values()}
@@ -125,8 +146,12 @@ def plan_icecat_taxonomy(records: Iterable[ProductRecord], languages: Mapping[st
 class Pacer:
     """At most `per_second` calls per second: waits before a call that would come too early."""
 
-    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.interval = 1.0 / per_second
         self._clock, self._sleep = clock, sleep
         self._next = 0.0
@@ -140,71 +165,96 @@ class Pacer:
         self._next = max(self._clock(), self._next) + self.interval
 
 
-def _counts() -> dict[str, int]:
-    return {"created": 0, "skipped": 0, "failed": 0}
+class _Applier:
+    """One `apply_plan` run: what exists (read once), what was done, what failed."""
+
+    def __init__(self, client: Any, taxonomy: Taxonomy, pacer: Pacer) -> None:
+        self.client, self.taxonomy, self.pacer = client, taxonomy, pacer
+        self.existing = taxonomy.attributes
+        self.report: dict[str, Any] = {
+            kind: {"created": 0, "skipped": 0, "failed": 0}
+            for kind in ("group", "attributes", "options", "families")
+        }
+        self.report["failures"] = []
+
+    def count(self, kind: str, ok: bool, what: str, detail: str | None) -> None:
+        self.report[kind]["created" if ok else "failed"] += 1
+        if not ok:
+            self.report["failures"].append(f"{kind} {what}: {detail}")
+
+    async def group(self, group: dict[str, Any]) -> None:
+        """Akeneo has no cheap "does this group exist": an attribute in it proves it; else create and accept
+        "already exists" (and "no such route", on PIMs without the endpoint) as skipped."""
+        if any(attribute.get("group") == group["code"] for attribute in self.existing.values()):
+            self.report["group"]["skipped"] += 1
+            return
+        result = await self.client.create_attribute_group(group)
+        if result.status_code in GROUP_EXISTS_STATUSES + UNSUPPORTED_STATUSES:
+            self.report["group"]["skipped"] += 1
+        else:
+            self.count("group", result.ok, group["code"], result.detail)
+
+    async def attribute(self, attribute: PlannedAttribute, code: str) -> None:
+        current = self.existing.get(code)
+        if current is None:
+            result = await self.client.create_attribute(attribute.body)
+            self.count("attributes", result.ok, code, result.detail)
+            return
+        self.report["attributes"]["skipped"] += 1
+        if current.get("type") != attribute.type:
+            self.report["failures"].append(
+                f"attribute {code}: exists as {current.get('type')}, the plan wants "
+                f"{attribute.type}; fix it in Akeneo"
+            )
+
+    async def options(self, attribute: PlannedAttribute, code: str) -> None:
+        known = self.taxonomy.option_codes(code)
+        missing = [
+            {**option, "attribute": code}
+            for option in attribute.options
+            if option["code"].lower() not in known
+        ]
+        self.report["options"]["skipped"] += len(attribute.options) - len(missing)
+        for start in range(0, len(missing), OPTIONS_PER_REQUEST):
+            await self.pacer.wait()
+            for line in await self.client.patch_attribute_options(
+                code, missing[start : start + OPTIONS_PER_REQUEST]
+            ):
+                self.count("options", line.ok, f"{code}.{line.identifier}", line.detail)
+
+    async def family(self, family: str, codes: list[str]) -> None:
+        present = self.taxonomy.families.get(family, {}).get("attributes", [])
+        missing = [code for code in codes if code not in present]
+        if not missing:
+            self.report["families"]["skipped"] += 1
+            return
+        result = await self.client.patch_family(family, {"code": family, "attributes": [*present, *missing]})
+        self.count("families", result.ok, family, result.detail)
 
 
 async def apply_plan(client: Any, plan: AttributePlan, pacer: Pacer | None = None) -> dict[str, Any]:
     """Create what is missing (group, attributes, options, family links); skip what exists.
 
     `client` is an `AkeneoClient`. Returns counts per kind, a message per failure, and `fields`: the mapping
-    fields with the attribute codes as they exist in Akeneo (an attribute is found by its feature id).
+    fields with the attribute codes as they exist in Akeneo (an attribute is found by its feature id, so one
+    made from an older English name of the feature is reused, not duplicated).
     """
     pacer = pacer or Pacer(OPTION_CALLS_PER_SECOND)
-    taxonomy = Taxonomy(await client.get_taxonomy())
-    report: dict[str, Any] = {"group": _counts(), "attributes": _counts(), "options": _counts(),
-                              "families": _counts(), "failures": []}
-    existing = taxonomy.attributes
-
-    def record(kind: str, ok: bool, what: str, detail: str | None) -> None:
-        report[kind]["created" if ok else "failed"] += 1
-        if not ok:
-            report["failures"].append(f"{kind} {what}: {detail}")
-
-    if any(attribute.get("group") == plan.group["code"] for attribute in existing.values()):
-        report["group"]["skipped"] += 1
-    else:
-        result = await client.create_attribute_group(plan.group)
-        if result.status_code in GROUP_EXISTS_STATUSES + UNSUPPORTED_STATUSES:
-            report["group"]["skipped"] += 1
-        else:
-            record("group", result.ok, plan.group["code"], result.detail)
-
-    by_feature = {code.split("_")[1]: code for code in existing if FEATURE_CODE.fullmatch(code)}
-    fields = []
-    for attribute in plan.attributes:
-        # the feature id is the identity: an attribute made from an older English name still counts
-        code = by_feature.get(attribute.source.split(":")[1], attribute.code)
-        fields.append({"source": attribute.source, "attribute": code})
-        current = existing.get(code)
-        if current is not None:
-            report["attributes"]["skipped"] += 1
-            if current.get("type") != attribute.type:
-                report["failures"].append(f"attribute {attribute.code}: exists as {current.get('type')}, "
-                                          f"the plan wants {attribute.type}; fix it in Akeneo")
-            continue
-        result = await client.create_attribute(attribute.body)
-        record("attributes", result.ok, attribute.code, result.detail)
-
-    for attribute, field in zip(plan.attributes, fields, strict=True):
-        code = field["attribute"]
-        known = taxonomy.option_codes(code)
-        missing = [{**option, "attribute": code} for option in attribute.options if option["code"].lower() not in known]
-        report["options"]["skipped"] += len(attribute.options) - len(missing)
-        for start in range(0, len(missing), OPTIONS_PER_REQUEST):
-            await pacer.wait()
-            for line in await client.patch_attribute_options(code, missing[start:start + OPTIONS_PER_REQUEST]):
-                record("options", line.ok, f"{code}.{line.identifier}", line.detail)
-
-    wanted = [field["attribute"] for field in fields]
+    applier = _Applier(client, Taxonomy(await client.get_taxonomy()), pacer)
+    await applier.group(plan.group)
+    by_feature = {code.split("_")[1]: code for code in applier.existing if FEATURE_CODE.fullmatch(code)}
+    codes = [by_feature.get(attribute.source.split(":")[1], attribute.code) for attribute in plan.attributes]
+    for attribute, code in zip(plan.attributes, codes, strict=True):
+        await applier.attribute(attribute, code)
+    for attribute, code in zip(plan.attributes, codes, strict=True):
+        await applier.options(attribute, code)
     for family in plan.families:
-        present = taxonomy.families.get(family, {}).get("attributes", [])
-        missing_codes = [code for code in wanted if code not in present]
-        if not missing_codes:
-            report["families"]["skipped"] += 1
-            continue
-        result = await client.patch_family(family, {"code": family, "attributes": [*present, *missing_codes]})
-        record("families", result.ok, family, result.detail)
-    report["options_paced_seconds"] = round(pacer.waited, 3)
-    report["fields"] = fields
-    return report
+        await applier.family(family, codes)
+    return {
+        **applier.report,
+        "options_paced_seconds": round(pacer.waited, 3),
+        "fields": [
+            {"source": attribute.source, "attribute": code}
+            for attribute, code in zip(plan.attributes, codes, strict=True)
+        ],
+    }

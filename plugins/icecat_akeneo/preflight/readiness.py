@@ -6,6 +6,7 @@ selection, checking the mapping, exercising the API) and `readiness_report` turn
 HTML page: each checklist line pass/fail with its evidence, plus the batch size, concurrency and retry
 settings the production DAG should use, derived from what was measured.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,11 +29,21 @@ from icecat_akeneo.preflight.icecat_taxonomy import (
     apply_plan,
     plan_icecat_taxonomy,
 )
-from icecat_akeneo.preflight.mapping_check import ICECAT_TAXONOMY_OPTION, check_mapping, errors, unmapped_features
+from icecat_akeneo.preflight.mapping_check import (
+    ICECAT_TAXONOMY_OPTION,
+    check_mapping,
+    errors,
+    unmapped_features,
+)
 from icecat_akeneo.preflight.samples import profile_features
 from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_draft
 from icecat_akeneo.preflight.taxonomy import Taxonomy
-from icecat_akeneo.preflight.taxonomy_snapshot import diff_taxonomy, drift_errors, latest_snapshot, save_snapshot
+from icecat_akeneo.preflight.taxonomy_snapshot import (
+    diff_taxonomy,
+    drift_errors,
+    latest_snapshot,
+    save_snapshot,
+)
 from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.run_folder import data_root
 
@@ -64,25 +75,67 @@ def _line(line: str, passed: bool, evidence: dict[str, Any]) -> dict[str, Any]:
 def _checklist(results: dict[str, Any]) -> list[dict[str, Any]]:
     api = {check["name"]: check for check in results.get("api_tests", [])}
     grant = api.get("oauth_password_grant", {}).get("evidence", {})
-    lines = [_line(f"{results.get('environment', 'DEV')} URL given and answering", bool(grant.get("status_code")),
-                   {"url": results.get("akeneo_url"), "token_status_code": grant.get("status_code")})]
+    lines = [
+        _line(
+            f"{results.get('environment', 'DEV')} URL given and answering",
+            bool(grant.get("status_code")),
+            {"url": results.get("akeneo_url"), "token_status_code": grant.get("status_code")},
+        )
+    ]
     for label, name in API_LINES:
         check = api.get(name)
-        lines.append(_line(label, bool(check and check["passed"]),
-                           check["evidence"] if check else {"reason": "not run (an earlier check failed)"}))
+        lines.append(
+            _line(
+                label,
+                bool(check and check["passed"]),
+                check["evidence"] if check else {"reason": "not run (an earlier check failed)"},
+            )
+        )
     taxonomy = results.get("taxonomy", {})
-    lines.append(_line("Taxonomy collected (versioned snapshot)", taxonomy.get("attributes", 0) > 0,
-                       {key: taxonomy.get(key) for key in ("snapshot", "attributes", "families", "channels",
-                                                           "locales", "measurement_families")}))
-    lines.append(_line("No drift of mapped attributes since the previous snapshot", not taxonomy.get("drift_errors"),
-                       {"drift_errors": taxonomy.get("drift_errors", []), "diff": taxonomy.get("diff")}))
+    lines.append(
+        _line(
+            "Taxonomy collected (versioned snapshot)",
+            taxonomy.get("attributes", 0) > 0,
+            {
+                key: taxonomy.get(key)
+                for key in (
+                    "snapshot",
+                    "attributes",
+                    "families",
+                    "channels",
+                    "locales",
+                    "measurement_families",
+                )
+            },
+        )
+    )
+    lines.append(
+        _line(
+            "No drift of mapped attributes since the previous snapshot",
+            not taxonomy.get("drift_errors"),
+            {"drift_errors": taxonomy.get("drift_errors", []), "diff": taxonomy.get("diff")},
+        )
+    )
     selection = results.get("filters", {})
-    lines.append(_line("Product selection (filters) returns products", selection.get("selected", 0) > 0,
-                       {key: value for key, value in selection.items() if key != "search"}))
+    lines.append(
+        _line(
+            "Product selection (filters) returns products",
+            selection.get("selected", 0) > 0,
+            {key: value for key, value in selection.items() if key != "search"},
+        )
+    )
     check = results.get("mapping_check", {})
-    lines.append(_line("Mapping check: every mapped attribute writable", not check.get("errors"), {
-        "errors": check.get("errors", []), "warnings": check.get("warnings", []),
-        "unmapped_features_top": check.get("unmapped_features", [])[:10]}))
+    lines.append(
+        _line(
+            "Mapping check: every mapped attribute writable",
+            not check.get("errors"),
+            {
+                "errors": check.get("errors", []),
+                "warnings": check.get("warnings", []),
+                "unmapped_features_top": check.get("unmapped_features", [])[:10],
+            },
+        )
+    )
     sample = results.get("icecat_sample", {})
     lines.append(_line("Icecat sample fetched for the selection", sample.get("records", 0) > 0, sample))
     return lines
@@ -99,12 +152,19 @@ def recommendations(results: dict[str, Any]) -> dict[str, Any]:
     return {
         "batch_size": MAX_COLLECTION_LINES if batch_ok else MAX_COLLECTION_LINES // 2,
         "akeneo_concurrency": concurrency,
-        "why_concurrency": (f"429 first seen at {ramp['first_429_at']} parallel calls" if ramp.get("first_429_at")
-                            else f"no 429 up to {concurrency} parallel calls"),
-        "retry": {"max_attempts": policy.max_attempts, "base_delay_s": policy.base_delay,
-                  "max_delay_s": policy.max_delay, "retry_on": "408, 425, 429, 5xx, timeouts, resets",
-                  "honour_retry_after": True,
-                  "server_sent_retry_after": observed.get("retry_after_values", [])},
+        "why_concurrency": (
+            f"429 first seen at {ramp['first_429_at']} parallel calls"
+            if ramp.get("first_429_at")
+            else f"no 429 up to {concurrency} parallel calls"
+        ),
+        "retry": {
+            "max_attempts": policy.max_attempts,
+            "base_delay_s": policy.base_delay,
+            "max_delay_s": policy.max_delay,
+            "retry_on": "408, 425, 429, 5xx, timeouts, resets",
+            "honour_retry_after": True,
+            "server_sent_retry_after": observed.get("retry_after_values", []),
+        },
         "expected_requests_per_second": ramp.get("requests_per_second_at_max"),
     }
 
@@ -113,21 +173,35 @@ def readiness_report(results: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """(JSON document, HTML page) from the results `run_preflight` collected."""
     lines = _checklist(results)
     failed = [line["line"] for line in lines if not line["passed"]]
-    document = {"client": results.get("client"), "mapping_option": results.get("mapping_option"),
-                "generated": results.get("generated"), "ready": not failed,
-                "summary": {"lines": len(lines), "passed": len(lines) - len(failed), "failed": failed},
-                "checklist": lines, "recommended": recommendations(results),
-                "option": results.get("option", {})}
-    rows = [("pass" if line["passed"] else "fail",
-             [line["line"], "PASS" if line["passed"] else "FAIL", json.dumps(line["evidence"], ensure_ascii=False,
-                                                                             default=str)])
-            for line in lines]
+    document = {
+        "client": results.get("client"),
+        "mapping_option": results.get("mapping_option"),
+        "generated": results.get("generated"),
+        "ready": not failed,
+        "summary": {"lines": len(lines), "passed": len(lines) - len(failed), "failed": failed},
+        "checklist": lines,
+        "recommended": recommendations(results),
+        "option": results.get("option", {}),
+    }
+    rows = [
+        (
+            "pass" if line["passed"] else "fail",
+            [
+                line["line"],
+                "PASS" if line["passed"] else "FAIL",
+                json.dumps(line["evidence"], ensure_ascii=False, default=str),
+            ],
+        )
+        for line in lines
+    ]
     verdict = "READY" if not failed else f"NOT READY: {len(failed)} line(s) failed"
-    html_page = page(f"Readiness report: {document['client']}",
-                     f"<p><strong>{verdict}</strong> ({document['summary']['passed']}/{len(lines)} lines pass)</p>",
-                     table(("checklist line", "result", "evidence"), rows),
-                     "<h2>Recommended production settings</h2>",
-                     f"<pre>{json.dumps(document['recommended'], indent=2)}</pre>")
+    html_page = page(
+        f"Readiness report: {document['client']}",
+        f"<p><strong>{verdict}</strong> ({document['summary']['passed']}/{len(lines)} lines pass)</p>",
+        table(("checklist line", "result", "evidence"), rows),
+        "<h2>Recommended production settings</h2>",
+        f"<pre>{json.dumps(document['recommended'], indent=2)}</pre>",
+    )
     return document, html_page
 
 
@@ -137,19 +211,29 @@ def probe_targets(mapping: Any, taxonomy: Taxonomy) -> ProbeTargets:
     mapped = [attribute for attribute in mapped if attribute]
 
     def first(*types: str) -> str | None:
-        ranked = sorted((attribute for attribute in mapped if attribute["type"] in types),
-                        key=lambda attribute: (types.index(attribute["type"]), not attribute.get("localizable"),
-                                               not attribute.get("scopable")))
+        ranked = sorted(
+            (attribute for attribute in mapped if attribute["type"] in types),
+            key=lambda attribute: (
+                types.index(attribute["type"]),
+                not attribute.get("localizable"),
+                not attribute.get("scopable"),
+            ),
+        )
         return ranked[0]["code"] if ranked else None
 
     families = mapping.selection.families or []
-    return ProbeTargets(family=families[0] if families else None, channel=mapping.channel,
-                        locales=tuple(mapping.locales), text_attribute=first(t.TEXTAREA, t.TEXT),
-                        image_attribute=first(t.IMAGE, t.FILE))
+    return ProbeTargets(
+        family=families[0] if families else None,
+        channel=mapping.channel,
+        locales=tuple(mapping.locales),
+        text_attribute=first(t.TEXTAREA, t.TEXT),
+        image_attribute=first(t.IMAGE, t.FILE),
+    )
 
 
-async def sample_records(icecat_settings: IcecatSettings, keys: list[tuple[str, ProductKeys]],
-                         languages: list[str]) -> tuple[list[ProductRecord], dict[str, Any]]:
+async def sample_records(
+    icecat_settings: IcecatSettings, keys: list[tuple[str, ProductKeys]], languages: list[str]
+) -> tuple[list[ProductRecord], dict[str, Any]]:
     records: list[ProductRecord] = []
     outcomes: dict[str, int] = {}
     async with IcecatClient(icecat_settings) as icecat:
@@ -160,76 +244,124 @@ async def sample_records(icecat_settings: IcecatSettings, keys: list[tuple[str, 
     return records, {"products": len(keys), "records": len(records), "outcomes": outcomes}
 
 
-async def _preflight(mapping: Any, akeneo_settings: AkeneoSettings, icecat_settings: IcecatSettings,
-                     client_root: Path, sample_size: int, option_calls_per_second: float) -> dict[str, Any]:
-    results: dict[str, Any] = {"client": mapping.client, "mapping_option": mapping.mapping_option,
-                                "akeneo_url": akeneo_settings.base_url,
-                                "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+async def _preflight(
+    mapping: Any,
+    akeneo_settings: AkeneoSettings,
+    icecat_settings: IcecatSettings,
+    client_root: Path,
+    sample_size: int,
+    option_calls_per_second: float,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "client": mapping.client,
+        "mapping_option": mapping.mapping_option,
+        "akeneo_url": akeneo_settings.base_url,
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     async with AkeneoClient(akeneo_settings) as akeneo:
         raw = await akeneo.get_taxonomy()
         previous = latest_snapshot(client_root)
         snapshot = save_snapshot(raw, client_root)
         results["taxonomy"] = {
-            "snapshot": str(snapshot), **{kind: len(raw.get(kind, [])) for kind in (
-                "attributes", "families", "channels", "locales", "measurement_families")},
+            "snapshot": str(snapshot),
+            **{
+                kind: len(raw.get(kind, []))
+                for kind in ("attributes", "families", "channels", "locales", "measurement_families")
+            },
             "diff": diff_taxonomy(previous, raw) if previous else None,
-            "drift_errors": drift_errors(mapping, previous, raw) if previous else []}
+            "drift_errors": drift_errors(mapping, previous, raw) if previous else [],
+        }
         results["filters"], keys = await dry_run_selection(akeneo, mapping, sample_size)
-        records, results["icecat_sample"] = await sample_records(icecat_settings, keys, list(mapping.languages))
+        records, results["icecat_sample"] = await sample_records(
+            icecat_settings, keys, list(mapping.languages)
+        )
+        features = profile_features(records)
+        if mapping.mapping_option == ICECAT_TAXONOMY_OPTION:
+            # option 3 first creates what the mapping will write into, so the check below sees it
+            plan = plan_icecat_taxonomy(records, mapping.languages, raw, mapping.selection.families or [])
+            applied = await apply_plan(akeneo, plan, Pacer(option_calls_per_second))
+            results["option"] = {"icecat_taxonomy": applied, "implied_fields": applied.pop("fields")}
+            raw = await akeneo.get_taxonomy()
         taxonomy = Taxonomy(raw)
-        findings = check_mapping(mapping, taxonomy, profile_features(records))
+        findings = check_mapping(mapping, taxonomy, features)
         results["mapping_check"] = {
             "errors": [str(finding) for finding in errors(findings)],
             "warnings": [str(finding) for finding in findings if finding.severity != "error"],
             "findings": [finding.to_dict() for finding in findings],
-            "unmapped_features": unmapped_features(mapping, profile_features(records))}
-        if mapping.mapping_option == ICECAT_TAXONOMY_OPTION:
-            plan = plan_icecat_taxonomy(records, mapping.languages, taxonomy, mapping.selection.families or [])
-            applied = await apply_plan(akeneo, plan, Pacer(option_calls_per_second))
-            results["option"] = {"icecat_taxonomy": applied, "implied_fields": applied.pop("fields")}
+            "unmapped_features": unmapped_features(mapping, features),
+        }
     api = await run_api_tests(akeneo_settings, probe_targets(mapping, taxonomy), taxonomy)
     results["api_tests"] = [check.to_dict() for check in api]
     return results
 
 
-def run_preflight(mapping: Any, akeneo_settings: AkeneoSettings, icecat_settings: IcecatSettings,
-                  out_dir: str | Path, sample_size: int = DEFAULT_SAMPLE_SIZE, root: Path | None = None,
-                  option_calls_per_second: float = OPTION_CALLS_PER_SECOND) -> dict[str, Any]:
+def run_preflight(
+    mapping: Any,
+    akeneo_settings: AkeneoSettings,
+    icecat_settings: IcecatSettings,
+    out_dir: str | Path,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    root: Path | None = None,
+    option_calls_per_second: float = OPTION_CALLS_PER_SECOND,
+    environment: str = "DEV",
+) -> dict[str, Any]:
     """The whole preflight for one client; writes `readiness.json` / `readiness.html` into `out_dir`.
 
     Taxonomy snapshots go to `<data root>/<client>/taxonomy/`. Under option 3 (`icecat_taxonomy`) it also
-    creates the missing `icecat_*` attributes and options, pacing option writes. Returns the readiness JSON.
+    creates the missing `icecat_*` attributes and options, pacing option writes. `environment` (DEV / PROD)
+    labels the checklist's URL line. Returns the readiness JSON.
     """
     client_root = (root or data_root()) / mapping.client
-    results = asyncio.run(_preflight(mapping, akeneo_settings, icecat_settings, client_root, sample_size,
-                                     option_calls_per_second))
-    document, html_page = readiness_report(results)
+    results = asyncio.run(
+        _preflight(
+            mapping, akeneo_settings, icecat_settings, client_root, sample_size, option_calls_per_second
+        )
+    )
+    document, html_page = readiness_report({**results, "environment": environment})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "preflight-results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str),
-                                                encoding="utf-8")
-    (out / "readiness.json").write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str),
-                                        encoding="utf-8")
+    (out / "preflight-results.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
+    (out / "readiness.json").write_text(
+        json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     (out / "readiness.html").write_text(html_page, encoding="utf-8")
     return document
 
 
-async def _suggest(mapping: Any, akeneo_settings: AkeneoSettings, icecat_settings: IcecatSettings,
-                   out_dir: Path, sample_size: int, threshold: float) -> dict[str, Any]:
+async def _suggest(
+    mapping: Any,
+    akeneo_settings: AkeneoSettings,
+    icecat_settings: IcecatSettings,
+    out_dir: Path,
+    sample_size: int,
+    threshold: float,
+) -> dict[str, Any]:
     async with AkeneoClient(akeneo_settings) as akeneo:
         raw = await akeneo.get_taxonomy()
         _, keys = await dry_run_selection(akeneo, mapping, sample_size)
     records, sample = await sample_records(icecat_settings, keys, list(mapping.languages))
     taken = [field.attribute for field in mapping.fields if not field.source.startswith("feature:")]
     proposals = propose(records, raw, mapping.languages, mapping.selection.families, taken)
-    return {"sample": sample, **write_draft(proposals, mapping.client, mapping.languages, mapping.channel,
-                                            out_dir, threshold)}
+    return {
+        "sample": sample,
+        **write_draft(proposals, mapping.client, mapping.languages, mapping.channel, out_dir, threshold),
+    }
 
 
-def suggest_mapping(mapping: Any, akeneo_settings: AkeneoSettings, icecat_settings: IcecatSettings,
-                    out_dir: str | Path, sample_size: int = 20, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
+def suggest_mapping(
+    mapping: Any,
+    akeneo_settings: AkeneoSettings,
+    icecat_settings: IcecatSettings,
+    out_dir: str | Path,
+    sample_size: int = 20,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> dict[str, Any]:
     """Option 2: sample the client's selected products in Icecat and write `<client>.draft.yaml/.html/.json`.
 
     `mapping` supplies the selection, languages, channel and the non-feature fields already decided.
     """
-    return asyncio.run(_suggest(mapping, akeneo_settings, icecat_settings, Path(out_dir), sample_size, threshold))
+    return asyncio.run(
+        _suggest(mapping, akeneo_settings, icecat_settings, Path(out_dir), sample_size, threshold)
+    )

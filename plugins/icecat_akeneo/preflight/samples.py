@@ -3,6 +3,7 @@
 Icecat sends one record per (product, language); the preflight reasons per feature id across all of them
 (the id is stable, the name is localized), so the sample is folded once into one profile per feature.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -15,10 +16,10 @@ from icecat_akeneo.icecat.record import ProductRecord
 @dataclass
 class FeatureProfile:
     feature_id: int
-    names: dict[str, str] = field(default_factory=dict)        # Icecat language -> localized name
+    names: dict[str, str] = field(default_factory=dict)  # Icecat language -> localized name
     types: Counter[str] = field(default_factory=Counter)
     units: Counter[str] = field(default_factory=Counter)
-    values: Counter[str] = field(default_factory=Counter)       # raw values (one per selected item for multi)
+    values: Counter[str] = field(default_factory=Counter)  # raw values (one per selected item for multi)
     localized_values: dict[str, dict[str, str]] = field(default_factory=dict)  # raw value -> {lang: label}
     products: set[int] = field(default_factory=set)
 
@@ -54,7 +55,9 @@ def content_language(record: ProductRecord) -> str:
     return (record.content_language or record.lang).upper()
 
 
-def profile_features(records: Iterable[ProductRecord], reference_lang: str = "EN") -> dict[int, FeatureProfile]:
+def profile_features(
+    records: Iterable[ProductRecord], reference_lang: str = "EN"
+) -> dict[int, FeatureProfile]:
     """Fold records into one profile per feature id.
 
     Values are keyed by their `reference_lang` spelling (option codes must not depend on the language), and
@@ -62,8 +65,14 @@ def profile_features(records: Iterable[ProductRecord], reference_lang: str = "EN
     Records are folded in a fixed order (language, then product), so the same sample always gives the same
     profiles whatever order the lookups finished in.
     """
-    ordered = sorted(records, key=lambda record: (content_language(record) != reference_lang,
-                                                  content_language(record), record.icecat_id))
+    ordered = sorted(
+        records,
+        key=lambda record: (
+            content_language(record) != reference_lang,
+            content_language(record),
+            record.icecat_id,
+        ),
+    )
     profiles: dict[int, FeatureProfile] = {}
     reference_values: dict[tuple[int, int], list[str]] = {}
     for record in ordered:

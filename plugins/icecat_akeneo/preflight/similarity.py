@@ -4,6 +4,7 @@ Three views of the same pair, the best one wins: difflib's ratio (typos, plurals
 ("Screen size" vs "Size of screen") and character trigrams (German compounds: "Bildschirmdiagonale" vs
 "Bildschirmgröße" share a long stem but no whole word).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -22,7 +23,7 @@ def normalize(text: str) -> str:
 
 def _trigrams(text: str) -> set[str]:
     compact = f"  {text.replace(' ', '')} "
-    return {compact[index:index + 3] for index in range(len(compact) - 2)}
+    return {compact[index : index + 3] for index in range(len(compact) - 2)}
 
 
 def similarity(left: str, right: str) -> float:

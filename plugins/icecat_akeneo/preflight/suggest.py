@@ -7,6 +7,7 @@ two Length attributes), feature type vs attribute type, the Icecat unit vs the a
 assigned one-to-one, best first, so two features never fight over one attribute. Proposals under the
 threshold are written commented out: the client sees them but must opt in.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ class Proposal:
     name_score: float
     type_score: float
     evidence_score: float
-    options: dict[str, str] = field(default_factory=dict)    # Icecat value -> existing option code
+    options: dict[str, str] = field(default_factory=dict)  # Icecat value -> existing option code
     unmatched_values: list[str] = field(default_factory=list)
     products: int = 0
 
@@ -53,13 +54,18 @@ class Proposal:
 
 def _name_score(profile: FeatureProfile, attribute: dict[str, Any], languages: Mapping[str, str]) -> float:
     labels = attribute.get("labels") or {}
-    scores = [similarity(name, labels[languages[lang]])
-              for lang, name in profile.names.items() if languages.get(lang) in labels]
+    scores = [
+        similarity(name, labels[languages[lang]])
+        for lang, name in profile.names.items()
+        if languages.get(lang) in labels
+    ]
     scores.append(similarity(profile.name, attribute["code"]))
     return max(scores)
 
 
-def _option_matches(profile: FeatureProfile, options: list[dict[str, Any]]) -> tuple[dict[str, str], list[str]]:
+def _option_matches(
+    profile: FeatureProfile, options: list[dict[str, Any]]
+) -> tuple[dict[str, str], list[str]]:
     """Icecat value -> existing option code, by code or by any label (normalized)."""
     by_key: dict[str, str] = {}
     for option in options:
@@ -76,8 +82,9 @@ def _option_matches(profile: FeatureProfile, options: list[dict[str, Any]]) -> t
     return matched, unmatched
 
 
-def _evidence(profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Taxonomy
-              ) -> tuple[float, dict[str, str], list[str]] | None:
+def _evidence(
+    profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Taxonomy
+) -> tuple[float, dict[str, str], list[str]] | None:
     """Unit / option evidence in [0, 1]; None when the evidence rules the pair out."""
     attribute_type = attribute["type"]
     if attribute_type == t.METRIC:
@@ -96,8 +103,13 @@ def _evidence(profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Taxo
     return NEUTRAL_EVIDENCE, {}, []
 
 
-def score_pair(profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Taxonomy,
-               languages: Mapping[str, str], sampled_products: int) -> Proposal | None:
+def score_pair(
+    profile: FeatureProfile,
+    attribute: dict[str, Any],
+    taxonomy: Taxonomy,
+    languages: Mapping[str, str],
+    sampled_products: int,
+) -> Proposal | None:
     type_score = feature_fit(profile.type, attribute["type"])
     if type_score == 0.0:
         return None
@@ -107,27 +119,55 @@ def score_pair(profile: FeatureProfile, attribute: dict[str, Any], taxonomy: Tax
     evidence_score, options, unmatched = evidence
     name_score = _name_score(profile, attribute, languages)
     coverage = profile.frequency / sampled_products
-    confidence = (NAME_WEIGHT * name_score + TYPE_WEIGHT * type_score + EVIDENCE_WEIGHT * evidence_score
-                  + COVERAGE_WEIGHT * coverage)
-    return Proposal(profile.feature_id, profile.name, profile.type, profile.unit, attribute["code"],
-                    attribute["type"], round(confidence, 3), round(name_score, 3), type_score,
-                    round(evidence_score, 3), options, unmatched, profile.frequency)
+    confidence = (
+        NAME_WEIGHT * name_score
+        + TYPE_WEIGHT * type_score
+        + EVIDENCE_WEIGHT * evidence_score
+        + COVERAGE_WEIGHT * coverage
+    )
+    return Proposal(
+        profile.feature_id,
+        profile.name,
+        profile.type,
+        profile.unit,
+        attribute["code"],
+        attribute["type"],
+        round(confidence, 3),
+        round(name_score, 3),
+        type_score,
+        round(evidence_score, 3),
+        options,
+        unmatched,
+        profile.frequency,
+    )
 
 
-def candidate_attributes(taxonomy: Taxonomy, families: Iterable[str] | None = None,
-                         taken: Iterable[str] = ()) -> list[dict[str, Any]]:
+def candidate_attributes(
+    taxonomy: Taxonomy, families: Iterable[str] | None = None, taken: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """Attributes a feature may be proposed for: in the client's families, not media/identifiers/taken."""
     allowed: set[str] | None = None
     if families:
-        allowed = {code for family in families for code in taxonomy.families.get(family, {}).get("attributes", [])}
+        allowed = {
+            code for family in families for code in taxonomy.families.get(family, {}).get("attributes", [])
+        }
     excluded = set(taken)
-    return [attribute for code, attribute in sorted(taxonomy.attributes.items())
-            if attribute["type"] not in NEVER_PROPOSED and code not in excluded
-            and (allowed is None or code in allowed)]
+    return [
+        attribute
+        for code, attribute in sorted(taxonomy.attributes.items())
+        if attribute["type"] not in NEVER_PROPOSED
+        and code not in excluded
+        and (allowed is None or code in allowed)
+    ]
 
 
-def propose(records: Iterable[ProductRecord], taxonomy: Taxonomy | dict[str, Any], languages: Mapping[str, str],
-            families: Iterable[str] | None = None, taken: Iterable[str] = ()) -> list[Proposal]:
+def propose(
+    records: Iterable[ProductRecord],
+    taxonomy: Taxonomy | dict[str, Any],
+    languages: Mapping[str, str],
+    families: Iterable[str] | None = None,
+    taken: Iterable[str] = (),
+) -> list[Proposal]:
     """The best attribute for each feature (one-to-one, best confidence first), sorted by feature id.
 
     `languages` maps Icecat languages to Akeneo locales; `taken` lists attributes the mapping already
@@ -137,8 +177,12 @@ def propose(records: Iterable[ProductRecord], taxonomy: Taxonomy | dict[str, Any
     profiles = profile_features(records)
     sampled = len({product for profile in profiles.values() for product in profile.products}) or 1
     attributes = candidate_attributes(taxonomy, families, taken)
-    pairs = [proposal for profile in profiles.values() for attribute in attributes
-             if (proposal := score_pair(profile, attribute, taxonomy, languages, sampled)) is not None]
+    pairs = [
+        proposal
+        for profile in profiles.values()
+        for attribute in attributes
+        if (proposal := score_pair(profile, attribute, taxonomy, languages, sampled)) is not None
+    ]
     pairs.sort(key=lambda proposal: (-proposal.confidence, proposal.feature_id, proposal.attribute))
     chosen: dict[int, Proposal] = {}
     used: set[str] = set()
@@ -156,16 +200,29 @@ def _yaml_field(proposal: Proposal) -> str:
     return "- {" + ", ".join(parts) + "}"
 
 
-def render_yaml(proposals: list[Proposal], client: str, languages: Mapping[str, str], channel: str,
-                threshold: float = DEFAULT_THRESHOLD) -> str:
+def render_yaml(
+    proposals: list[Proposal],
+    client: str,
+    languages: Mapping[str, str],
+    channel: str,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> str:
     """A reviewable `fields:` block: confident proposals active, the others commented out."""
-    lines = [f"# Drafted by suggest-mapping for client {client}: review every line, then merge into",
-             f"# include/mappings/{client}.yaml. Lines under confidence {threshold} are commented out.",
-             f"client: {client}", "mapping_option: drafted", f"channel: {channel}", "languages:",
-             *[f"  {lang}: {locale}" for lang, locale in languages.items()], "fields:"]
+    lines = [
+        f"# Drafted by suggest-mapping for client {client}: review every line, then merge into",
+        f"# include/mappings/{client}.yaml. Lines under confidence {threshold} are commented out.",
+        f"client: {client}",
+        "mapping_option: drafted",
+        f"channel: {channel}",
+        "languages:",
+        *[f"  {lang}: {locale}" for lang, locale in languages.items()],
+        "fields:",
+    ]
     for proposal in sorted(proposals, key=lambda proposal: -proposal.confidence):
-        note = (f"{proposal.feature_name} ({proposal.feature_type}{', ' + proposal.unit if proposal.unit else ''})"
-                f" -> {short_type(proposal.attribute_type)}")
+        note = (
+            f"{proposal.feature_name} ({', '.join(filter(None, (proposal.feature_type, proposal.unit)))})"
+            f" -> {short_type(proposal.attribute_type)}"
+        )
         if proposal.unmatched_values:
             note += f"; values without option: {', '.join(proposal.unmatched_values)}"
         prefix = "  " if proposal.confidence >= threshold else "  # "
@@ -177,29 +234,69 @@ def render_html(proposals: list[Proposal], client: str, threshold: float = DEFAU
     rows = []
     for proposal in sorted(proposals, key=lambda proposal: -proposal.confidence):
         confident = proposal.confidence >= threshold
-        rows.append(("" if confident else "low", [
-            proposal.source, proposal.feature_name, proposal.feature_type, proposal.unit or "", proposal.attribute,
-            short_type(proposal.attribute_type), f"{proposal.confidence:.2f}",
-            f"name {proposal.name_score:.2f} / type {proposal.type_score:.2f} / unit-options "
-            f"{proposal.evidence_score:.2f}", ", ".join(proposal.unmatched_values),
-            "proposed" if confident else "low confidence (commented out)"]))
-    columns = ("source", "Icecat feature", "type", "unit", "attribute", "attribute type", "confidence",
-               "evidence", "values without option", "status")
-    return page(f"Mapping draft for {client}",
-                f"<p>{len(proposals)} features scored; proposals under {threshold} are commented out in the "
-                "YAML.</p>", table(columns, rows))
+        rows.append(
+            (
+                "" if confident else "low",
+                [
+                    proposal.source,
+                    proposal.feature_name,
+                    proposal.feature_type,
+                    proposal.unit or "",
+                    proposal.attribute,
+                    short_type(proposal.attribute_type),
+                    f"{proposal.confidence:.2f}",
+                    f"name {proposal.name_score:.2f} / type {proposal.type_score:.2f} / unit-options "
+                    f"{proposal.evidence_score:.2f}",
+                    ", ".join(proposal.unmatched_values),
+                    "proposed" if confident else "low confidence (commented out)",
+                ],
+            )
+        )
+    columns = (
+        "source",
+        "Icecat feature",
+        "type",
+        "unit",
+        "attribute",
+        "attribute type",
+        "confidence",
+        "evidence",
+        "values without option",
+        "status",
+    )
+    return page(
+        f"Mapping draft for {client}",
+        f"<p>{len(proposals)} features scored; proposals under {threshold} are commented out in the "
+        "YAML.</p>",
+        table(columns, rows),
+    )
 
 
-def write_draft(proposals: list[Proposal], client: str, languages: Mapping[str, str], channel: str,
-                out_dir: Path, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
+def write_draft(
+    proposals: list[Proposal],
+    client: str,
+    languages: Mapping[str, str],
+    channel: str,
+    out_dir: Path,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> dict[str, Any]:
     """Write `<client>.draft.yaml`, `<client>.draft.html` and the proposals as JSON; return a summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"yaml": out_dir / f"{client}.draft.yaml", "html": out_dir / f"{client}.draft.html",
-             "json": out_dir / f"{client}.draft.json"}
+    paths = {
+        "yaml": out_dir / f"{client}.draft.yaml",
+        "html": out_dir / f"{client}.draft.html",
+        "json": out_dir / f"{client}.draft.json",
+    }
     paths["yaml"].write_text(render_yaml(proposals, client, languages, channel, threshold), encoding="utf-8")
     paths["html"].write_text(render_html(proposals, client, threshold), encoding="utf-8")
-    paths["json"].write_text(json.dumps([asdict(proposal) for proposal in proposals], indent=2,
-                                        ensure_ascii=False), encoding="utf-8")
+    paths["json"].write_text(
+        json.dumps([asdict(proposal) for proposal in proposals], indent=2, ensure_ascii=False),
+        encoding="utf-8",
+    )
     confident = [proposal for proposal in proposals if proposal.confidence >= threshold]
-    return {"features": len(proposals), "proposed": len(confident), "threshold": threshold,
-            **{key: str(path) for key, path in paths.items()}}
+    return {
+        "features": len(proposals),
+        "proposed": len(confident),
+        "threshold": threshold,
+        **{key: str(path) for key, path in paths.items()},
+    }

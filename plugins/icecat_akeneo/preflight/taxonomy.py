@@ -4,6 +4,7 @@ Every preflight check asks the same questions (does this attribute exist, which 
 units does a measurement family hold, which option codes exist); answering them in one place keeps the
 checks short and makes them agree with each other.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,7 +54,9 @@ class Taxonomy:
     @property
     def activated_locales(self) -> set[str]:
         """Akeneo activates a locale iff a channel uses it; trust the channels over the `enabled` flag."""
-        from_channels = {locale for channel in self.raw.get("channels", []) for locale in channel.get("locales", [])}
+        from_channels = {
+            locale for channel in self.raw.get("channels", []) for locale in channel.get("locales", [])
+        }
         flagged = {locale["code"] for locale in self.raw.get("locales", []) if locale.get("enabled")}
         return from_channels | flagged
 

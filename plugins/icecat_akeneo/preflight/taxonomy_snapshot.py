@@ -5,6 +5,7 @@ PATCH fails with the same 422. Each preflight saves the taxonomy as `<data root>
 <timestamp>.json`; comparing the newest two shows what changed, and every sync run compares the live taxonomy
 with the last snapshot so it can stop at once with a message naming the mapped attribute that moved.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,15 @@ from typing import Any
 from icecat_akeneo.preflight.taxonomy import Taxonomy, short_type
 
 SNAPSHOT_FOLDER = "taxonomy"
-TRACKED_PROPERTIES = ("type", "localizable", "scopable", "metric_family", "default_metric_unit",
-                      "decimals_allowed", "available_locales")
+TRACKED_PROPERTIES = (
+    "type",
+    "localizable",
+    "scopable",
+    "metric_family",
+    "default_metric_unit",
+    "decimals_allowed",
+    "available_locales",
+)
 
 
 def save_snapshot(taxonomy: dict[str, Any], client_root: Path, now: dt.datetime | None = None) -> Path:
@@ -47,19 +55,27 @@ def diff_taxonomy(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     before, after = Taxonomy(old).attributes, Taxonomy(new).attributes
     changed = {}
     for code in sorted(before.keys() & after.keys()):
-        changes = {key: {"before": before[code].get(key), "after": after[code].get(key)}
-                   for key in TRACKED_PROPERTIES if before[code].get(key) != after[code].get(key)}
+        changes = {
+            key: {"before": before[code].get(key), "after": after[code].get(key)}
+            for key in TRACKED_PROPERTIES
+            if before[code].get(key) != after[code].get(key)
+        }
         if changes:
             changed[code] = changes
     options_before, options_after = old.get("attribute_options", {}), new.get("attribute_options", {})
     removed_options = {}
     for code in sorted(options_before.keys() & options_after.keys()):
-        gone = ({option["code"] for option in options_before[code]}
-                - {option["code"] for option in options_after[code]})
+        gone = {option["code"] for option in options_before[code]} - {
+            option["code"] for option in options_after[code]
+        }
         if gone:
             removed_options[code] = sorted(gone)
-    return {"new": sorted(after.keys() - before.keys()), "removed": sorted(before.keys() - after.keys()),
-            "changed": changed, "removed_options": removed_options}
+    return {
+        "new": sorted(after.keys() - before.keys()),
+        "removed": sorted(before.keys() - after.keys()),
+        "changed": changed,
+        "removed_options": removed_options,
+    }
 
 
 def drift_errors(mapping: Any, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -73,8 +89,10 @@ def drift_errors(mapping: Any, old: dict[str, Any], new: dict[str, Any]) -> list
     mapped += [(f"identifiers.{key}", code) for key, code in mapping.identifiers.model_dump().items() if code]
     for where, code in mapped:
         if code in diff["removed"]:
-            messages.append(f"client {mapping.client}: {where}: attribute {code!r} was deleted in Akeneo since the "
-                            "last taxonomy snapshot; remap the field or recreate the attribute")
+            messages.append(
+                f"client {mapping.client}: {where}: attribute {code!r} was deleted in Akeneo since the "
+                "last taxonomy snapshot; remap the field or recreate the attribute"
+            )
             continue
         for key in ("type", "localizable", "scopable", "metric_family"):
             change = diff["changed"].get(code, {}).get(key)
@@ -82,7 +100,9 @@ def drift_errors(mapping: Any, old: dict[str, Any], new: dict[str, Any]) -> list
                 before, after = change["before"], change["after"]
                 if key == "type":
                     before, after = short_type(str(before)), short_type(str(after))
-                messages.append(f"client {mapping.client}: {where}: attribute {code!r} changed {key} from "
-                                f"{before} to {after} in Akeneo since the last taxonomy snapshot; review the "
-                                "mapping and rerun the preflight")
+                messages.append(
+                    f"client {mapping.client}: {where}: attribute {code!r} changed {key} from "
+                    f"{before} to {after} in Akeneo since the last taxonomy snapshot; review the "
+                    "mapping and rerun the preflight"
+                )
     return messages

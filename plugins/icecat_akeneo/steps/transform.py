@@ -29,6 +29,8 @@ from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
 
 Values = dict[str, list[dict[str, Any]]]
 NOT_LOCALIZED = "(no locale)"
+LANGUAGE_VARIANT_OF = {"US": "EN", "BR": "PT"}
+"""Icecat languages that are variants of another (US English for EN); ZH_TW-style codes reduce to `ZH`."""
 REJECTED_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()), ("locale", pa.string()),
                              ("scope", pa.string()), ("kind", pa.string()), ("message", pa.string())])
 MEDIA_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()), ("locale", pa.string()),
@@ -72,9 +74,23 @@ def _first_present(record: ProductRecord | None, field: FieldMapping) -> tuple[A
     return None, None
 
 
-# --- the pure core --------------------------------------------------------------------------------------------
+# --- the pure core ------------------------------------------------------------------------------------------
 
-def _locale_problem(locale: str, scope: str | None, attribute: dict[str, Any], taxonomy: Taxonomy) -> str | None:
+def _base_language(code: str) -> str:
+    code = code.upper()
+    return LANGUAGE_VARIANT_OF.get(code, code.split("_")[0])
+
+
+def _in_language(record: ProductRecord | None, language: str) -> ProductRecord | None:
+    """The record, unless Icecat answered in another language (its fallback): English text must not be
+    written into de_DE just because the German data-sheet does not exist."""
+    if record is None or not record.content_language:
+        return record
+    return record if _base_language(record.content_language) == _base_language(language) else None
+
+
+def _locale_problem(locale: str, scope: str | None, attribute: dict[str, Any],
+                    taxonomy: Taxonomy) -> str | None:
     if locale not in taxonomy.activated_locales:
         return f"locale {locale} is not activated in Akeneo"
     if scope is not None and locale not in taxonomy.channel_locales(scope):
@@ -93,7 +109,7 @@ def _targets(field: FieldMapping, attribute: dict[str, Any], mapping: ClientMapp
         for language, locale in mapping.languages.items():
             if field.locales and locale not in field.locales:
                 continue
-            value, source = _first_present(by_language.get(language), field)
+            value, source = _first_present(_in_language(by_language.get(language), language), field)
             if source is not None:
                 yield locale, value, source
         return
@@ -104,8 +120,9 @@ def _targets(field: FieldMapping, attribute: dict[str, Any], mapping: ClientMapp
             return
 
 
-def desired_values(product_records: Iterable[ProductRecord], mapping: ClientMapping,
-                   taxonomy: Taxonomy | dict[str, Any]) -> tuple[Values, list[dict[str, Any]], list[ValueRejected]]:
+def desired_values(
+    product_records: Iterable[ProductRecord], mapping: ClientMapping, taxonomy: Taxonomy | dict[str, Any]
+) -> tuple[Values, list[dict[str, Any]], list[ValueRejected]]:
     """What the mapping wants one product to hold in Akeneo, from its Icecat records (one per language).
 
     Returns the Akeneo `values` object, the media rows (`attribute`, `locale`, `scope`, `url`, `source`) to
@@ -126,13 +143,13 @@ def desired_values(product_records: Iterable[ProductRecord], mapping: ClientMapp
         if not targets:
             continue
         if attribute is None:
-            rejections.append(ValueRejected(field.attribute, None, None, f"attribute {field.attribute} (fields"
-                                            f"[{index}]) does not exist in Akeneo", "unknown_attribute"))
+            message = f"attribute {field.attribute} (fields[{index}]) does not exist in Akeneo"
+            rejections.append(ValueRejected(field.attribute, None, None, message, "unknown_attribute"))
             continue
         scope = (field.scope or mapping.channel) if attribute.get("scopable") else None
         if scope is not None and scope not in taxonomy.channels:
-            rejections.append(ValueRejected(field.attribute, None, scope, f"channel {scope} (scope of fields"
-                                            f"[{index}]) does not exist in Akeneo", "unknown_channel"))
+            message = f"channel {scope} (scope of fields[{index}]) does not exist in Akeneo"
+            rejections.append(ValueRejected(field.attribute, None, scope, message, "unknown_channel"))
             continue
         for locale, value, source in targets:
             key = (field.attribute, locale, scope)
@@ -140,7 +157,8 @@ def desired_values(product_records: Iterable[ProductRecord], mapping: ClientMapp
                 continue
             problem = _locale_problem(locale, scope, attribute, taxonomy) if locale else None
             if problem:
-                rejections.append(ValueRejected(field.attribute, locale, scope, problem, "locale_not_writable"))
+                rejections.append(ValueRejected(field.attribute, locale, scope, problem,
+                                                "locale_not_writable"))
                 continue
             data = convert(value, attribute, field, taxonomy, locale=locale, scope=scope)
             if isinstance(data, ValueRejected):
@@ -151,14 +169,15 @@ def desired_values(product_records: Iterable[ProductRecord], mapping: ClientMapp
                 media_rows.append({"attribute": field.attribute, "locale": locale, "scope": scope,
                                    "url": data.url, "source": source})
             else:
-                values.setdefault(field.attribute, []).append({"locale": locale, "scope": scope, "data": data})
+                entry = {"locale": locale, "scope": scope, "data": data}
+                values.setdefault(field.attribute, []).append(entry)
     return values, media_rows, rejections
 
 
-# --- the file writer -----------------------------------------------------------------------------------------
+# --- the file writer ----------------------------------------------------------------------------------------
 
 def record_from_row(row: dict[str, Any]) -> ProductRecord:
-    """A `RECORD_SCHEMA` parquet row back into a ProductRecord (extra columns such as `identifier` dropped)."""
+    """A `RECORD_SCHEMA` parquet row back into a ProductRecord (extra columns like `identifier` dropped)."""
     fields = {name: row.get(name) for name in ProductRecord.__dataclass_fields__}
     fields["features"] = [Feature(**feature) for feature in row.get("features") or []]
     fields["images"] = [Image(**image) for image in row.get("images") or []]
@@ -231,9 +250,9 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
             continue
         values, media, rejections = desired_values(records, mapping, taxonomy)
         media_rows += [{"identifier": identifier, **row} for row in media]
-        rejected_rows += [{"identifier": identifier, "attribute": rejection.attribute, "locale": rejection.locale,
-                           "scope": rejection.scope, "kind": rejection.kind, "message": rejection.reason}
-                          for rejection in rejections]
+        rejected_rows += [{"identifier": identifier, "attribute": rejection.attribute,
+                           "locale": rejection.locale, "scope": rejection.scope, "kind": rejection.kind,
+                           "message": rejection.reason} for rejection in rejections]
         if not values:
             without_values += 1
             continue

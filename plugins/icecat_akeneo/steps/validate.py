@@ -26,8 +26,10 @@ from icecat_akeneo.values import ean13_is_valid
 if TYPE_CHECKING:
     import pandas as pd
 
-QUARANTINE_SCHEMA = pa.schema([("identifier", pa.string()), ("lang", pa.string()), ("rule", pa.string()),
-                               ("expectation", pa.string()), ("column", pa.string()), ("message", pa.string())])
+QUARANTINE_SCHEMA = pa.schema([
+    ("identifier", pa.string()), ("lang", pa.string()), ("rule", pa.string()), ("expectation", pa.string()),
+    ("column", pa.string()), ("message", pa.string()),
+])
 
 
 class ValidationFailed(RuntimeError):
@@ -50,7 +52,8 @@ def _title_sources(mapping: ClientMapping) -> list[str]:
     return next((field.sources for field in mapping.fields if field.source == "title"), ["title"])
 
 
-def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None], mapping: ClientMapping) -> pd.DataFrame:
+def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None],
+                 mapping: ClientMapping) -> pd.DataFrame:
     """One row per (product, Icecat language) with the columns the expectations look at."""
     import pandas as pd
 
@@ -61,9 +64,9 @@ def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None], ma
         identifier = row["identifier"]
         images[identifier] = max(images[identifier], len(row.get("images") or []))
         for field in fields:
-            value = _text(row.get(field)) or (str(row[field]) if row.get(field) not in (None, "", []) else None)
-            if value is not None:
-                present.setdefault((identifier, field), value)
+            value = row.get(field)
+            if value not in (None, "", []) and (not isinstance(value, str) or value.strip()):
+                present.setdefault((identifier, field), str(value))
     title_sources = _title_sources(mapping)
     rows = []
     for row in records:
@@ -72,7 +75,7 @@ def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None], ma
         frame_row = {
             "identifier": identifier,
             "lang": row.get("lang"),
-            "title": next((_text(row.get(source)) for source in title_sources if _text(row.get(source))), None),
+            "title": next(filter(None, (_text(row.get(source)) for source in title_sources)), None),
             "image_count": images[identifier],
             "description": _text(row.get("description_text")) or _text(row.get("description_html")) or "",
             "akeneo_gtin": gtin,
@@ -120,7 +123,8 @@ def _message(rule: CompletenessRule, row: dict[str, Any]) -> str:
     return f"record field {rule.field} is empty in Icecat"
 
 
-def _run_suite(frame: pd.DataFrame, mapping: ClientMapping, gx_root: Path) -> tuple[list[dict[str, Any]], Any]:
+def _run_suite(frame: pd.DataFrame, mapping: ClientMapping,
+               gx_root: Path) -> tuple[list[dict[str, Any]], Any]:
     """Run the suite on `frame`; returns the quarantine rows and the checkpoint result."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")
@@ -177,7 +181,8 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
              if products_path.exists() else {})
     checked = len({row["identifier"] for row in records})
     failures: list[dict[str, Any]] = []
-    results_path, docs_path = out / "gx" / "results.json", out / "gx" / "uncommitted" / "data_docs" / "local_site"
+    results_path = out / "gx" / "results.json"
+    docs_index = out / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     if records and mapping.completeness:
         failures, result = _run_suite(_check_frame(records, gtins, mapping), mapping, out)
         results_path.write_text(json.dumps(result.describe_dict(), indent=2, default=str), encoding="utf-8")
@@ -190,12 +195,13 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
         "quarantined": quarantined,
         "quarantined_ratio": round(ratio, 4),
         "failure_ratio": failure_ratio,
-        "by_rule": dict(Counter(rule for _, rule in {(f["identifier"], f["rule"]) for f in failures}).most_common()),
+        "by_rule": dict(Counter(rule for _, rule in {(row["identifier"], row["rule"]) for row in failures})
+                        .most_common()),
         "rules": [rule.name for rule in mapping.completeness],
         "duration_s": round(time.monotonic() - started, 3),
         "artifacts": {"quarantine": str(out / "quarantine.parquet"),
                       "results": str(results_path) if results_path.exists() else None,
-                      "data_docs": str(docs_path / "index.html") if (docs_path / "index.html").exists() else None},
+                      "data_docs": str(docs_index) if docs_index.exists() else None},
     }
     if ratio > failure_ratio:
         raise ValidationFailed(report)
