@@ -14,12 +14,12 @@ from airflow.sdk import DAG, Asset, dag, task
 
 from icecat_akeneo.dag_support import (
     DEFAULT_ARGS,
-    broken_mappings_dag,
     dag_params,
     mapping_folder,
+    register_client_dags,
     schedule_of,
 )
-from icecat_akeneo.mapping import ClientMapping, MappingError, load_mapping
+from icecat_akeneo.mapping import ClientMapping
 
 
 def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
@@ -81,19 +81,4 @@ def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
     return sync()
 
 
-def _register(folder: Path) -> None:
-    broken: list[MappingError] = []
-    for path in sorted(folder.glob("*.yaml")):
-        try:
-            mapping = load_mapping(path)
-        except MappingError as error:
-            broken.append(error)
-            continue
-        built = build_sync_dag(mapping, str(path))
-        globals()[built.dag_id] = built
-    if broken:
-        placeholder = broken_mappings_dag("icecat_sync__broken_mappings", broken)
-        globals()[placeholder.dag_id] = placeholder
-
-
-_register(mapping_folder(Path(__file__)))
+register_client_dags(globals(), mapping_folder(Path(__file__)), build_sync_dag, "icecat_sync")

@@ -23,6 +23,61 @@ def _normalize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = None):
+    """A run folder for a CLI action, with settings taken from the client's Airflow Connections (env)."""
+    import datetime as dt
+    from pathlib import Path
+
+    from icecat_akeneo import pipeline
+    from icecat_akeneo.hooks.akeneo import AkeneoHook
+    from icecat_akeneo.hooks.icecat import IcecatHook
+    from icecat_akeneo.mapping import load_mapping
+    from icecat_akeneo.run_folder import RunFolder
+
+    mapping = load_mapping(Path(args.mappings) / f"{args.client}.yaml")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return pipeline.SyncRun(
+        mapping=mapping,
+        run=RunFolder.for_run(mapping.client, f"{run_name}__{stamp}"),
+        params=pipeline.run_params(mapping, params),
+        interval=None,
+        resolve_akeneo=AkeneoHook(mapping.connections.akeneo).get_settings,
+        resolve_icecat=IcecatHook(mapping.connections.icecat).get_settings,
+    )
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from icecat_akeneo.preflight.readiness import run_preflight
+
+    sync = _sync_run(args, "preflight")
+    document = run_preflight(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), sync.run.path,
+                             sample_size=args.sample, environment=args.environment)
+    print(json.dumps({"ready": document["ready"], **document["summary"],
+                      "recommended": document["recommended"],
+                      "report": str(sync.run.path / "readiness.html")}, indent=2, default=str))
+    return 0 if document["ready"] else 1
+
+
+def _suggest_mapping(args: argparse.Namespace) -> int:
+    from icecat_akeneo.preflight.readiness import suggest_mapping
+
+    sync = _sync_run(args, "suggest-mapping")
+    result = suggest_mapping(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), sync.run.path,
+                             sample_size=args.sample)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    from icecat_akeneo import pipeline
+
+    sync = _sync_run(args, "dry-run", {"dry_run": True, "sample_size": args.sample})
+    summary = pipeline.run_sync(sync)
+    print(json.dumps({**summary, "load": json.loads((sync.run.path / "load" / "report.json").read_text())},
+                     indent=2, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m icecat_akeneo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -31,6 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
     normalize.add_argument("file", help="a saved Icecat JSON or XML product response")
     normalize.add_argument("--lang", help="Icecat language code (default: the one the document declares)")
     normalize.set_defaults(handler=_normalize)
+
+    for name, handler, help_text in (
+        ("preflight", _preflight, "pre-production checks and readiness report (exit 1 when not ready)"),
+        ("suggest-mapping", _suggest_mapping, "draft a mapping (option 2): <client>.draft.yaml + review page"),
+        ("dry-run", _dry_run, "what a sync would change in Akeneo (before -> after), writing nothing"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--client", required=True, help="mapping file name without .yaml")
+        command.add_argument("--mappings", default="include/mappings", help="folder of mapping files")
+        command.add_argument("--sample", type=int, default=10 if name != "dry-run" else 0,
+                             help="products sampled (dry-run: 0 = the whole selection)")
+        if name == "preflight":
+            command.add_argument("--environment", default="DEV", choices=["DEV", "PROD"])
+        command.set_defaults(handler=handler)
     return parser
 
 

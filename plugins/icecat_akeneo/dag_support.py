@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from airflow.sdk import DAG, Param
 from airflow.sdk.bases.timetable import BaseTimetable
 from airflow.sdk.exceptions import AirflowTimetableInvalid
 
-from icecat_akeneo.mapping import ClientMapping, MappingError
+from icecat_akeneo.mapping import ClientMapping, MappingError, load_mapping
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-engineering",
@@ -71,3 +72,25 @@ class BrokenMappingTimetable(BaseTimetable):
 
 def broken_mappings_dag(dag_id: str, errors: list[MappingError]) -> DAG:
     return DAG(dag_id=dag_id, schedule=BrokenMappingTimetable(errors), start_date=dt.datetime(2026, 1, 1))
+
+
+def register_client_dags(
+    namespace: MutableMapping[str, object],
+    folder: Path,
+    build: Callable[[ClientMapping, str], DAG],
+    prefix: str,
+) -> None:
+    """Build one DAG per mapping file (sorted) into the DAG file's globals; broken files are gathered into
+    one placeholder whose validation fails with their errors (file, line, key)."""
+    broken: list[MappingError] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            mapping = load_mapping(path)
+        except MappingError as error:
+            broken.append(error)
+            continue
+        built = build(mapping, str(path))
+        namespace[built.dag_id] = built
+    if broken:
+        placeholder = broken_mappings_dag(f"{prefix}__broken_mappings", broken)
+        namespace[placeholder.dag_id] = placeholder

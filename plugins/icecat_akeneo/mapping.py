@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.preflight.compatibility import source_kind
 
 MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
@@ -127,8 +128,9 @@ class CompletenessRule(_Strict):
     def _arguments_present(self) -> CompletenessRule:
         if self.rule in RULES_NEEDING_VALUE and self.value is None:
             raise ValueError(f"rule {self.rule} needs `value` (an integer)")
-        if self.rule == "field_present" and not self.field:
-            raise ValueError("rule field_present needs `field` (a record field, e.g. brand)")
+        if self.rule == "field_present" and self.field not in ProductRecord.__dataclass_fields__:
+            raise ValueError(f"rule field_present needs `field`: a record field such as brand or mpn, "
+                             f"not {self.field!r}")
         if self.languages and self.rule not in PER_LANGUAGE_RULES:
             raise ValueError(f"`languages` only applies to {' and '.join(PER_LANGUAGE_RULES)}")
         return self

@@ -7,6 +7,7 @@ that does not talk to Akeneo never asks for its Connection.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -47,11 +48,28 @@ def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict
     return {**mapping.dag_params(), **(overrides or {})}
 
 
+class TaxonomyDrift(RuntimeError):
+    """A mapped attribute disappeared or changed type in Akeneo since the last accepted taxonomy snapshot."""
+
+
+def check_taxonomy_drift(sync: SyncRun) -> dict:
+    """Fail fast before anything is sent when the client's Akeneo no longer fits the mapping; otherwise the
+    run's taxonomy becomes the snapshot the next run compares with."""
+    from icecat_akeneo.preflight.taxonomy_snapshot import drift_errors, latest_snapshot, save_snapshot
+
+    taxonomy = json.loads((sync.run.path / "extract" / "taxonomy.json").read_text(encoding="utf-8"))
+    previous = latest_snapshot(sync.run.client_root)
+    errors = drift_errors(sync.mapping, previous, taxonomy) if previous else []
+    if errors:
+        raise TaxonomyDrift("taxonomy drift, nothing was sent:\n" + "\n".join(errors))
+    return {"taxonomy_snapshot": str(save_snapshot(taxonomy, sync.run.client_root))}
+
+
 def extract(sync: SyncRun) -> dict:
-    from icecat_akeneo.steps.extract import run_extract
+    from icecat_akeneo.steps.extract import keep_first_products, run_extract
 
     interval = None if sync.params.get("full_refresh", True) else sync.interval
-    return run_extract(
+    report = run_extract(
         sync.akeneo,
         sync.run.path,
         search=sync.mapping.akeneo_search(interval),
@@ -59,6 +77,11 @@ def extract(sync: SyncRun) -> dict:
         locales=sorted(set(sync.mapping.languages.values())),
         identifier_attributes=sync.mapping.identifiers.model_dump(),
     )
+    report.update(check_taxonomy_drift(sync))
+    sample = int(sync.params.get("sample_size") or 0)
+    if sample:
+        report["products"] = keep_first_products(sync.run.path, sample)
+    return report
 
 
 def enrich(sync: SyncRun) -> dict:

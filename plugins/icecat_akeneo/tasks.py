@@ -35,3 +35,21 @@ def run_step(step: str, mapping_path: str, context: Mapping[str, Any]) -> dict:
 
 def report(mapping_path: str, context: Mapping[str, Any]) -> dict:
     return pipeline.report(sync_run(mapping_path, context))
+
+
+def preflight(mapping_path: str, context: Mapping[str, Any]) -> dict:
+    """The readiness report of one client, written under `<data root>/<client>/preflight/<run id>/`."""
+    from icecat_akeneo.preflight.readiness import run_preflight
+
+    sync = sync_run(mapping_path, context)
+    params = dict(context.get("params") or {})
+    out_dir = sync.run.client_root / "preflight" / sync.run.path.name
+    document = run_preflight(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), out_dir,
+                             sample_size=int(params.get("sample_size", 10)),
+                             environment=str(params.get("environment", "DEV")))
+    report = {"readiness_json": str(out_dir / "readiness.json"), "readiness_html": str(out_dir / "readiness.html"),
+              "ready": document["ready"], **document["summary"]}
+    if not document["ready"]:
+        raise RuntimeError(f"client {sync.mapping.client} is not ready for production: failed checks "
+                           f"{document['summary']['failed']}; see {report['readiness_html']}")
+    return report

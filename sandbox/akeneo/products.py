@@ -118,9 +118,9 @@ class ProductUpdater:
                     raise documented(f"The {category} category does not exist in your PIM.{CHECK_FORMAT}")
             product["categories"] = sorted(set(categories))
         if "groups" in payload:
-            for group in _string_list("groups", payload["groups"]):
-                raise documented(f"The {group} group does not exist in your PIM.{CHECK_FORMAT}")
-            product["groups"] = []
+            groups = _string_list("groups", payload["groups"])
+            if groups:  # the sandbox has no product groups
+                raise documented(f"The {groups[0]} group does not exist in your PIM.{CHECK_FORMAT}")
         if payload.get("parent") is not None:
             raise documented(
                 f"The {payload['parent']} product model does not exist in your PIM.{CHECK_FORMAT}"

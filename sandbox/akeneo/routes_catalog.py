@@ -209,49 +209,36 @@ def _is_codes(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(code, str) for code in value)
 
 
+Shape = tuple[str, Callable[[object], bool]]
+
+
+def _shaped(what: str, test: Callable[[object], bool], keys: str) -> dict[str, Shape]:
+    return {key: (what, test) for key in keys.split()}
+
+
 # property -> (description in the error, test); properties not listed take any JSON value
-PROPERTY_SHAPES: dict[str, tuple[str, Callable[[object], bool]]] = {
-    **{
-        key: ("an array", lambda value: isinstance(value, dict))
-        for key in ("labels", "group_labels", "conversion_units")
-    },
-    "attribute_requirements": (
+PROPERTY_SHAPES: dict[str, Shape] = {
+    **_shaped("an array", lambda value: isinstance(value, dict), "labels group_labels conversion_units"),
+    **_shaped(
         "an array of code lists per channel",
         lambda value: isinstance(value, dict) and all(_is_codes(codes) for codes in value.values()),
+        "attribute_requirements",
     ),
-    **{
-        key: ("an array of codes", _is_codes)
-        for key in ("locales", "currencies", "attributes", "allowed_extensions", "available_locales")
-    },
-    **{
-        key: ("a string", lambda value: value is None or isinstance(value, str))
-        for key in (
-            "code",
-            "parent",
-            "category_tree",
-            "attribute_as_label",
-            "attribute_as_image",
-            "type",
-            "group",
-            "metric_family",
-            "default_metric_unit",
-            "attribute",
-            "label",
-        )
-    },
-    **{
-        key: ("a boolean", lambda value: value is None or isinstance(value, bool))
-        for key in (
-            "localizable",
-            "scopable",
-            "unique",
-            "useable_as_grid_filter",
-            "decimals_allowed",
-            "negative_allowed",
-            "wysiwyg_enabled",
-            "enabled",
-        )
-    },
+    **_shaped(
+        "an array of codes", _is_codes, "locales currencies attributes allowed_extensions available_locales"
+    ),
+    **_shaped(
+        "a string",
+        lambda value: value is None or isinstance(value, str),
+        "code parent category_tree attribute_as_label attribute_as_image type group metric_family "
+        "default_metric_unit attribute label",
+    ),
+    **_shaped(
+        "a boolean",
+        lambda value: value is None or isinstance(value, bool),
+        "localizable scopable unique useable_as_grid_filter decimals_allowed negative_allowed wysiwyg_enabled "
+        "enabled",
+    ),
 }
 
 

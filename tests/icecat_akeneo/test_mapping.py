@@ -43,7 +43,9 @@ def test_every_bad_value_is_reported_at_its_own_line() -> None:
         f"{prefix}:12 fields[1].source: unknown media kind in 'media:brochure': use one of manual, "
         "datasheet, leaflet, energy_label, product_fiche, video, other",
         f"{prefix}:14 completeness[0]: rule min_images needs `value` (an integer)",
-        f"{prefix}:16 params.batch_size: Input should be less than or equal to 100",
+        f"{prefix}:15 completeness[1]: rule field_present needs `field`: a record field such as brand or mpn, "
+        "not 'manufacturer'",
+        f"{prefix}:17 params.batch_size: Input should be less than or equal to 100",
     ]
 
 

@@ -9,7 +9,6 @@ import sys
 import textwrap
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,13 +86,20 @@ def test_migration_creates_the_schema_and_a_second_run_is_a_no_op(database_url: 
         assert state.accepted_hashes(["sku-1"])["sku-1"] == {NAME: value_hash("Laptop")}
 
 
-def test_runs_migrating_at_the_same_time_both_succeed(database_url: str) -> None:
-    stores = [StateStore(database_url, "acme"), StateStore(database_url, "acme")]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(StateStore.migrate, stores))
-    assert all(state.is_current() for state in stores)
-    for state in stores:
-        state.close()
+def python(code: str, *args: str) -> subprocess.Popen[bytes]:
+    """Run `code` in a new interpreter that imports the connector, as an Airflow worker would."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "plugins")])}
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+
+def test_runs_migrating_at_the_same_time_all_succeed(database_url: str) -> None:
+    code = "import sys; from icecat_akeneo.state import StateStore; StateStore(sys.argv[1], 'acme').migrate()"
+    migrations = [python(code, database_url) for _ in range(4)]
+    errors = [process.communicate(timeout=60)[1].decode() for process in migrations]
+    assert [process.returncode for process in migrations] == [0] * 4, errors
+    with StateStore(database_url, "acme") as state:
+        assert state.is_current()
 
 
 def test_models_and_migrations_describe_the_same_schema(store: StateStore) -> None:
@@ -238,8 +244,7 @@ WRITER = textwrap.dedent("""
 
 
 def test_writer_killed_with_sigkill_leaves_whole_batches(store: StateStore) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "plugins")])}
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, store.url], stdout=subprocess.PIPE, env=env)
+    writer = python(WRITER, store.url)
     try:
         assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"
         time.sleep(0.3)

@@ -3,6 +3,7 @@ error, never a 500, and the server keeps serving."""
 
 from __future__ import annotations
 
+import json
 import socket
 from urllib.parse import urlsplit
 
@@ -151,3 +152,33 @@ def test_unknown_routes_and_methods_answer_json(api: ApiSession) -> None:
     assert missing.json() == {"code": 404, "message": 'No route found for "GET /api/rest/v1/nope"'}
     method = api.put(PRODUCTS + "/DEMO-DELL-G5", json={})
     assert method.status_code == 405 and method.json()["message"].startswith('No route found for "PUT ')
+
+
+def test_wrongly_typed_json_is_refused_never_a_500(api: ApiSession) -> None:
+    """Shapes a fuzzer once turned into 500s: each must be a 4xx with an Akeneo body."""
+    attempts = [
+        ("PATCH", "/api/rest/v1/channels/ecommerce", {"locales": None}),
+        ("PATCH", "/api/rest/v1/channels/ecommerce", {"category_tree": {"a": 1}}),
+        ("PATCH", "/api/rest/v1/families/laptops", {"attribute_requirements": {"ecommerce": 1}}),
+        ("PATCH", "/api/rest/v1/categories/laptops", {"parent": []}),
+        (
+            "PATCH",
+            PRODUCTS + "/X",
+            {"values": {"price": [{"locale": None, "scope": None, "data": [{"amount": 1, "currency": []}]}]}},
+        ),
+    ]
+    for method, path, body in attempts:
+        response = api.request(method, path, json=body)
+        assert response.status_code == 422, (path, body, response.text)
+        assert response.json()["code"] == 422
+    searches = [
+        {"family": [{"operator": "IN", "value": [{"a": 1}]}]},
+        {"groups": [{"operator": "IN", "value": [{"a": 1}]}]},
+        {"name": [{"operator": "=", "value": "x", "locale": [], "scope": None}]},
+        {"completeness": [{"operator": "=", "value": 100, "scope": {}}]},
+        {"release_date": [{"operator": "BETWEEN", "value": []}]},
+    ]
+    for search in searches:
+        response = api.get(PRODUCTS, params={"search": json.dumps(search)})
+        assert response.status_code == 422, (search, response.text)
+    assert api.get(PRODUCTS, params={"limit": "²"}).status_code == 422

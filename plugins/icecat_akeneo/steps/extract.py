@@ -135,3 +135,12 @@ async def _extract(
         "retries": stats["retries_total"],
         "artifacts": {"products": str(products_path), "taxonomy": str(taxonomy_path)},
     }
+
+
+def keep_first_products(run_dir: str | os.PathLike[str], count: int) -> int:
+    """Cut `extract/products.parquet` to its first `count` products (dry runs on a sample); returns the kept count."""
+    path = Path(run_dir) / "extract" / "products.parquet"
+    table = pq.read_table(path)
+    if table.num_rows > count:
+        pq.write_table(table.slice(0, count), path)
+    return min(count, table.num_rows)
