@@ -73,7 +73,11 @@ class Product(Base):
 
 
 class AcceptedValue(Base):
-    """Hash of the data Akeneo last accepted (2xx) for one value; Akeneo holds the same right after."""
+    """Hash of the data Akeneo last accepted (2xx) for one value.
+
+    One hash serves both "what we sent" and "what Akeneo held right after": `diff.value_hash` normalises data
+    the way Akeneo stores it ("190" and "190.0000" hash alike), so the two are equal by construction.
+    """
 
     __tablename__ = "state_value"
 

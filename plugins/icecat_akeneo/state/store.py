@@ -1,7 +1,8 @@
 """`StateStore`: reads and transactional writes of one client's sync state (see the package docstring).
 
 Writes are upserts sent as one executemany per table inside one transaction, so a batch of 100 PATCH
-results costs three statements, and a process killed mid-way leaves either the whole batch or none of it.
+results costs two statements, and a process killed mid-way leaves either the whole batch or none of it.
+A store used before `migrate()` fails on the missing `state_*` tables: call `migrate()` at the start of a run.
 """
 from __future__ import annotations
 
