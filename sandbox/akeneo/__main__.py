@@ -27,6 +27,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     knobs = Knobs()
     parser = argparse.ArgumentParser(prog="python -m sandbox.akeneo", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (0.0.0.0 only inside a container)")
     parser.add_argument("--seed", default="demo", help="demo (default), synthetic:N, or a fixture file path")
     parser.add_argument("--db", help="SQLite file (recreated); default: a temporary file removed at exit")
     parser.add_argument("--client-id", default=defaults.client_id)
@@ -89,7 +90,7 @@ def serve(args: argparse.Namespace, db_path: str) -> int:
         return 2
     config = uvicorn.Config(
         create_app(state),
-        host="127.0.0.1",
+        host=args.host,
         port=args.port,
         log_level="warning",
         http=ResettableH11Protocol,

@@ -236,8 +236,8 @@ PROPERTY_SHAPES: dict[str, Shape] = {
     **_shaped(
         "a boolean",
         lambda value: value is None or isinstance(value, bool),
-        "localizable scopable unique useable_as_grid_filter decimals_allowed negative_allowed wysiwyg_enabled "
-        "enabled",
+        "localizable scopable unique useable_as_grid_filter decimals_allowed negative_allowed "
+        "wysiwyg_enabled enabled",
     ),
 }
 

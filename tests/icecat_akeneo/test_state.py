@@ -153,7 +153,8 @@ def test_clients_sharing_a_database_do_not_see_each_other(store: StateStore, dat
 
 
 def test_seen_products_keep_their_first_seen_date(store: StateStore, clock: FakeClock) -> None:
-    store.record_seen([SeenProduct("sku-1", icecat_id="1234", icecat_updated=START)])
+    store.record_seen([SeenProduct("sku-1", icecat_id="1234"),                 # one row per language
+                       SeenProduct("sku-1", icecat_id="1234", icecat_updated=START)])
     clock.now = START + dt.timedelta(days=2)
     store.record_seen([SeenProduct("sku-1", icecat_id="1234", icecat_updated=clock.now)])
     product = store.product("sku-1")

@@ -22,6 +22,7 @@ from icecat_akeneo.state.migrate import current_revision, head_revision, upgrade
 from icecat_akeneo.state.models import NO_LOCALE_OR_SCOPE, AcceptedValue, MediaFile, Product, ProductStatus
 
 IN_CLAUSE_CHUNK = 500
+ROWS_PER_INSERT = 500
 ComputedUpdates = Callable[[Any], Mapping[str, Any]]
 PRODUCT = Product.__table__
 VALUE = AcceptedValue.__table__
@@ -196,10 +197,12 @@ class StateStore:
         """Refresh `last_seen` and the Icecat match of products met by this run (creating unknown ones).
 
         A `None` Icecat id or date keeps the known one: extract sees products before enrich matches them.
+        A product given several times (one row per language) is written once, its last row winning.
         """
         now = self.clock()
-        rows = [{"identifier": product.identifier, "icecat_id": product.icecat_id,
-                 "icecat_updated": product.icecat_updated, "last_seen": now} for product in products]
+        rows = list({product.identifier: {"identifier": product.identifier, "icecat_id": product.icecat_id,
+                                          "icecat_updated": product.icecat_updated, "last_seen": now}
+                     for product in products}.values())
 
         def keep_known_match(excluded: Any) -> dict[str, Any]:
             return {column: func.coalesce(excluded[column], PRODUCT.c[column])
@@ -277,7 +280,9 @@ class StateStore:
         set_ = {column: statement.excluded[column] for column in updated}
         set_.update(computed(statement.excluded) if computed else {})
         statement = statement.on_conflict_do_update(index_elements=keys, set_=set_)
-        connection.execute(statement, [{"client": self.client, **row} for row in rows])
+        for first in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = [{"client": self.client, **row} for row in rows[first:first + ROWS_PER_INSERT]]
+            connection.execute(statement.values(chunk))
 
     def _upsert_products(self, connection: Connection, rows: list[dict[str, Any]], updated: list[str],
                          computed: ComputedUpdates | None = None) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -223,8 +223,12 @@ class _BatchWriter:
 
 
 def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: int = 100,
-                  taxonomy: Taxonomy | dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write `transform/batch-*.ndjson`, `media.parquet`, `rejected.parquet`; return the step report."""
+                  taxonomy: Taxonomy | dict[str, Any] | None = None,
+                  values_to_send: Callable[[str, Values], Values] | None = None) -> dict[str, Any]:
+    """Write `transform/batch-*.ndjson`, `media.parquet`, `rejected.parquet`; return the step report.
+
+    `values_to_send(identifier, desired)` narrows a product's values to what must be PATCHed (incremental
+    sync); without it every desired value is sent."""
     started = time.monotonic()
     run_dir = Path(run_dir)
     if taxonomy is None:
@@ -249,6 +253,8 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
         if identifier in quarantined:
             continue
         values, media, rejections = desired_values(records, mapping, taxonomy)
+        if values_to_send is not None:
+            values = values_to_send(identifier, values)
         media_rows += [{"identifier": identifier, **row} for row in media]
         rejected_rows += [{"identifier": identifier, "attribute": rejection.attribute,
                            "locale": rejection.locale, "scope": rejection.scope, "kind": rejection.kind,

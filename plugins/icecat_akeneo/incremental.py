@@ -1,0 +1,135 @@
+"""The state store bound to one sync run: what each step asks of "what did Akeneo already accept?".
+
+- transform: `values_to_send` keeps only values whose hash differs from what Akeneo last accepted (and
+  keeps manual edits made in the PIM, listed in `transform/manual_edits.parquet`);
+- load: `line_filter` drops values accepted since the transform ran (a cleared/rerun load task does no
+  double work), `on_line_result` moves the state on Akeneo's 2xx answers only, `media_decision` reuses a
+  file Akeneo already has instead of uploading it again;
+- enrich: `pending` lists the products waiting for Icecat content.
+The state moves only on Akeneo's answers, so a run killed at any point resumes without loss.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from icecat_akeneo.akeneo.lines import LineResult
+from icecat_akeneo.diff import ManualEdit, Values, partial_values, value_entries, value_hash
+from icecat_akeneo.mapping import ClientMapping
+from icecat_akeneo.state import ProductStatus, StateStore
+
+MANUAL_EDITS_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()),
+                                 ("locale", pa.string()), ("scope", pa.string()), ("ours", pa.string()),
+                                 ("theirs", pa.string())])
+FLUSH_EVERY = 200
+
+
+def current_values(run_dir: Path) -> dict[str, Values]:
+    """What each selected product held in Akeneo when extract read it."""
+    table = pq.read_table(run_dir / "extract" / "products.parquet", columns=["identifier", "values_json"])
+    return {row["identifier"]: json.loads(row["values_json"] or "{}") for row in table.to_pylist()}
+
+
+class IncrementalRun:
+    def __init__(self, store: StateStore, mapping: ClientMapping, run_dir: Path, *, manual_edits_win: bool) -> None:
+        self.store, self.mapping, self.run_dir = store, mapping, run_dir
+        self.manual_edits_win = manual_edits_win
+        self.overrides = {f.attribute: f.manual_edits_win for f in mapping.fields if f.manual_edits_win is not None}
+        self.manual_edits: list[ManualEdit] = []
+        self._current: dict[str, Values] | None = None
+        self._accepted_buffer: dict[str, Values] = {}
+        self._failed_buffer: dict[str, str | None] = {}
+
+    @property
+    def current(self) -> dict[str, Values]:
+        if self._current is None:
+            self._current = current_values(self.run_dir)
+        return self._current
+
+    # --- transform -------------------------------------------------------------------------------------------
+    def values_to_send(self, identifier: str, desired: Values) -> Values:
+        accepted = self.store.accepted_hashes([identifier]).get(identifier, {})
+        result = partial_values(desired, accepted, self.current.get(identifier, {}),
+                                manual_edits_win=self.manual_edits_win, per_attribute_override=self.overrides,
+                                identifier=identifier)
+        self.manual_edits += result.manual_edits
+        return result.values_to_send
+
+    def write_manual_edits(self) -> dict[str, Any]:
+        rows = [{**asdict(edit), "ours": json.dumps(edit.ours, ensure_ascii=False),
+                 "theirs": json.dumps(edit.theirs, ensure_ascii=False)} for edit in self.manual_edits]
+        path = self.run_dir / "transform" / "manual_edits.parquet"
+        pq.write_table(pa.Table.from_pylist(rows, MANUAL_EDITS_SCHEMA), path)
+        return {"manual_edits_kept": len(rows), "manual_edits": str(path)}
+
+    # --- load ------------------------------------------------------------------------------------------------
+    def line_filter(self, line: dict[str, Any]) -> dict[str, Any] | None:
+        """The line without the values Akeneo accepted since it was written; None when nothing is left."""
+        identifier = line["identifier"]
+        accepted = self.store.accepted_hashes([identifier]).get(identifier, {})
+        values: Values = {}
+        for key, data in value_entries(line.get("values") or {}).items():
+            if accepted.get(key) != value_hash(data):
+                values.setdefault(key[0], []).append({"locale": key[1], "scope": key[2], "data": data})
+        return {**line, "values": values} if values else None
+
+    def on_line_result(self, result: LineResult) -> None:
+        if not result.identifier:
+            return
+        if result.ok and result.sent:
+            merged = self._accepted_buffer.setdefault(result.identifier, {})
+            for attribute, entries in (result.sent.get("values") or {}).items():
+                merged.setdefault(attribute, []).extend(entries)
+        elif not result.ok:
+            self._failed_buffer[result.identifier] = f"{result.status_code}: {result.detail}"
+        if len(self._accepted_buffer) + len(self._failed_buffer) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what Akeneo accepted (and refused) since the last flush, in one transaction each."""
+        if self._accepted_buffer:
+            self.store.record_accepted_many(self._accepted_buffer)
+            self._accepted_buffer = {}
+        if self._failed_buffer:
+            self.store.mark_many(self._failed_buffer, ProductStatus.FAILED)
+            self._failed_buffer = {}
+
+    def media_decision(self, row: Mapping[str, Any]) -> str | None:
+        """The media code to apply without uploading (content already in Akeneo), else None."""
+        return self.store.media_code_for_url(row["url"])
+
+    def media_already_applied(self, row: Mapping[str, Any]) -> bool:
+        """Akeneo holds the very file we would send, and nobody changed it since: nothing to do."""
+        code = self.store.media_code_for_url(row["url"])
+        held = value_entries(self.current.get(row["identifier"], {})).get(
+            (row["attribute"], row.get("locale"), row.get("scope")))
+        return code is not None and held == code
+
+    def remember_media(self, row: Mapping[str, Any], sha256: str, code: str) -> None:
+        self.store.remember_media(sha256, code, identifier=row["identifier"], attribute=row["attribute"],
+                                  locale=row.get("locale"), scope=row.get("scope"), url=row["url"])
+
+    # --- enrich ----------------------------------------------------------------------------------------------
+    def pending(self) -> dict[str, str]:
+        return {p.identifier: p.reason or "waiting for Icecat content" for p in self.store.pending()}
+
+    def record_lookups(self, lookups: Iterable[Mapping[str, Any]]) -> None:
+        """Refresh Icecat matches and statuses from enrich's outcomes."""
+        from icecat_akeneo.state import SeenProduct
+
+        rows = list(lookups)
+        self.store.record_seen(SeenProduct(r["identifier"], str(r["icecat_id"]) if r.get("icecat_id") else None,
+                                           r.get("updated")) for r in rows)
+        waiting = {r["identifier"]: r.get("message") for r in rows if r["outcome"] == "not_in_icecat"}
+        failed = {r["identifier"]: f"{r['outcome']}: {r.get('message')}" for r in rows
+                  if r["outcome"] in ("full_icecat_required", "fatal_error", "retryable_error", "no_identifiers")}
+        if waiting:
+            self.store.mark_many(waiting, ProductStatus.PENDING_IN_ICECAT)
+        if failed:
+            self.store.mark_many(failed, ProductStatus.FAILED)
