@@ -37,6 +37,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 ValueKey = tuple[str, str | None, str | None]
@@ -114,24 +115,29 @@ class PartialResult:
         return bool(self.values_to_send)
 
 
-def _must_send(desired: str, accepted: str | None, current: str, wins: bool) -> bool | None:
-    """True: send; False: unchanged; None: keep Akeneo's value as a manual edit."""
+class Decision(Enum):
+    SEND = "send"
+    UNCHANGED = "unchanged"
+    KEEP_MANUAL_EDIT = "keep_manual_edit"
+
+
+def decide(desired: str, accepted: str | None, current: str, *, manual_edits_win: bool) -> Decision:
+    """The rules of the module docstring, on the hashes of one value's three versions."""
     if desired == current:
-        return False
+        return Decision.UNCHANGED
     pushed_before = accepted is not None
-    akeneo_edited = current != accepted if pushed_before else current != EMPTY_HASH
-    if akeneo_edited and wins:
-        return None
-    return True
+    edited_in_pim = current != accepted if pushed_before else current != EMPTY_HASH
+    return Decision.KEEP_MANUAL_EDIT if edited_in_pim and manual_edits_win else Decision.SEND
 
 
 def partial_values(desired: Mapping[str, list[Mapping[str, Any]]], accepted: Mapping[ValueKey, str],
-                   current: Mapping[str, list[Mapping[str, Any]]], *, manual_edits_win: bool,
-                   per_attribute_override: Mapping[str, bool] | None = None,
-                   identifier: str = "") -> PartialResult:
+                   current: Mapping[str, list[Mapping[str, Any]]], *, identifier: str, manual_edits_win: bool,
+                   per_attribute_override: Mapping[str, bool] | None = None) -> PartialResult:
     """Split one product's desired values into what to send, what is unchanged and the manual edits kept.
 
-    `accepted` is `StateStore.accepted_hashes(...)[identifier]`; `current` the product's values from Akeneo.
+    `accepted` is `StateStore.accepted_hashes(...)[identifier]`; `current` the product's values from Akeneo
+    (extract's `values_json`, `{}` for a product Akeneo does not have); `per_attribute_override` maps an
+    attribute to its mapping field's `manual_edits_win`. `identifier` only labels the manual edits.
     """
     overrides = per_attribute_override or {}
     current_data = value_entries(current)
@@ -143,10 +149,11 @@ def partial_values(desired: Mapping[str, list[Mapping[str, Any]]], accepted: Map
         for entry in entries:
             key: ValueKey = (attribute, entry.get("locale"), entry.get("scope"))
             theirs = current_data.get(key)
-            decision = _must_send(value_hash(entry.get("data")), accepted.get(key), value_hash(theirs), wins)
-            if decision:
+            decision = decide(value_hash(entry.get("data")), accepted.get(key), value_hash(theirs),
+                              manual_edits_win=wins)
+            if decision is Decision.SEND:
                 to_send.setdefault(attribute, []).append(dict(entry))
-            elif decision is None:
+            elif decision is Decision.KEEP_MANUAL_EDIT:
                 manual_edits.append(ManualEdit(identifier, attribute, key[1], key[2], entry.get("data"),
                                                theirs))
             else:

@@ -10,9 +10,12 @@ The state moves only on Akeneo's answers, so a run killed at any point resumes w
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.diff import ManualEdit, Values, partial_values, value_entries, value_hash
+from icecat_akeneo.diff import ManualEdit, Values, ValueKey, partial_values, value_entries, value_hash
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
 
@@ -53,9 +56,13 @@ class IncrementalRun:
         return self._current
 
     # --- transform -------------------------------------------------------------------------------------------
+    @cached_property
+    def accepted(self) -> dict[str, dict[ValueKey, str]]:
+        """Hashes of what Akeneo accepted from us, for every product of the run (one query, not one each)."""
+        return self.store.accepted_hashes(self.current.keys())
+
     def values_to_send(self, identifier: str, desired: Values) -> Values:
-        accepted = self.store.accepted_hashes([identifier]).get(identifier, {})
-        result = partial_values(desired, accepted, self.current.get(identifier, {}),
+        result = partial_values(desired, self.accepted.get(identifier, {}), self.current.get(identifier, {}),
                                 manual_edits_win=self.manual_edits_win, per_attribute_override=self.overrides,
                                 identifier=identifier)
         self.manual_edits += result.manual_edits
@@ -71,8 +78,7 @@ class IncrementalRun:
     # --- load ------------------------------------------------------------------------------------------------
     def line_filter(self, line: dict[str, Any]) -> dict[str, Any] | None:
         """The line without the values Akeneo accepted since it was written; None when nothing is left."""
-        identifier = line["identifier"]
-        accepted = self.store.accepted_hashes([identifier]).get(identifier, {})
+        accepted = self.accepted.get(line["identifier"], {})
         values: Values = {}
         for key, data in value_entries(line.get("values") or {}).items():
             if accepted.get(key) != value_hash(data):
@@ -100,24 +106,50 @@ class IncrementalRun:
             self.store.mark_many(self._failed_buffer, ProductStatus.FAILED)
             self._failed_buffer = {}
 
-    def media_decision(self, row: Mapping[str, Any]) -> str | None:
-        """The media code to apply without uploading (content already in Akeneo), else None."""
-        return self.store.media_code_for_url(row["url"])
-
-    def media_already_applied(self, row: Mapping[str, Any]) -> bool:
-        """Akeneo holds the very file we would send, and nobody changed it since: nothing to do."""
+    # media (the load step's MediaRegistry) --------------------------------------------------------------------
+    def already_applied(self, row: Mapping[str, Any]) -> bool:
+        """Akeneo holds the very file this URL gave last time: nothing to download, nothing to send."""
         code = self.store.media_code_for_url(row["url"])
         held = value_entries(self.current.get(row["identifier"], {})).get(
             (row["attribute"], row.get("locale"), row.get("scope")))
         return code is not None and held == code
 
-    def remember_media(self, row: Mapping[str, Any], sha256: str, code: str) -> None:
+    def code_for_url(self, url: str) -> str | None:
+        return self.store.media_code_for_url(url)
+
+    def code_for_content(self, sha256: str) -> str | None:
+        return self.store.media_code(sha256)
+
+    def remember(self, row: Mapping[str, Any], sha256: str, code: str) -> None:
         self.store.remember_media(sha256, code, identifier=row["identifier"], attribute=row["attribute"],
                                   locale=row.get("locale"), scope=row.get("scope"), url=row["url"])
 
     # --- enrich ----------------------------------------------------------------------------------------------
     def pending(self) -> dict[str, str]:
         return {p.identifier: p.reason or "waiting for Icecat content" for p in self.store.pending()}
+
+    def needs_data_creation(self, identifiers: Iterable[str]) -> list[str]:
+        """Products not in Icecat for which no data-creation request was sent yet (one request per product)."""
+        wanted = set(identifiers)
+        return sorted(p.identifier for p in self.store.products(ProductStatus.PENDING_IN_ICECAT)
+                      if p.identifier in wanted and not p.data_creation_request_id)
+
+    def mark_quarantined(self, reasons: Mapping[str, str]) -> None:
+        if reasons:
+            self.store.mark_many(dict(reasons), ProductStatus.QUARANTINED)
+
+    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Per-status counts and the age of the oldest pending product, for the run report."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        products = self.store.products()
+        pending = [p for p in products if p.status == ProductStatus.PENDING_IN_ICECAT]
+        oldest = min((p.status_since for p in pending if p.status_since), default=None)
+        return {
+            "products_by_status": dict(Counter(p.status or "seen" for p in products)),
+            "pending_in_icecat": len(pending),
+            "pending_oldest_days": round((now - oldest).total_seconds() / 86400, 2) if oldest else None,
+            "data_creation_requested": sum(1 for p in pending if p.data_creation_request_id),
+        }
 
     def record_lookups(self, lookups: Iterable[Mapping[str, Any]]) -> None:
         """Refresh Icecat matches and statuses from enrich's outcomes."""

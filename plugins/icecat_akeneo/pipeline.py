@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.mapping import ClientMapping
@@ -20,6 +22,10 @@ from icecat_akeneo.run_folder import RunFolder
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoSettings
     from icecat_akeneo.icecat.client import IcecatSettings
+    from icecat_akeneo.incremental import IncrementalRun
+    from icecat_akeneo.state import StateStore
+
+STATE_URL_ENV = "ICECAT_AKENEO_STATE_URL"
 
 STEPS = ("extract", "enrich", "validate", "transform", "load")
 
@@ -37,6 +43,22 @@ class SyncRun:
     @cached_property
     def akeneo(self) -> AkeneoSettings:
         return replace(self.resolve_akeneo(), max_concurrency=int(self.params["akeneo_concurrency"]))
+
+    @cached_property
+    def state(self) -> StateStore:
+        """The client's state store: `ICECAT_AKENEO_STATE_URL` (e.g. PostgreSQL) or `<client>/state.db`."""
+        from icecat_akeneo.state import StateStore, sqlite_url
+
+        url = os.environ.get(STATE_URL_ENV) or sqlite_url(self.run.client_root.parent, self.mapping.client)
+        store = StateStore(url, self.mapping.client)
+        store.migrate()
+        return store
+
+    def incremental(self) -> IncrementalRun:
+        from icecat_akeneo.incremental import IncrementalRun
+
+        return IncrementalRun(self.state, self.mapping, self.run.path,
+                              manual_edits_win=bool(self.params.get("manual_edits_win", True)))
 
     @cached_property
     def icecat(self) -> IcecatSettings:
@@ -84,22 +106,47 @@ def extract(sync: SyncRun) -> dict:
     return report
 
 
-def enrich(sync: SyncRun) -> dict:
-    from icecat_akeneo.steps.enrich import run_enrich
+def _rows(path: Path) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
 
-    return run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages))
+    return pq.read_table(path).to_pylist() if path.exists() else []
+
+
+def enrich(sync: SyncRun) -> dict:
+    """Look products up (pending ones only when the daily index lists them), then keep their state and ask
+    Icecat once per product to create the content it lacks."""
+    from icecat_akeneo.steps.enrich import request_data_creation, run_enrich
+
+    incremental = sync.incremental()
+    report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending())
+    lookups = _rows(sync.run.path / "enrich" / "lookups.parquet")
+    incremental.record_lookups(lookups)
+    missing = incremental.needs_data_creation(r["identifier"] for r in lookups if r["outcome"] == "not_in_icecat")
+    requested = request_data_creation(sync.icecat, sync.run.path, missing) if missing else {}
+    for identifier, request_id in requested.items():
+        sync.state.record_data_creation_request(identifier, request_id)
+    return {**report, "data_creation_requested": len(requested)}
 
 
 def validate(sync: SyncRun) -> dict:
-    from icecat_akeneo.steps.validate import run_validate
+    from icecat_akeneo.steps.validate import ValidationFailed, run_validate
 
-    return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
+    try:
+        report = run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
+    finally:
+        quarantine = _rows(sync.run.path / "validate" / "quarantine.parquet")
+        sync.incremental().mark_quarantined({r["identifier"]: f"{r['rule']}: {r['message']}" for r in quarantine})
+    return report
 
 
 def transform(sync: SyncRun) -> dict:
+    """Only values that differ from what Akeneo last accepted from us become PATCH lines."""
     from icecat_akeneo.steps.transform import run_transform
 
-    return run_transform(sync.run.path, sync.mapping, batch_size=int(sync.params["batch_size"]))
+    incremental = sync.incremental()
+    report = run_transform(sync.run.path, sync.mapping, batch_size=int(sync.params["batch_size"]),
+                           values_to_send=incremental.values_to_send)
+    return {**report, **incremental.write_manual_edits()}
 
 
 def load(sync: SyncRun) -> dict:
@@ -108,13 +155,19 @@ def load(sync: SyncRun) -> dict:
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
-    return run_load(sync.akeneo, sync.run.path)
+    incremental = sync.incremental()
+    try:
+        return run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
+                        line_filter=incremental.line_filter, media_registry=incremental)
+    finally:
+        incremental.flush()
 
 
 def report(sync: SyncRun) -> dict:
     from icecat_akeneo.steps.report import write_report
 
-    return write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name)
+    return write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
+                        state=sync.incremental().summary())
 
 
 STEP_FUNCTIONS: dict[str, Callable[[SyncRun], dict]] = {

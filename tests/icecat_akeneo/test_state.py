@@ -139,7 +139,8 @@ def test_rerun_after_an_accepted_push_sends_nothing(store: StateStore) -> None:
     store.record_accepted("sku-1", sent)
     akeneo_now = {"weight": [{"locale": None, "scope": None, "data": {"amount": "190.0000", "unit": "GRAM"}}]}
     accepted = store.accepted_hashes(["sku-1"])["sku-1"]
-    assert not partial_values(sent, accepted, akeneo_now, manual_edits_win=True).has_changes
+    result = partial_values(sent, accepted, akeneo_now, identifier="sku-1", manual_edits_win=True)
+    assert not result.has_changes
 
 
 def test_clients_sharing_a_database_do_not_see_each_other(store: StateStore, database_url: str) -> None:
@@ -161,7 +162,9 @@ def test_seen_products_keep_their_first_seen_date(store: StateStore, clock: Fake
     assert product is not None
     assert (product.first_seen, product.last_seen, product.icecat_updated) == (START, clock.now, clock.now)
     assert product.status is None
-    store.record_seen([SeenProduct("sku-1")])          # extract sees it before enrich matches it again
+    store.record_seen([SeenProduct("sku-1"),          # extract sees it before enrich matches it again
+                       SeenProduct("sku-2", icecat_updated=START.replace(tzinfo=None))])   # parquet: naive
+    assert store.product("sku-2").icecat_updated == START  # type: ignore[union-attr]
     product = store.product("sku-1")
     assert product is not None and (product.icecat_id, product.icecat_updated) == ("1234", clock.now)
 
@@ -198,11 +201,16 @@ def test_pending_products_keep_their_age_and_filter_by_it(store: StateStore, clo
     assert [p.identifier for p in store.pending(max_age=dt.timedelta(days=7))] == ["young"]
 
 
-def test_media_is_found_by_content_hash(store: StateStore) -> None:
-    sha = "ab" * 32
-    assert store.media_code(sha) is None
-    store.remember_media(sha, "1/2/3/4/abc_front.jpg", identifier="sku-1", attribute="main_image")
-    store.remember_media(sha, "1/2/3/4/abc_front.jpg", identifier="sku-1", attribute="main_image")
+def test_media_is_found_by_content_hash_and_by_url(store: StateStore, clock: FakeClock) -> None:
+    sha, url = "ab" * 32, "https://images.icecat.biz/img/1234.jpg"
+    assert store.media_code(sha) is None and store.media_code_for_url(url) is None
+    store.remember_media(sha, "1/2/3/4/abc_front.jpg", identifier="sku-1", attribute="main_image", url=url)
+    store.remember_media(sha, "1/2/3/4/abc_front.jpg", identifier="sku-1", attribute="main_image", url=url)
+    assert store.media_code(sha) == "1/2/3/4/abc_front.jpg"
+    clock.now = START + dt.timedelta(days=1)                     # new bytes behind the same URL
+    store.remember_media("cd" * 32, "5/6/7/8/cde_front.jpg", identifier="sku-1", attribute="main_image",
+                         url=url)
+    assert store.media_code_for_url(url) == "5/6/7/8/cde_front.jpg"
     assert store.media_code(sha) == "1/2/3/4/abc_front.jpg"
 
 
@@ -262,3 +270,26 @@ def test_writer_killed_with_sigkill_leaves_whole_batches(store: StateStore) -> N
     if store.engine.dialect.name == "sqlite":
         with store.engine.connect() as connection:
             assert connection.execute(sqlalchemy.text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+# --- scale -------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_remembering_a_10k_product_first_run_takes_seconds(database_url: str) -> None:
+    products, per_patch = 10_000, 100
+    identifiers = [f"sku-{index:05d}" for index in range(products)]
+    values = {f"attr_{a}": [{"locale": "en_US", "scope": "ecommerce", "data": f"value {a}"}]
+              for a in range(15)}
+    with StateStore(database_url, "acme") as state:
+        state.migrate()
+        started = time.perf_counter()
+        for first in range(0, products, per_patch):      # as load: one call per collection PATCH response
+            batch = identifiers[first:first + per_patch]
+            state.record_accepted_many({identifier: values for identifier in batch})
+        written = time.perf_counter() - started
+        started = time.perf_counter()
+        hashes = state.accepted_hashes(identifiers)
+        read = time.perf_counter() - started
+    print(f"\n{state.engine.dialect.name}: record_accepted_many 10k products x 15 values in batches of "
+          f"{per_patch}: {written:.2f}s; accepted_hashes for 10k: {read:.2f}s")
+    assert sum(len(product) for product in hashes.values()) == products * 15
+    assert written < 60 and read < 10

@@ -85,6 +85,17 @@ class ClientCounters:
 class DailyIndex:
     generated: dt.datetime | None
     updated: dict[int, dt.datetime]
+    identifiers: frozenset[str] = frozenset()  # index_key() of every GTIN and MPN listed
+
+    def lists(self, keys: ProductKeys) -> bool:
+        """Whether one of the product's GTIN / MPN is in this index (content new or changed)."""
+        return any(index_key(k) in self.identifiers for k in (keys.gtin, keys.mpn) if k)
+
+
+def index_key(identifier: str) -> str:
+    """GTINs come as 12, 13 or 14 digits with or without leading zeros; MPNs in any case."""
+    text = identifier.strip()
+    return text.lstrip("0") if text.isdigit() else text.lower()
 
 
 class IcecatUnavailable(RuntimeError):
@@ -328,7 +339,17 @@ class IcecatClient:
             )
             is not None
         }
-        return DailyIndex(generated, updated)
+        identifiers = frozenset(
+            index_key(value)
+            for entry in root.iter("file")
+            for value in (
+                entry.get("Prod_ID"),
+                *(e.get("Value") for e in entry.iter("EAN_UPC")),
+                *(m.text for m in entry.iter("M_Prod_ID")),
+            )
+            if value and value.strip()
+        )
+        return DailyIndex(generated, updated, identifiers)
 
     async def daily_index_once(self, lang: str) -> DailyIndex | None:
         """The daily index, fetched once per client (run); None when unavailable (cache then unused)."""

@@ -20,7 +20,9 @@ FULL_ICECAT_REQUIRED = "full_icecat_required"
 RETRYABLE_ERROR = "retryable_error"
 FATAL_ERROR = "fatal_error"
 NO_IDENTIFIERS = "no_identifiers"
-OUTCOMES = (FOUND, NOT_IN_ICECAT, FULL_ICECAT_REQUIRED, RETRYABLE_ERROR, FATAL_ERROR, NO_IDENTIFIERS)
+PENDING_IN_ICECAT = "pending_in_icecat"  # requested earlier, not in the daily index yet: not looked up again
+OUTCOMES = (FOUND, NOT_IN_ICECAT, FULL_ICECAT_REQUIRED, RETRYABLE_ERROR, FATAL_ERROR, NO_IDENTIFIERS,
+            PENDING_IN_ICECAT)
 
 # Icecat JSON StatusCodes (api notes §2): 8 = not present, 4 = identifier not correct (a malformed GTIN is
 # "not found" for us, and the next key may still match); 9 = Full Icecat only, 12 = outside the subscribed

@@ -15,8 +15,8 @@ Use (the transform and load steps):
     store.migrate()                                   # once per run; a no-op when up to date
     store.record_seen([SeenProduct("sku-1", icecat_id="123", icecat_updated=when)])    # extract / enrich
     accepted = store.accepted_hashes(identifiers)    # {identifier: {(attribute, locale, scope): hash}}
-    result = diff.partial_values(desired, accepted[identifier], current, manual_edits_win=True,
-                                 per_attribute_override={"name": False}, identifier=identifier)
+    result = diff.partial_values(desired, accepted[identifier], current, identifier=identifier,
+                                 manual_edits_win=True, per_attribute_override={"name": False})
     # transform writes a line only when result.has_changes, with result.values_to_send
     store.record_accepted(identifier, line_values)    # load: only for 2xx lines (idempotent);
     store.record_accepted_many({identifier: line_values, ...})   # ... or one collection response at once
@@ -25,7 +25,8 @@ Use (the transform and load steps):
     store.bump_attempt(identifier)                    # -> attempts so far
     store.pending(max_age=timedelta(days=30))         # products pending in Icecat, oldest first
     store.record_data_creation_request(identifier, request_id)
-    store.media_code(sha256) / store.remember_media(sha256, code, identifier=..., attribute=..., ...)
+    store.media_code(sha256) / store.media_code_for_url(url)     # a file Akeneo already has
+    store.remember_media(sha256, code, identifier=..., attribute=..., locale=..., scope=..., url=...)
     store.products(status=ProductStatus.QUARANTINED)  # -> [ProductState]
 """
 from __future__ import annotations

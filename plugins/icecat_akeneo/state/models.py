@@ -28,7 +28,7 @@ class ProductStatus(StrEnum):
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
-    """Timezone-aware UTC datetimes on both backends (SQLite stores naive text)."""
+    """Aware UTC datetimes on both backends (SQLite stores naive text); a naive input is taken as UTC."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -36,10 +36,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given to the state store: "
-                             "pass a timezone-aware one")
-        return value.astimezone(dt.UTC)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
@@ -91,13 +88,18 @@ class AcceptedValue(Base):
 
 
 class MediaFile(Base):
-    """A file uploaded to Akeneo, by content hash, so the same bytes are never uploaded twice."""
+    """A file uploaded to Akeneo, by content hash, so the same bytes are never uploaded twice.
+
+    `url` is where the file was downloaded from: a URL seen before can be matched without downloading it.
+    """
 
     __tablename__ = "state_media"
+    __table_args__ = (Index("ix_state_media_url", "client", "url"),)
 
     client: Mapped[str] = mapped_column(String(100), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     code: Mapped[str] = mapped_column(String(512))
+    url: Mapped[str | None] = mapped_column(Text)
     identifier: Mapped[str | None] = mapped_column(String(255))
     attribute: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(100))

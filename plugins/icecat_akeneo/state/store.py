@@ -22,7 +22,6 @@ from icecat_akeneo.state.migrate import current_revision, head_revision, upgrade
 from icecat_akeneo.state.models import NO_LOCALE_OR_SCOPE, AcceptedValue, MediaFile, Product, ProductStatus
 
 IN_CLAUSE_CHUNK = 500
-ROWS_PER_INSERT = 500
 ComputedUpdates = Callable[[Any], Mapping[str, Any]]
 PRODUCT = Product.__table__
 VALUE = AcceptedValue.__table__
@@ -111,7 +110,9 @@ def _begin_immediately(connection: Connection) -> None:
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # psycopg2 sends an executemany row by row; batching pages of rows makes bulk upserts ~1.5x faster
+        batching = {"executemany_mode": "values_plus_batch"} if parsed.get_driver_name() == "psycopg2" else {}
+        return create_engine(url, pool_pre_ping=True, **batching)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -192,6 +193,13 @@ class StateStore:
         with self.engine.connect() as connection:
             return connection.execute(query).scalar_one_or_none()
 
+    def media_code_for_url(self, url: str) -> str | None:
+        """The media code of the file last uploaded from this URL (to skip downloading it again)."""
+        query = (select(MEDIA.c.code).where(MEDIA.c.client == self.client, MEDIA.c.url == url)
+                 .order_by(MEDIA.c.uploaded_at.desc()).limit(1))
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one_or_none()
+
     # --- writes -------------------------------------------------------------------------------------------
     def record_seen(self, products: Iterable[SeenProduct]) -> None:
         """Refresh `last_seen` and the Icecat match of products met by this run (creating unknown ones).
@@ -262,14 +270,15 @@ class StateStore:
                                                      "data_creation_requested_at"])
 
     def remember_media(self, sha256: str, code: str, *, identifier: str | None = None,
-                       attribute: str | None = None, locale: str | None = None,
-                       scope: str | None = None) -> None:
-        """Akeneo stored a file with this content as `code` (applied to identifier/attribute/locale/scope)."""
-        row = {"sha256": sha256, "code": code, "identifier": identifier, "attribute": attribute,
+                       attribute: str | None = None, locale: str | None = None, scope: str | None = None,
+                       url: str | None = None) -> None:
+        """Akeneo stored the file with this content (downloaded from `url`) as `code`, applied to
+        identifier/attribute/locale/scope."""
+        row = {"sha256": sha256, "code": code, "url": url, "identifier": identifier, "attribute": attribute,
                "locale": locale, "scope": scope, "uploaded_at": self.clock()}
         with self.engine.begin() as connection:
             self._upsert(connection, MEDIA, [row], ["client", "sha256"],
-                         ["code", "identifier", "attribute", "locale", "scope", "uploaded_at"])
+                         [column for column in row if column != "sha256"])
 
     # --- upserts ------------------------------------------------------------------------------------------
     def _upsert(self, connection: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str],
@@ -280,9 +289,7 @@ class StateStore:
         set_ = {column: statement.excluded[column] for column in updated}
         set_.update(computed(statement.excluded) if computed else {})
         statement = statement.on_conflict_do_update(index_elements=keys, set_=set_)
-        for first in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = [{"client": self.client, **row} for row in rows[first:first + ROWS_PER_INSERT]]
-            connection.execute(statement.values(chunk))
+        connection.execute(statement, [{"client": self.client, **row} for row in rows])
 
     def _upsert_products(self, connection: Connection, rows: list[dict[str, Any]], updated: list[str],
                          computed: ComputedUpdates | None = None) -> None:

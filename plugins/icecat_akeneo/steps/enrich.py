@@ -10,20 +10,22 @@ Both are written to temporary names and renamed at the end, so a rerun never lea
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
-from icecat_akeneo.icecat.lookup import OUTCOMES, LookupResult, ProductKeys
+from icecat_akeneo.icecat.client import DailyIndex, IcecatClient, IcecatSettings, IcecatUnavailable
+from icecat_akeneo.icecat.lookup import OUTCOMES, PENDING_IN_ICECAT, LookupResult, ProductKeys
 from icecat_akeneo.icecat.record import RECORD_SCHEMA
 
+log = logging.getLogger(__name__)
 ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
 LOOKUP_SCHEMA = pa.schema(
     [
@@ -89,15 +91,39 @@ def _lookup_row(identifier: str, result: LookupResult) -> dict[str, Any]:
 
 
 def run_enrich(
-    settings: IcecatSettings, run_dir: str | os.PathLike[str], languages: list[str]
+    settings: IcecatSettings,
+    run_dir: str | os.PathLike[str],
+    languages: list[str],
+    *,
+    pending: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Write `enrich/records.parquet` and `enrich/lookups.parquet`; return the step's report."""
+    """Write `enrich/records.parquet` and `enrich/lookups.parquet`; return the step's report.
+
+    `pending` (identifier -> reason) are products Icecat did not have last time: they are looked up again
+    only when the daily index lists one of their identifiers, so waiting products cause no lookup storm.
+    """
     if not languages:
         raise ValueError("run_enrich needs at least one Icecat language (the mapping's `languages`)")
-    return asyncio.run(_enrich(settings, Path(run_dir), [lang.upper() for lang in languages]))
+    return asyncio.run(
+        _enrich(settings, Path(run_dir), [lang.upper() for lang in languages], dict(pending or {}))
+    )
 
 
-async def _enrich(settings: IcecatSettings, run_dir: Path, languages: list[str]) -> dict[str, Any]:
+def _without_waiting(
+    products: Iterator[tuple[str, ProductKeys]], pending: dict[str, str], index: DailyIndex | None,
+    waiting: dict[str, str],
+) -> Iterator[tuple[str, ProductKeys]]:
+    """The products to look up; pending ones the daily index says nothing new about go to `waiting`."""
+    for identifier, keys in products:
+        if identifier in pending and index is not None and not index.lists(keys):
+            waiting[identifier] = pending[identifier]
+        else:
+            yield identifier, keys
+
+
+async def _enrich(
+    settings: IcecatSettings, run_dir: Path, languages: list[str], pending: dict[str, str]
+) -> dict[str, Any]:
     started = time.monotonic()
     folder = run_dir / "enrich"
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,14 +135,20 @@ async def _enrich(settings: IcecatSettings, run_dir: Path, languages: list[str])
     lookups_writer = _BufferedWriter(lookups_tmp, LOOKUP_SCHEMA)
     try:
         async with IcecatClient(settings) as icecat:
-            async for identifier, result in icecat.enrich_many(
-                _product_keys(run_dir / "extract" / "products.parquet"), languages
-            ):
+            index = await icecat.daily_index_once(languages[0]) if pending else None
+            waiting: dict[str, str] = {}
+            products = _without_waiting(
+                _product_keys(run_dir / "extract" / "products.parquet"), pending, index, waiting
+            )
+            async for identifier, result in icecat.enrich_many(products, languages):
                 outcomes[result.outcome] += 1
                 lookups_writer.add(_lookup_row(identifier, result))
                 for record in result.records:
                     per_language[record.lang] += 1
                     records_writer.add({"identifier": identifier, **record.to_row()})
+            for identifier, reason in waiting.items():
+                outcomes[PENDING_IN_ICECAT] += 1
+                lookups_writer.add(_lookup_row(identifier, LookupResult(PENDING_IN_ICECAT, message=reason)))
             counters = icecat.counters
     finally:
         records_writer.close()
@@ -134,3 +166,27 @@ async def _enrich(settings: IcecatSettings, run_dir: Path, languages: list[str])
         "cache_hits": counters.cache_hits,
         "artifacts": {"records": str(records_path), "lookups": str(lookups_path)},
     }
+
+
+def request_data_creation(
+    settings: IcecatSettings, run_dir: str | os.PathLike[str], identifiers: list[str]
+) -> dict[str, str]:
+    """Ask Icecat to create content for these products (not in Icecat); returns identifier -> request id.
+
+    A failed request is logged and left out, so the next run asks again."""
+    wanted = set(identifiers)
+    keys = [(i, k) for i, k in _product_keys(Path(run_dir) / "extract" / "products.parquet") if i in wanted]
+    return asyncio.run(_request_data_creation(settings, keys)) if keys else {}
+
+
+async def _request_data_creation(
+    settings: IcecatSettings, products: list[tuple[str, ProductKeys]]
+) -> dict[str, str]:
+    requested: dict[str, str] = {}
+    async with IcecatClient(settings) as icecat:
+        for identifier, keys in products:
+            try:
+                requested[identifier] = await icecat.request_data_creation(keys)
+            except IcecatUnavailable as exc:
+                log.warning("data-creation request for product %s not sent: %s", identifier, exc)
+    return requested

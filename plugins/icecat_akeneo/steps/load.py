@@ -16,6 +16,8 @@ which sets the product value itself.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+from dataclasses import replace
 import json
 import os
 import re
@@ -23,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -53,6 +55,16 @@ MEDIA_ROWS_PER_ROUND = 64
 MEDIA_BATCH = "media"
 
 OnLineResult = Callable[[LineResult], None]
+LineFilter = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+
+
+class MediaRegistry(Protocol):
+    """What Akeneo already stores (incremental sync): lets load skip or reuse files instead of re-uploading."""
+
+    def already_applied(self, row: dict[str, Any]) -> bool: ...
+    def code_for_url(self, url: str) -> str | None: ...
+    def code_for_content(self, sha256: str) -> str | None: ...
+    def remember(self, row: dict[str, Any], sha256: str, code: str) -> None: ...
 
 
 class LoadResults:
@@ -64,6 +76,9 @@ class LoadResults:
         self.lines_by_status: Counter[int] = Counter()
         self.media_by_status: Counter[int] = Counter()
         self.unprocessable: dict[str, list[str]] = {}
+        self.skipped_lines = 0
+        self.media_reused = 0
+        self.media_unchanged = 0
 
     def add(self, result: LineResult, batch: str, line: int, kind: str) -> None:
         self._rows.append(
@@ -107,15 +122,27 @@ def run_load(
     *,
     media_headers: dict[str, str] | None = None,
     on_line_result: OnLineResult | None = None,
+    line_filter: LineFilter | None = None,
+    media_registry: MediaRegistry | None = None,
 ) -> dict[str, Any]:
-    """Send `transform/batch-*.ndjson` and `transform/media.parquet`; write `load/results.parquet`."""
+    """Send `transform/batch-*.ndjson` and `transform/media.parquet`; write `load/results.parquet`.
+
+    `line_filter` may narrow or drop a line just before it is sent (values Akeneo accepted meanwhile);
+    `media_registry` lets files Akeneo already holds be skipped or reused by code instead of uploaded again.
+    """
     return asyncio.run(
-        _load(settings, Path(run_dir), media_headers or {}, on_line_result or (lambda _: None))
+        _load(settings, Path(run_dir), media_headers or {}, on_line_result or (lambda _: None),
+              line_filter or (lambda line: line), media_registry)
     )
 
 
 async def _load(
-    settings: AkeneoSettings, run_dir: Path, media_headers: dict[str, str], on_line_result: OnLineResult
+    settings: AkeneoSettings,
+    run_dir: Path,
+    media_headers: dict[str, str],
+    on_line_result: OnLineResult,
+    line_filter: LineFilter,
+    media_registry: MediaRegistry | None,
 ) -> dict[str, Any]:
     started = time.monotonic()
     folder = run_dir / "load"
@@ -125,9 +152,14 @@ async def _load(
     results = LoadResults(tmp_path)
     try:
         async with AkeneoClient(settings) as akeneo:
-            await _send_batches(akeneo, run_dir / "transform", results, on_line_result)
+            await _send_batches(akeneo, run_dir / "transform", results, on_line_result, line_filter)
             await _send_media(
-                akeneo, run_dir / "transform" / "media.parquet", results, media_headers, on_line_result
+                akeneo,
+                run_dir / "transform" / "media.parquet",
+                results,
+                media_headers,
+                on_line_result,
+                media_registry,
             )
             stats = akeneo.stats()
     finally:
@@ -141,9 +173,12 @@ async def _load(
         "lines_failed": sum(results.lines_by_status.values()) - ok,
         "lines_by_status": {str(status): n for status, n in sorted(results.lines_by_status.items())},
         "unprocessable_top": results.top_unprocessable(),
+        "lines_skipped_already_accepted": results.skipped_lines,
         "media": {
             "uploaded": media_uploaded,
-            "failed": sum(results.media_by_status.values()) - media_uploaded,
+            "reused": results.media_reused,
+            "unchanged": results.media_unchanged,
+            "failed": sum(results.media_by_status.values()) - media_uploaded - results.media_reused,
         },
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],
@@ -153,7 +188,9 @@ async def _load(
     }
 
 
-async def _read_batches(transform_dir: Path) -> AsyncIterator[tuple[str, int, list[dict[str, Any]]]]:
+async def _read_batches(
+    transform_dir: Path, line_filter: LineFilter, results: LoadResults
+) -> AsyncIterator[tuple[str, int, list[dict[str, Any]]]]:
     """(batch name, line offset, up to 100 PATCH bodies) for each batch file, in file order."""
     for path in sorted(transform_dir.glob("batch-*.ndjson")):
         chunk: list[dict[str, Any]] = []
@@ -163,9 +200,13 @@ async def _read_batches(transform_dir: Path) -> AsyncIterator[tuple[str, int, li
                 if not raw.strip():
                     continue
                 try:
-                    chunk.append(json.loads(raw))
+                    line = line_filter(json.loads(raw))
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"{path}:{number} is not a JSON line: {exc}") from exc
+                if line is None:
+                    results.skipped_lines += 1
+                    continue
+                chunk.append(line)
                 if len(chunk) == MAX_COLLECTION_LINES:
                     yield path.stem, offset, chunk
                     offset, chunk = offset + len(chunk), []
@@ -174,7 +215,11 @@ async def _read_batches(transform_dir: Path) -> AsyncIterator[tuple[str, int, li
 
 
 async def _send_batches(
-    akeneo: AkeneoClient, transform_dir: Path, results: LoadResults, on_line_result: OnLineResult
+    akeneo: AkeneoClient,
+    transform_dir: Path,
+    results: LoadResults,
+    on_line_result: OnLineResult,
+    line_filter: LineFilter,
 ) -> None:
     """At most `max_concurrency` batches in flight; the next file chunk is read only when one finishes."""
 
@@ -185,7 +230,7 @@ async def _send_batches(
 
     in_flight: set[asyncio.Task[None]] = set()
     try:
-        async for batch, offset, lines in _read_batches(transform_dir):
+        async for batch, offset, lines in _read_batches(transform_dir, line_filter, results):
             if len(in_flight) >= akeneo.settings.max_concurrency:
                 done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
@@ -216,6 +261,7 @@ async def _send_media(
     results: LoadResults,
     headers: dict[str, str],
     on_line_result: OnLineResult,
+    registry: MediaRegistry | None,
 ) -> None:
     if not media_path.exists():
         return
@@ -225,8 +271,12 @@ async def _send_media(
         row_number = 0
         for record_batch in pq.ParquetFile(media_path).iter_batches(batch_size=MEDIA_ROWS_PER_ROUND):
             rows = record_batch.to_pylist()
+            if registry is not None:
+                kept = [row for row in rows if not registry.already_applied(row)]
+                results.media_unchanged += len(rows) - len(kept)
+                rows = kept
             answers = await asyncio.gather(
-                *(_transfer_one(akeneo, web, downloads, settings.retry, row) for row in rows)
+                *(_transfer_one(akeneo, web, downloads, settings.retry, row, registry, results) for row in rows)
             )
             for result in answers:
                 row_number += 1
@@ -240,18 +290,30 @@ async def _transfer_one(
     downloads: asyncio.Semaphore,
     retry: RetryPolicy,
     row: dict[str, Any],
+    registry: MediaRegistry | None,
+    results: LoadResults,
 ) -> LineResult:
-    """Download one media file and upload it into its product attribute, as one result line."""
+    """Put one media file into its product attribute, as one result line: by reusing the code of a file
+    Akeneo already stores (same URL or same content), else by downloading and uploading it."""
     identifier, url = row["identifier"], row["url"]
+    known = registry.code_for_url(url) if registry else None
+    if known:
+        return await _apply_known_code(akeneo, row, known, results)
     async with downloads:
         content, failure, attempts = await _download(web, url, retry)
     if failure:
         return LineResult(1, identifier, MISSING_LINE_STATUS, failure, attempts=attempts)
+    sha256 = hashlib.sha256(content).hexdigest()
+    known = registry.code_for_content(sha256) if registry else None
+    if known:
+        return await _apply_known_code(akeneo, row, known, results)
     status, code_or_error = await akeneo.upload_media(
         identifier, row["attribute"], row.get("locale"), row.get("scope"), media_filename(url), content
     )
     if status != 201:
         return LineResult(1, identifier, status, code_or_error, attempts=attempts)
+    if registry is not None:
+        registry.remember(row, sha256, code_or_error)
     held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": code_or_error}
     return LineResult(
         1,
@@ -261,6 +323,18 @@ async def _transfer_one(
         attempts=attempts,
         sent={"identifier": identifier, "values": {row["attribute"]: [held]}},
     )
+
+
+async def _apply_known_code(
+    akeneo: AkeneoClient, row: dict[str, Any], code: str, results: LoadResults
+) -> LineResult:
+    """Point the product value at a file Akeneo already stores: no download, no duplicate upload."""
+    held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": code}
+    body = {"identifier": row["identifier"], "values": {row["attribute"]: [held]}}
+    result = await akeneo.patch_product(row["identifier"], {"values": body["values"]})
+    if result.ok:
+        results.media_reused += 1
+    return replace(result, message=code if result.ok else result.message, sent=body if result.ok else None)
 
 
 async def _download(web: httpx.AsyncClient, url: str, retry: RetryPolicy) -> tuple[bytes, str | None, int]:

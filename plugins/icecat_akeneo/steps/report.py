@@ -59,16 +59,18 @@ def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]
         "quarantined": reports["validate"].get("quarantined"),
         "lines_sent": reports["load"].get("lines"),
         "lines_by_status": reports["load"].get("lines_by_status"),
+        "manual_edits_kept": reports["transform"].get("manual_edits_kept"),
         "top_errors": top_errors[:3],
     }
 
 
-def write_report(run_dir: Path, *, client: str, run_id: str) -> dict[str, Any]:
+def write_report(run_dir: Path, *, client: str, run_id: str, state: dict[str, Any] | None = None) -> dict[str, Any]:
     reports = {step: _step_report(run_dir, step) for step in STEPS}
     top_errors = _top_errors(run_dir)
     document = {
         **reports,
-        "summary": _summary(reports, top_errors),
+        "summary": {**_summary(reports, top_errors), **(state or {})},
+        "state": state or {},
         "top_errors": top_errors,
         "client": client,
         "run_id": run_id,

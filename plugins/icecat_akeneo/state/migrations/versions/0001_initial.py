@@ -48,15 +48,18 @@ def upgrade() -> None:
         sa.Column("client", sa.String(100), primary_key=True),
         sa.Column("sha256", sa.String(64), primary_key=True),
         sa.Column("code", sa.String(512), nullable=False),
+        sa.Column("url", sa.Text()),
         sa.Column("identifier", sa.String(255)),
         sa.Column("attribute", sa.String(255)),
         sa.Column("locale", sa.String(100)),
         sa.Column("scope", sa.String(100)),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index("ix_state_media_url", "state_media", ["client", "url"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_state_media_url", table_name="state_media")
     op.drop_table("state_media")
     op.drop_table("state_value")
     op.drop_index("ix_state_product_status", table_name="state_product")

@@ -1,0 +1,162 @@
+"""Benchmark: what a rerun of the sync costs compared with the first run, on N synthetic products.
+
+Why: a daily sync must not resend a whole catalogue when nothing (or 1 %) changed in Icecat. Three runs of
+`pipeline.run_sync` in one process, against both sandboxes with 20 ms latency: the first run (the baseline
+measured in the same invocation), a rerun with no change, and a rerun after `/_sandbox/mutate` changed 1 %
+of the Icecat products. Each run is measured on the wire (sandbox counters, diffed per run), so the numbers
+are what the servers saw, whatever the pipeline does. After the mutation a new Icecat index generation is
+published, as Icecat's nightly regeneration would, so the daily index lists the changed products. Run from the repo root:
+    .venv/bin/python -m bench.sync_incremental [--products 10000] [--latency-ms 20]
+Prints a markdown table and writes bench/results/sync_incremental.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from icecat_akeneo import pipeline
+from icecat_akeneo.akeneo.client import AkeneoSettings
+from icecat_akeneo.icecat.client import IcecatSettings
+from icecat_akeneo.mapping import ClientMapping, load_mapping
+from icecat_akeneo.run_folder import DATA_ROOT_ENV, RunFolder
+from sandbox.process import running_server
+
+HERE = Path(__file__).resolve().parent
+MAPPING = HERE / "mappings" / "bench.yaml"
+RESULTS = HERE / "results" / "sync_incremental.json"
+AKENEO_USER = {"client_id": "sandbox_client", "secret": "sandbox_secret",
+               "username": "sandbox_user", "password": "sandbox_password"}
+ICECAT_OPEN_USER = "openIcecat-live"
+MUTATION = {"ratio": 0.01, "seed": 1}
+
+
+def admin(base_url: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = (httpx.get(f"{base_url}{path}", timeout=60) if body is None
+                else httpx.post(f"{base_url}{path}", json=body, timeout=60))
+    response.raise_for_status()
+    return response.json()
+
+
+def counter_diff(after: Any, before: Any) -> Any:
+    """`after - before` for nested counters (dicts of numbers); gauges such as max_concurrency come out as
+    differences too, so only the counters this benchmark reports are read from the result."""
+    if isinstance(after, dict):
+        before = before if isinstance(before, dict) else {}
+        diffed = {key: counter_diff(value, before.get(key)) for key, value in after.items()}
+        return {key: value for key, value in diffed.items() if value not in (0, {}, None)}
+    if isinstance(after, (int, float)) and not isinstance(after, bool):
+        return after - (before or 0)
+    return None
+
+
+def sync_run(mapping: ClientMapping, run_id: str, akeneo_url: str, icecat_url: str) -> pipeline.SyncRun:
+    return pipeline.SyncRun(
+        mapping=mapping,
+        run=RunFolder.for_run(mapping.client, run_id),
+        params=pipeline.run_params(mapping, {"full_refresh": True}),
+        interval=None,
+        resolve_akeneo=lambda: AkeneoSettings(akeneo_url, AKENEO_USER["client_id"], AKENEO_USER["secret"],
+                                              AKENEO_USER["username"], AKENEO_USER["password"]),
+        resolve_icecat=lambda: IcecatSettings(icecat_url, ICECAT_OPEN_USER),
+    )
+
+
+def measured_run(name: str, run: Callable[[], dict], akeneo_url: str, icecat_url: str) -> dict[str, Any]:
+    """One sync, with what each sandbox saw during it."""
+    akeneo_before, icecat_before = admin(akeneo_url, "/_sandbox/counters"), admin(icecat_url, "/_sandbox/counters")
+    started = time.perf_counter()
+    summary = run()
+    seconds = time.perf_counter() - started
+    akeneo = counter_diff(admin(akeneo_url, "/_sandbox/counters"), akeneo_before)
+    icecat = counter_diff(admin(icecat_url, "/_sandbox/counters"), icecat_before)
+    akeneo_routes = akeneo.get("requests", {})
+    return {
+        "run": name,
+        "seconds": round(seconds, 2),
+        "status": summary.get("status"),
+        "products_selected": summary.get("products_selected"),
+        "akeneo_requests": sum(akeneo_routes.values()),
+        "akeneo_requests_by_route": akeneo_routes,
+        "patch_lines": sum(akeneo.get("patch_lines", {}).values()),
+        "patch_lines_by_status": akeneo.get("patch_lines", {}),
+        "media_uploads": akeneo.get("media_uploaded", 0),
+        "icecat_requests": icecat.get("requests", 0),
+        "icecat_requests_by_route": icecat.get("by_route", {}),
+    }
+
+
+RATIO_OF = ("seconds", "akeneo_requests", "icecat_requests", "patch_lines", "media_uploads")
+
+
+def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every run's numbers as a share of the first run's (the baseline of this invocation)."""
+    baseline = rows[0]
+    return [{**row, "ratio": {key: round(row[key] / baseline[key], 4) if baseline[key] else None
+                              for key in RATIO_OF}} for row in rows]
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    def cell(row: dict[str, Any], key: str) -> str:
+        ratio = row["ratio"][key]
+        return f"{row[key]} ({ratio:.1%})" if ratio is not None else str(row[key])
+
+    lines = ["| run | status | products | wall s | Akeneo requests | Icecat requests | PATCH lines | media uploads |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {row['run']} | {row['status']} | {row['products_selected']} | " + " | ".join(
+        cell(row, key) for key in RATIO_OF) + " |" for row in rows]
+    routes = sorted({route for row in rows for route in row["akeneo_requests_by_route"]})
+    lines += ["", "Akeneo requests by route:", "", "| route | " + " | ".join(row["run"] for row in rows) + " |",
+              "|---|" + "---:|" * len(rows)]
+    lines += [f"| `{route}` | " + " | ".join(str(row["akeneo_requests_by_route"].get(route, 0)) for row in rows)
+              + " |" for route in routes]
+    return "\n".join(lines)
+
+
+def run_benchmark(products: int, latency_ms: int) -> list[dict[str, Any]]:
+    mapping = load_mapping(MAPPING)
+    faults = ["--latency-ms", str(latency_ms)]
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as workdir, \
+            running_server("sandbox.akeneo", ["--seed", f"synthetic:{products}", *faults,
+                                              "--db", str(Path(workdir) / "akeneo.db")],
+                           startup_timeout=600) as akeneo_url, \
+            running_server("sandbox.icecat", ["--synthetic", str(products), *faults]) as icecat_url:
+        os.environ[DATA_ROOT_ENV] = str(Path(workdir) / "data")  # the run folders and the client's state
+
+        def rerun(run_id: str) -> Callable[[], dict]:
+            return lambda: pipeline.run_sync(sync_run(mapping, run_id, akeneo_url, icecat_url))
+
+        rows = [measured_run("first run", rerun("first"), akeneo_url, icecat_url),
+                measured_run("no-change rerun", rerun("no-change"), akeneo_url, icecat_url)]
+        changed = admin(icecat_url, "/_sandbox/mutate", MUTATION)["changed"]
+        admin(icecat_url, "/_sandbox/index/generate", {})   # the nightly index now lists those changes
+        rows.append(measured_run(f"rerun after {len(changed)} Icecat changes (1 %)", rerun("one-percent"),
+                                 akeneo_url, icecat_url))
+    return with_ratios(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=int, default=20, help="latency of every call, both sandboxes")
+    args = parser.parse_args(argv)
+
+    rows = run_benchmark(args.products, args.latency_ms)
+    print(f"\n{args.products} synthetic products, EN+DE+FR, {args.latency_ms} ms latency on both sandboxes; "
+          "percentages are of the first run\n")
+    print(markdown(rows))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"products": args.products, "latency_ms": args.latency_ms,
+                                   "mutation": MUTATION, "rows": rows}, indent=2), encoding="utf-8")
+    print(f"\nwritten {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
