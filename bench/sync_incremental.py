@@ -27,13 +27,13 @@ from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.mapping import ClientMapping, load_mapping
 from icecat_akeneo.run_folder import DATA_ROOT_ENV, RunFolder
+from sandbox.akeneo.state import Credentials
 from sandbox.process import running_server
 
 HERE = Path(__file__).resolve().parent
 MAPPING = HERE / "mappings" / "bench.yaml"
 RESULTS = HERE / "results" / "sync_incremental.json"
-AKENEO_USER = {"client_id": "sandbox_client", "secret": "sandbox_secret",
-               "username": "sandbox_user", "password": "sandbox_password"}
+AKENEO_USER = Credentials()   # the sandbox's default API user
 ICECAT_OPEN_USER = "openIcecat-live"
 MUTATION = {"ratio": 0.01, "seed": 1}
 
@@ -63,8 +63,8 @@ def sync_run(mapping: ClientMapping, run_id: str, akeneo_url: str, icecat_url: s
         run=RunFolder.for_run(mapping.client, run_id),
         params=pipeline.run_params(mapping, {"full_refresh": True}),
         interval=None,
-        resolve_akeneo=lambda: AkeneoSettings(akeneo_url, AKENEO_USER["client_id"], AKENEO_USER["secret"],
-                                              AKENEO_USER["username"], AKENEO_USER["password"]),
+        resolve_akeneo=lambda: AkeneoSettings(akeneo_url, AKENEO_USER.client_id, AKENEO_USER.secret,
+                                              AKENEO_USER.username, AKENEO_USER.password),
         resolve_icecat=lambda: IcecatSettings(icecat_url, ICECAT_OPEN_USER),
     )
 

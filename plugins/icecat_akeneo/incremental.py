@@ -76,9 +76,16 @@ class IncrementalRun:
         return {"manual_edits_kept": len(rows), "manual_edits": str(path)}
 
     # --- load ------------------------------------------------------------------------------------------------
+    @cached_property
+    def accepted_since_transform(self) -> dict[str, dict[ValueKey, str]]:
+        """Values Akeneo accepted after this run's transform wrote its lines: an earlier try of this load."""
+        written = dt.datetime.fromtimestamp((self.run_dir / "transform").stat().st_mtime, dt.timezone.utc)
+        return self.store.accepted_hashes(self.current.keys(), since=written)
+
     def line_filter(self, line: dict[str, Any]) -> dict[str, Any] | None:
-        """The line without the values Akeneo accepted since it was written; None when nothing is left."""
-        accepted = self.accepted.get(line["identifier"], {})
+        """The line without the values an earlier try of this load got accepted (a cleared or retried load
+        task does no double work); None when nothing is left."""
+        accepted = self.accepted_since_transform.get(line["identifier"], {})
         values: Values = {}
         for key, data in value_entries(line.get("values") or {}).items():
             if accepted.get(key) != value_hash(data):

@@ -30,7 +30,7 @@ from sandbox.icecat.render import apply_mutation_json, apply_mutation_xml, filte
 from sandbox.icecat.state import SandboxState
 
 # A non-sponsor brand (Open users get error 9): identifiers from the real 403 sample (Hill's 10012).
-NON_SPONSOR_IDENTITY = Identity(600_000_001, "Hill's", "10012", "0052742001200", "Hill's 10012")
+NON_SPONSOR_IDENTITY = Identity(600_000_001, "Hill's", "10012", "0052742001203", "Hill's 10012")
 GTIN_PATTERN = re.compile(r"^\d{8,14}$")
 
 

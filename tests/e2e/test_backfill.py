@@ -24,13 +24,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from icecat_akeneo import pipeline
-from icecat_akeneo.akeneo.client import AkeneoSettings
-from icecat_akeneo.icecat.client import IcecatSettings
-from icecat_akeneo.mapping import load_mapping
-from icecat_akeneo.run_folder import RunFolder
+from demo.__main__ import airflow_env as demo_airflow_env
+from icecat_akeneo import pipeline, tasks
+from icecat_akeneo.run_folder import safe_run_id
 from sandbox.process import REPO_ROOT, free_port
-from tests.conftest import AKENEO_CREDENTIALS, ICECAT_OPEN_USER, Sandbox
+from tests.conftest import Sandbox
 
 DAG_ID = "icecat_sync__demo"
 # The demo catalogue's products were last updated one per day from 2026-01-01 09:00 UTC, in this order.
@@ -53,68 +51,54 @@ def incremental_demo_mapping(folder: Path) -> Path:
     return path
 
 
-def extracted_identifiers(run: RunFolder) -> list[str]:
-    return sorted(pq.read_table(run.path / "extract" / "products.parquet", columns=["identifier"])
+def extracted_identifiers(run_path: Path) -> list[str]:
+    return sorted(pq.read_table(run_path / "extract" / "products.parquet", columns=["identifier"])
                   .column("identifier").to_pylist())
 
 
-def demo_sync_run(mapping_path: Path, akeneo: Sandbox, data_root: Path, run_id: str,
-                  full_refresh: bool) -> pipeline.SyncRun:
-    mapping = load_mapping(mapping_path)
-    return pipeline.SyncRun(
-        mapping=mapping,
-        run=RunFolder.for_run(mapping.client, run_id, root=data_root),
-        params=pipeline.run_params(mapping, {"full_refresh": full_refresh}),
-        interval=(dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), dt.datetime(2026, 1, 3, tzinfo=dt.timezone.utc)),
-        resolve_akeneo=lambda: AkeneoSettings(akeneo.base_url, AKENEO_CREDENTIALS["client_id"],
-                                              AKENEO_CREDENTIALS["secret"], AKENEO_CREDENTIALS["username"],
-                                              AKENEO_CREDENTIALS["password"]),
-        resolve_icecat=lambda: IcecatSettings("http://127.0.0.1:9", ICECAT_OPEN_USER),
-    )
+def run_folder(data_root: Path, run_id: str) -> Path:
+    return data_root / "demo" / safe_run_id(run_id)
 
 
-def test_an_incremental_run_extracts_only_the_products_updated_in_its_interval(
-        akeneo: Sandbox, tmp_path: Path) -> None:
-    mapping_path = incremental_demo_mapping(tmp_path / "mappings")
-    incremental = demo_sync_run(mapping_path, akeneo, tmp_path / "data", "incremental", full_refresh=False)
-    pipeline.extract(incremental)
-    assert extracted_identifiers(incremental.run) == ["DEMO-SAMSUNG-S25"]
-
-    everything = demo_sync_run(mapping_path, akeneo, tmp_path / "data", "full", full_refresh=True)
-    pipeline.extract(everything)
-    assert len(extracted_identifiers(everything.run)) > 10
+@pytest.mark.parametrize(("full_refresh", "expected"), [
+    (False, ["DEMO-SAMSUNG-S25"]),   # the only product updated on 2026-01-02
+    (True, ["DEMO-BADEAN", "DEMO-DELL-G5", "DEMO-HILLS", "DEMO-HP-6710B", "DEMO-HP-INK", "DEMO-IIYAMA",
+            "DEMO-JABRA-HS", "DEMO-LENOVO-TAB", "DEMO-NOID", "DEMO-ONEPLUS", "DEMO-PHILIPS-HS",
+            "DEMO-PHILIPS-MON", "DEMO-SAMSUNG-S25", "DEMO-SAMSUNG-S7"]),
+])
+def test_a_backfill_run_extracts_only_the_products_updated_in_its_data_interval(
+        akeneo: Sandbox, icecat: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        full_refresh: bool, expected: list[str]) -> None:
+    for key, value in demo_airflow_env(akeneo.base_url, icecat.base_url, tmp_path).items():
+        if key.startswith(("AIRFLOW_CONN_", "ICECAT_AKENEO_DATA_ROOT")):
+            monkeypatch.setenv(key, value)
+    context = {"run_id": "backfill__2026-01-03T00:00:00+00:00", "params": {"full_refresh": full_refresh},
+               "data_interval_start": dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc),
+               "data_interval_end": dt.datetime(2026, 1, 3, tzinfo=dt.timezone.utc)}
+    sync = tasks.sync_run(str(incremental_demo_mapping(tmp_path / "mappings")), context)
+    pipeline.extract(sync)
+    assert extracted_identifiers(sync.run.path) == expected
 
 
 # --- the slow test: a real scheduler -----------------------------------------------------------------------
 
-def airflow_env(home: Path, mappings: Path, data_root: Path, api_port: int, akeneo: Sandbox,
-                icecat: Sandbox) -> dict[str, str]:
+def scheduler_env(tmp_path: Path, mappings: Path, api_port: int, akeneo: Sandbox,
+                  icecat: Sandbox) -> dict[str, str]:
+    """The demo's Airflow environment (SQLite home, Connections to the sandboxes) plus what a scheduler, its
+    LocalExecutor workers and an api-server on `api_port` need to find each other."""
     return {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        **demo_airflow_env(akeneo.base_url, icecat.base_url, tmp_path),
+        "ICECAT_AKENEO_MAPPINGS": str(mappings),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
         "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__API_AUTH__JWT_SECRET": "backfill-test-secret",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "backfill-test-secret-shared-by-scheduler-and-api-server",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",   # only the backfill's runs, no "latest day" run
         # Airflow 3 gives cron schedules a zero-length data interval (CronTriggerTimetable) unless this is
         # set; an incremental run needs the day it covers.
         "AIRFLOW__SCHEDULER__CREATE_CRON_DATA_INTERVALS": "True",
-        "ICECAT_AKENEO_DATA_ROOT": str(data_root),
-        "ICECAT_AKENEO_MAPPINGS": str(mappings),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "AIRFLOW_CONN_AKENEO_DEMO": json.dumps({
-            "conn_type": "akeneo", "host": akeneo.base_url, "login": AKENEO_CREDENTIALS["username"],
-            "password": AKENEO_CREDENTIALS["password"],
-            "extra": {"client_id": AKENEO_CREDENTIALS["client_id"], "secret": AKENEO_CREDENTIALS["secret"]}}),
-        "AIRFLOW_CONN_ICECAT_DEMO": json.dumps({"conn_type": "icecat", "host": icecat.base_url,
-                                                "login": ICECAT_OPEN_USER}),
     }
 
 
@@ -181,11 +165,11 @@ def test_backfill_makes_one_incremental_run_per_day(akeneo_server: Sandbox, icec
                                                      tmp_path: Path) -> None:
     akeneo_server.reset()
     icecat_server.reset()
-    home, data_root, logs = tmp_path / "airflow", tmp_path / "data", tmp_path / "logs"
+    home, data_root, logs = tmp_path / "airflow", tmp_path / "data", tmp_path / "logs"   # as demo_airflow_env
     logs.mkdir()
     api_port = free_port()
-    env = airflow_env(home, incremental_demo_mapping(tmp_path / "mappings").parent, data_root, api_port,
-                      akeneo_server, icecat_server)
+    env = scheduler_env(tmp_path, incremental_demo_mapping(tmp_path / "mappings").parent, api_port,
+                        akeneo_server, icecat_server)
     airflow_cli(env, logs / "cli.log", "db", "migrate")
     airflow_cli(env, logs / "cli.log", "dags", "reserialize")
     with ExitStack() as stack:
@@ -205,7 +189,8 @@ def test_backfill_makes_one_incremental_run_per_day(akeneo_server: Sandbox, icec
     intervals = [(run["data_interval_start"], run["data_interval_end"]) for run in runs]
     assert len(set(intervals)) == 3 and all(start < end for start, end in intervals), intervals
     for run, expected in zip(runs, UPDATED_ON_JAN_1_2_3, strict=True):
-        folder = RunFolder.for_run("demo", run["run_id"], root=data_root)
-        report = json.loads((folder.path / "report.json").read_text(encoding="utf-8"))
-        assert report["extract"]["products"] == 1, (run["run_id"], report["extract"])
-        assert extracted_identifiers(folder) == [expected], run["run_id"]
+        report_json = run_folder(data_root, run["run_id"]) / "report.json"
+        assert report_json.is_file(), f"run {run['run_id']} left no {report_json}"
+        report = json.loads(report_json.read_text(encoding="utf-8"))
+        assert report["summary"]["status"] == "success", (run["run_id"], report["summary"])
+        assert extracted_identifiers(report_json.parent) == [expected], run["run_id"]

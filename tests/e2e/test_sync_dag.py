@@ -14,14 +14,17 @@ REPO = Path(__file__).resolve().parents[2]
 STEPS = ("extract", "enrich", "validate", "transform", "load")
 
 
-def akeneo_get(sandbox: Sandbox, path: str) -> httpx.Response:
-    token = httpx.post(
+def akeneo_token(sandbox: Sandbox) -> str:
+    return httpx.post(
         f"{sandbox.base_url}/api/oauth/v1/token",
         auth=(AKENEO_CREDENTIALS["client_id"], AKENEO_CREDENTIALS["secret"]),
         json={"grant_type": "password", "username": AKENEO_CREDENTIALS["username"],
               "password": AKENEO_CREDENTIALS["password"]},
     ).json()["access_token"]
-    return httpx.get(f"{sandbox.base_url}{path}", headers={"Authorization": f"Bearer {token}"})
+
+
+def akeneo_get(sandbox: Sandbox, path: str) -> httpx.Response:
+    return httpx.get(f"{sandbox.base_url}{path}", headers={"Authorization": f"Bearer {akeneo_token(sandbox)}"})
 
 
 def product_values(sandbox: Sandbox, identifier: str) -> dict:

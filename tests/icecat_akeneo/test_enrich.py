@@ -21,8 +21,8 @@ DEMO = [
     ("DEMO-DELL-G5", "5397184119709", "DELL", "5587-9709"),
     ("DEMO-JABRA-HS", None, "Jabra", "25089-899-899-01"),
     ("DEMO-SAMSUNG-S7", "8806088281285", "Samsung", "SM-G930FZKAPHN"),
-    ("DEMO-ONEPLUS", "5011113506000", "OnePlus", "5011113506"),
-    ("DEMO-HILLS", "0052742001200", "Hill's", "10012"),
+    ("DEMO-ONEPLUS", "5011113506001", "OnePlus", "5011113506"),
+    ("DEMO-HILLS", "0052742001203", "Hill's", "10012"),
     ("DEMO-NOID", None, None, None),
     ("DEMO-BADEAN", "4948570114345", "iiyama", "X4071UHSU-B1"),
 ]
@@ -102,6 +102,7 @@ def test_enrich_writes_lookups_and_records_for_the_demo_products(
         "retryable_error": 0,
         "fatal_error": 0,
         "no_identifiers": 1,
+        "pending_in_icecat": 0,
     }
     assert report["records_per_language"] == {"EN": 4, "DE": 4}
     assert report["icecat_requests"] > 0 and report["cache_hits"] == 0

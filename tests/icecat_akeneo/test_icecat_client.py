@@ -21,8 +21,8 @@ FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
 DELL = ProductKeys(gtin="5397184119709", brand="DELL", mpn="5587-9709")
 S7 = ProductKeys(gtin="8806088281285")
 JABRA = ProductKeys(brand="Jabra", mpn="25089-899-899-01")
-ONEPLUS = ProductKeys(gtin="5011113506000", brand="OnePlus", mpn="5011113506")
-HILLS = ProductKeys(gtin="0052742001200", brand="Hill's", mpn="10012")
+ONEPLUS = ProductKeys(gtin="5011113506001", brand="OnePlus", mpn="5011113506")
+HILLS = ProductKeys(gtin="0052742001203", brand="Hill's", mpn="10012")
 BADEAN = ProductKeys(gtin="4948570114345", brand="iiyama", mpn="X4071UHSU-B1")
 
 

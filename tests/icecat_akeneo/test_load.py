@@ -60,15 +60,32 @@ def test_batch_files_are_read_in_order_and_split_at_100_lines(tmp_path: Path) ->
     write_batch(tmp_path, "batch-0002.ndjson", [{"identifier": "z"}])
     write_batch(tmp_path, "batch-0001.ndjson", [{"identifier": str(i)} for i in range(150)])
 
+    results = LoadResults(tmp_path / "r.parquet")
+
     async def read() -> list[tuple[str, int, int]]:
         return [
             (batch, offset, len(lines))
-            async for batch, offset, lines in _read_batches(tmp_path / "transform")
+            async for batch, offset, lines in _read_batches(tmp_path / "transform", lambda line: line, results)
         ]
 
     import asyncio
 
     assert asyncio.run(read()) == [("batch-0001", 0, 100), ("batch-0001", 100, 50), ("batch-0002", 0, 1)]
+
+
+def test_lines_the_filter_empties_are_not_sent_and_are_counted(tmp_path: Path) -> None:
+    write_batch(tmp_path, "batch-0001.ndjson", [{"identifier": str(i)} for i in range(10)])
+    results = LoadResults(tmp_path / "r.parquet")
+
+    async def read() -> list[dict]:
+        keep_even = lambda line: line if int(line["identifier"]) % 2 == 0 else None  # noqa: E731
+        return [line async for _, _, lines in _read_batches(tmp_path / "transform", keep_even, results)
+                for line in lines]
+
+    import asyncio
+
+    assert [line["identifier"] for line in asyncio.run(read())] == ["0", "2", "4", "6", "8"]
+    assert results.skipped_lines == 5
 
 
 def test_the_most_frequent_422_messages_come_first_with_their_products(tmp_path: Path) -> None:
@@ -218,7 +235,7 @@ def test_media_is_downloaded_and_uploaded_into_the_product_value(
     )
     report = run_load(settings_for(akeneo), tmp_path, media_headers={"X-Icecat-Token": "t-1"})
 
-    assert report["media"] == {"uploaded": 1, "failed": 1}
+    assert report["media"] == {"uploaded": 1, "reused": 0, "unchanged": 0, "failed": 1}
     rows = pq.read_table(tmp_path / "load" / "results.parquet").to_pylist()
     uploaded, missing = rows
     assert (uploaded["kind"], uploaded["status_code"]) == ("media", 201)

@@ -198,7 +198,7 @@ def test_documented_errors(
 
 
 def test_product_not_in_icecat_gives_the_real_404_body(icecat: Sandbox) -> None:
-    by_gtin = open_api(icecat, GTIN="5011113506000")
+    by_gtin = open_api(icecat, GTIN="5011113506001")
     by_mpn = open_api(icecat, Brand="OnePlus", ProductCode="5011113506")
     for response in (by_gtin, by_mpn):
         assert response.status_code == 404
@@ -206,23 +206,23 @@ def test_product_not_in_icecat_gives_the_real_404_body(icecat: Sandbox) -> None:
 
 
 def test_open_user_gets_the_real_403_for_a_non_sponsor_brand(icecat: Sandbox) -> None:
-    response = open_api(icecat, GTIN="0052742001200")
+    response = open_api(icecat, GTIN="0052742001203")
     assert response.status_code == 403
     assert response.content.decode() == json.dumps(real_error_body("error403"), separators=(",", ":"))
     assert open_api(icecat, Brand="Hill's", ProductCode="10012").status_code == 403
 
 
 def test_full_user_sees_the_non_sponsor_brand(icecat: Sandbox) -> None:
-    with_key = full_api(icecat, GTIN="0052742001200")
+    with_key = full_api(icecat, GTIN="0052742001203")
     assert with_key.status_code == 200
     info = with_key.json()["data"]["GeneralInfo"]
-    assert (info["Brand"], info["BrandPartCode"], info["GTIN"][0]) == ("Hill's", "10012", "0052742001200")
+    assert (info["Brand"], info["BrandPartCode"], info["GTIN"][0]) == ("Hill's", "10012", "0052742001203")
     assert with_key.json()["data"]["DemoAccount"] is False
     with_token = api(
         icecat,
         lang="EN",
         shopname=ICECAT_FULL["username"],
-        GTIN="0052742001200",
+        GTIN="0052742001203",
         headers={"Api-Token": ICECAT_FULL["api_token"]},
     )
     assert with_token.status_code == 200

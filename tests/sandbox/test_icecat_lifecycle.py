@@ -7,7 +7,7 @@ import httpx
 from sandbox.process import running_server
 from tests.conftest import ICECAT_FULL, ICECAT_OPEN_USER, Sandbox
 
-ONEPLUS = {"gtin": "5011113506000", "brand": "OnePlus", "mpn": "5011113506", "lang": "DE"}
+ONEPLUS = {"gtin": "5011113506001", "brand": "OnePlus", "mpn": "5011113506", "lang": "DE"}
 
 
 def lookup(icecat: Sandbox, **params: str) -> httpx.Response:
@@ -44,7 +44,7 @@ def test_data_creation_turns_404_into_200_after_a_generation(icecat: Sandbox) ->
     generate(icecat)
     done = status_of(icecat, created.json()["id"])
     assert done["status"] == "done"
-    found = lookup(icecat, GTIN="5011113506000")
+    found = lookup(icecat, GTIN="5011113506001")
     assert found.status_code == 200
     info = found.json()["data"]["GeneralInfo"]
     assert (info["IcecatId"], info["Brand"], info["BrandPartCode"]) == (
@@ -53,7 +53,7 @@ def test_data_creation_turns_404_into_200_after_a_generation(icecat: Sandbox) ->
         "5011113506",
     )
     assert lookup(icecat, Brand="OnePlus", ProductCode="5011113506").status_code == 200
-    german = lookup(icecat, GTIN="5011113506000", lang="DE").json()["data"]["GeneralInfo"]
+    german = lookup(icecat, GTIN="5011113506001", lang="DE").json()["data"]["GeneralInfo"]
     assert german["Description"]["Language"] == "DE"
     daily = httpx.get(
         f"{icecat.base_url}/export/freexml/EN/daily.index.csv", auth=(ICECAT_OPEN_USER, "x"), timeout=10

@@ -52,12 +52,12 @@ def test_xml_serves_the_language_asked_for(icecat: Sandbox) -> None:
     ("query", "auth", "message"),
     [
         (
-            "ean_upc=5011113506000;lang=EN;output=productxml",
+            "ean_upc=5011113506001;lang=EN;output=productxml",
             OPEN_AUTH,
             "The requested XML data-sheet is not present in the Icecat database.",
         ),
         (
-            "ean_upc=0052742001200;lang=EN;output=productxml",
+            "ean_upc=0052742001203;lang=EN;output=productxml",
             OPEN_AUTH,
             "You are not allowed to have Full Icecat access",
         ),
@@ -79,7 +79,7 @@ def test_xml_requires_basic_auth(icecat: Sandbox) -> None:
     assert (
         xml(icecat, "ean_upc=4948570114344;lang=EN", auth=(ICECAT_FULL["username"], "bad")).status_code == 401
     )
-    full = xml(icecat, "ean_upc=0052742001200;lang=EN;output=productxml", auth=FULL_AUTH)
+    full = xml(icecat, "ean_upc=0052742001203;lang=EN;output=productxml", auth=FULL_AUTH)
     assert product_of(full).get("Code") == "-1"  # Hill's exists only as JSON: no XML data-sheet
     assert product_of(xml(icecat, "ean_upc=4948570114344;lang=EN", auth=FULL_AUTH)).get("Code") == "1"
 

@@ -148,8 +148,10 @@ class StateStore:
         return current_revision(self.engine) == head_revision()
 
     # --- reads --------------------------------------------------------------------------------------------
-    def accepted_hashes(self, identifiers: Iterable[str]) -> dict[str, dict[ValueKey, str]]:
-        """`{identifier: {(attribute, locale, scope): hash}}` of what Akeneo last accepted (`{}`: nothing)."""
+    def accepted_hashes(self, identifiers: Iterable[str], *, since: dt.datetime | None = None
+                        ) -> dict[str, dict[ValueKey, str]]:
+        """`{identifier: {(attribute, locale, scope): hash}}` of what Akeneo last accepted (`{}`: nothing);
+        with `since`, only values accepted at or after that moment (e.g. by an earlier try of this load)."""
         hashes: dict[str, dict[ValueKey, str]] = {}
         with self.engine.connect() as connection:
             for chunk in _chunks(dict.fromkeys(identifiers), IN_CLAUSE_CHUNK):
@@ -157,6 +159,8 @@ class StateStore:
                 query = select(VALUE.c.identifier, VALUE.c.attribute, VALUE.c.locale, VALUE.c.scope,
                                VALUE.c.data_hash).where(VALUE.c.client == self.client,
                                                         VALUE.c.identifier.in_(chunk))
+                if since is not None:
+                    query = query.where(VALUE.c.updated_at >= since)
                 for identifier, attribute, locale, scope, data_hash in connection.execute(query):
                     hashes[identifier][(attribute, _loaded(locale), _loaded(scope))] = data_hash
         return hashes

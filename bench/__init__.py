@@ -1,0 +1,1 @@
+"""Benchmarks of the connector against the sandboxes (`make bench`); each module runs alone too. See README.md."""
