@@ -29,5 +29,8 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+lint: $(STAMP)
+	$(PY) -m ruff check plugins dags sandbox tests demo bench
+
 clean:
 	rm -rf $(VENV) .demo

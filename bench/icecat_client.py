@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
 from icecat_akeneo.icecat.lookup import ProductKeys
+
 from sandbox.process import running_server
 from sandbox.synthetic import synthetic_gtin
 

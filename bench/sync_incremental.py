@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from icecat_akeneo import pipeline
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.mapping import ClientMapping, load_mapping
 from icecat_akeneo.run_folder import DATA_ROOT_ENV, RunFolder
+
 from sandbox.akeneo.state import Credentials
 from sandbox.process import running_server
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import DAG, Asset, Param, dag, task
-
 from icecat_akeneo.dag_support import DEFAULT_ARGS, mapping_folder, register_client_dags
 from icecat_akeneo.mapping import ClientMapping
 

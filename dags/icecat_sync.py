@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import DAG, Asset, dag, task
-
 from icecat_akeneo.dag_support import (
     DEFAULT_ARGS,
     dag_params,

@@ -35,7 +35,7 @@ def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = Non
     from icecat_akeneo.run_folder import RunFolder
 
     mapping = load_mapping(Path(args.mappings) / f"{args.client}.yaml")
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return pipeline.SyncRun(
         mapping=mapping,
         run=RunFolder.for_run(mapping.client, f"{run_name}__{stamp}"),

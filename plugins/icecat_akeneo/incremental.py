@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.diff import ManualEdit, Values, ValueKey, partial_values, value_entries, value_hash
+from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
 
@@ -79,7 +79,7 @@ class IncrementalRun:
     @cached_property
     def accepted_since_transform(self) -> dict[str, dict[ValueKey, str]]:
         """Values Akeneo accepted after this run's transform wrote its lines: an earlier try of this load."""
-        written = dt.datetime.fromtimestamp((self.run_dir / "transform").stat().st_mtime, dt.timezone.utc)
+        written = dt.datetime.fromtimestamp((self.run_dir / "transform").stat().st_mtime, dt.UTC)
         return self.store.accepted_hashes(self.current.keys(), since=written)
 
     def line_filter(self, line: dict[str, Any]) -> dict[str, Any] | None:
@@ -147,7 +147,7 @@ class IncrementalRun:
 
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
         """Per-status counts and the age of the oldest pending product, for the run report."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         products = self.store.products()
         pending = [p for p in products if p.status == ProductStatus.PENDING_IN_ICECAT]
         oldest = min((p.status_since for p in pending if p.status_since), default=None)

@@ -170,13 +170,13 @@ class ClientMapping(_Strict):
     @classmethod
     def _date_is_midnight_utc(cls, value: Any) -> Any:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
+            return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
         return value
 
     @field_validator("start_date")
     @classmethod
     def _aware(cls, value: dt.datetime) -> dt.datetime:
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
     @property
     def locales(self) -> list[str]:
@@ -216,7 +216,7 @@ class ClientMapping(_Strict):
 def _akeneo_datetime(moment: dt.datetime) -> str:
     """Akeneo compares `updated` in the server's time zone (UTC on SaaS): send UTC wall time."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc)
+        moment = moment.astimezone(dt.UTC)
     return moment.strftime(AKENEO_DATETIME)
 
 

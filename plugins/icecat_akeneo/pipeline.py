@@ -129,7 +129,7 @@ def enrich(sync: SyncRun) -> dict:
 
 
 def validate(sync: SyncRun) -> dict:
-    from icecat_akeneo.steps.validate import ValidationFailed, run_validate
+    from icecat_akeneo.steps.validate import run_validate
 
     try:
         report = run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
@@ -166,8 +166,10 @@ def load(sync: SyncRun) -> dict:
 def report(sync: SyncRun) -> dict:
     from icecat_akeneo.steps.report import write_report
 
-    return write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
-                        state=sync.incremental().summary())
+    summary = write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
+                           state=sync.incremental().summary())
+    sync.run.publish()
+    return summary
 
 
 STEP_FUNCTIONS: dict[str, Callable[[SyncRun], dict]] = {

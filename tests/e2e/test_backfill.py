@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
-from demo.__main__ import airflow_env as demo_airflow_env
 from icecat_akeneo import pipeline, tasks
 from icecat_akeneo.run_folder import safe_run_id
+
+from demo.__main__ import airflow_env as demo_airflow_env
 from sandbox.process import REPO_ROOT, free_port
 from tests.conftest import Sandbox
 
@@ -73,8 +73,8 @@ def test_a_backfill_run_extracts_only_the_products_updated_in_its_data_interval(
         if key.startswith(("AIRFLOW_CONN_", "ICECAT_AKENEO_DATA_ROOT")):
             monkeypatch.setenv(key, value)
     context = {"run_id": "backfill__2026-01-03T00:00:00+00:00", "params": {"full_refresh": full_refresh},
-               "data_interval_start": dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc),
-               "data_interval_end": dt.datetime(2026, 1, 3, tzinfo=dt.timezone.utc)}
+               "data_interval_start": dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+               "data_interval_end": dt.datetime(2026, 1, 3, tzinfo=dt.UTC)}
     sync = tasks.sync_run(str(incremental_demo_mapping(tmp_path / "mappings")), context)
     pipeline.extract(sync)
     assert extracted_identifiers(sync.run.path) == expected

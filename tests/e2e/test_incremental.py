@@ -18,13 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from icecat_akeneo import pipeline
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.mapping import load_mapping
 from icecat_akeneo.run_folder import RunFolder
 from icecat_akeneo.state import ProductStatus, StateStore, sqlite_url
+
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 from tests.e2e.test_sync_dag import akeneo_get, akeneo_token, product_values, value
 

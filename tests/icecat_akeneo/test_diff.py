@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from icecat_akeneo.diff import ManualEdit, partial_values, value_hash, value_hashes
 
 NAME = ("name", "en_US", "ecommerce")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
 from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
 from icecat_akeneo.icecat.lookup import LookupResult, ProductKeys
 from icecat_akeneo.retry import RetryPolicy
+
 from tests.conftest import ICECAT_FULL, ICECAT_OPEN_USER, Sandbox
 
 FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)

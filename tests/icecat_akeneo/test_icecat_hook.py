@@ -6,8 +6,8 @@ import json
 import logging
 
 import pytest
-
 from icecat_akeneo.hooks.icecat import IcecatConnectionError, IcecatHook
+
 from tests.conftest import ICECAT_FULL, ICECAT_OPEN_USER, Sandbox
 
 CONNECTION = {

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from icecat_akeneo.icecat.normalize import NormalizeError, normalize_file, normalize_response, record_to_json
 from icecat_akeneo.icecat.record import ProductRecord, records_to_table
 

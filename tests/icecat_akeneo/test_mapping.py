@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from icecat_akeneo.mapping import ClientMapping, MappingError, load_all, load_mapping, parse_mapping
+
 from tests.fixtures.mappings.records import DEMO_MAPPING
 
 BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "mappings"
@@ -23,7 +23,7 @@ def test_demo_mapping_loads_with_its_languages_fields_and_rules() -> None:
     mapping = load_mapping(DEMO_MAPPING)
     assert mapping.client == "demo"
     assert mapping.languages == {"EN": "en_US", "DE": "de_DE"}
-    assert mapping.start_date == dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    assert mapping.start_date == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     attributes = {field.attribute for field in mapping.fields}
     assert {"name", "weight", "main_image", "user_manual", "wifi_standards"} <= attributes
     rules = {rule.name for rule in mapping.completeness}
@@ -97,7 +97,7 @@ def test_akeneo_search_from_the_selection() -> None:
         "  extra_filters: {sku: [{operator: STARTS WITH, value: DEMO}],\n"
         "                  enabled: [{operator: '!=', value: false}]}\n")
     interval = (dt.datetime(2026, 11, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))),
-                dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc))
+                dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
     assert mapping.akeneo_search(interval) == {
         "data_owner": [{"operator": "IN", "value": ["icecat"]}],
         "enabled": [{"operator": "=", "value": True}, {"operator": "!=", "value": False}],

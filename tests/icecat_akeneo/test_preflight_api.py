@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
 from icecat_akeneo.preflight.api_tests import UTF8_SAMPLE, ProbeTargets, run_api_tests
+
 from tests.conftest import Sandbox
 from tests.fixtures.preflight.support import akeneo_settings
 

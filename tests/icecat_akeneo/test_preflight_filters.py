@@ -7,6 +7,7 @@ import asyncio
 from icecat_akeneo.akeneo.client import AkeneoClient
 from icecat_akeneo.mapping import load_mapping
 from icecat_akeneo.preflight.filters import dry_run_selection
+
 from tests.conftest import Sandbox
 from tests.fixtures.preflight.support import DEMO_MAPPING, akeneo_settings
 

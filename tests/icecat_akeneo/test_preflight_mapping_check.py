@@ -11,6 +11,7 @@ from icecat_akeneo.icecat.normalize import normalize_file
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.preflight.mapping_check import check_mapping, errors, unmapped_features
 from icecat_akeneo.preflight.samples import profile_features
+
 from tests.conftest import Sandbox
 from tests.fixtures.preflight.support import akeneo_settings, demo_document, mapping_of
 

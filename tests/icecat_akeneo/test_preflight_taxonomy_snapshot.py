@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 
 import yaml
-
 from icecat_akeneo.mapping import parse_mapping
 from icecat_akeneo.preflight.taxonomy_snapshot import (
     diff_taxonomy,
@@ -16,6 +15,7 @@ from icecat_akeneo.preflight.taxonomy_snapshot import (
     save_snapshot,
     snapshots,
 )
+
 from tests.fixtures.preflight.support import load_json
 
 MAPPING = parse_mapping(

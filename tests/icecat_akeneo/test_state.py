@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-
 from icecat_akeneo.diff import partial_values, value_hash
 from icecat_akeneo.state import ProductStatus, SeenProduct, StateStore, sqlite_url
 from icecat_akeneo.state.migrate import current_revision, head_revision

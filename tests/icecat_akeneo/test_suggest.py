@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_draft
+
 from tests.fixtures.preflight.support import load_json, sample_records
 
 LANGUAGES = {"EN": "en_US", "DE": "de_DE"}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from icecat_akeneo.mapping import ClientMapping, load_mapping, parse_mapping
 from icecat_akeneo.steps.transform import desired_values, run_transform
+
 from tests.fixtures.mappings.records import (
     DEMO_MAPPING,
     dell_g5_en,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from icecat_akeneo.mapping import CompletenessRule, load_mapping
 from icecat_akeneo.steps.validate import ValidationFailed, run_validate
+
 from tests.fixtures.mappings.records import (
     DEMO_MAPPING,
     REPO,

@@ -10,8 +10,8 @@ from typing import Any
 
 from icecat_akeneo.icecat.fields import (
     NormalizeError,
-    int_or_none,
     description_pdfs,
+    int_or_none,
     media_kind,
     parse_date,
     parse_timestamp,

@@ -7,7 +7,7 @@ rest of the pipeline never looks at raw Icecat again. Missing blocks become null
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pyarrow as pa

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import replace
 import json
 import os
 import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit

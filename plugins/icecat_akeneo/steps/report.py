@@ -74,7 +74,7 @@ def write_report(run_dir: Path, *, client: str, run_id: str, state: dict[str, An
         "top_errors": top_errors,
         "client": client,
         "run_id": run_id,
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "artifacts": sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file()
                             and "gx" not in p.relative_to(run_dir).parts[:2]),
     }
