@@ -9,7 +9,7 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param
 from airflow.sdk.bases.timetable import BaseTimetable
 from airflow.sdk.exceptions import AirflowTimetableInvalid
 
@@ -50,8 +50,12 @@ def dag_params(mapping: ClientMapping) -> dict[str, Param]:
     return params
 
 
-def schedule_of(mapping: ClientMapping) -> str | None:
-    return mapping.schedule
+def schedule_of(mapping: ClientMapping) -> CronDataIntervalTimetable | str | None:
+    """Cron schedules get real data intervals (Airflow 3's default cron timetable has none), so a run (and
+    each run of a backfill) can select the products updated in its interval."""
+    if mapping.schedule is None or mapping.schedule == "@once":
+        return mapping.schedule
+    return CronDataIntervalTimetable(mapping.schedule, timezone="UTC")
 
 
 class BrokenMappingTimetable(BaseTimetable):

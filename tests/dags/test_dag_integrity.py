@@ -63,3 +63,14 @@ def test_a_broken_mapping_is_an_import_error_naming_it_and_other_clients_still_l
     assert "icecat_sync__acme" not in bag.dag_ids
     errors = "\n".join(bag.import_errors.values())
     assert "acme.yaml" in errors and "languages" in errors
+
+
+def test_scheduled_runs_have_a_data_interval_to_select_updated_products(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    dag = _dagbag(monkeypatch).get_dag("icecat_sync__demo")
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(
+        run_after=dt.datetime(2026, 11, 26, 12, tzinfo=dt.timezone.utc))
+    assert interval.end - interval.start == dt.timedelta(days=1)
