@@ -66,6 +66,18 @@ def akeneo_product(base_url: str, identifier: str) -> dict:
     return response.json()
 
 
+def compact(product: dict, width: int = 100) -> str:
+    """One line per value (attribute, locale, scope), long texts cut, so a person can read it at a glance."""
+    lines = [f"family: {product.get('family')}   updated: {product.get('updated')}"]
+    for attribute, entries in sorted(product["values"].items()):
+        for entry in entries:
+            where = "/".join(part for part in (entry.get("locale"), entry.get("scope")) if part) or "-"
+            data = json.dumps(entry["data"], ensure_ascii=False)
+            data = data if len(data) <= width else data[: width - 1] + "…"
+            lines.append(f"  {attribute:<20} {where:<18} {data}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     started = time.monotonic()
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
@@ -89,8 +101,8 @@ def main() -> int:
         print(json.dumps(report["summary"], indent=2))
         print(f"\nreport.json: {reports[-1]}\nreport.html: {reports[-1].with_suffix('.html')}")
         for identifier in SHOWN_PRODUCTS:
-            print(f"\n=== {identifier} as Akeneo now returns it ===")
-            print(json.dumps(akeneo_product(akeneo_url, identifier), indent=2, ensure_ascii=False)[:4000])
+            print(f"\n=== {identifier} as Akeneo now returns it (GET /api/rest/v1/products/{identifier}) ===")
+            print(compact(akeneo_product(akeneo_url, identifier)))
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s; servers stopped.")
     return 0
 

@@ -87,7 +87,7 @@ class LoadResults:
                 "batch": batch,
                 "line": line,
                 "status_code": result.status_code,
-                "message": result.message,
+                "message": result.detail,
                 "errors_json": json.dumps(result.errors) if result.errors else None,
                 "kind": kind,
                 "attempts": result.attempts,
