@@ -8,8 +8,10 @@ value is present but unusable, so a bad data-sheet is reported instead of silent
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from icecat_akeneo.icecat.record import Media
+from icecat_akeneo.icecat.record import Image, Media
 
 
 class NormalizeError(ValueError):
@@ -130,3 +132,47 @@ def description_pdfs(
                 )
             )
     return extra
+
+
+class Attributes(Protocol):
+    """A JSON object (dict) or an XML element: both answer `.get(key)` with the same Icecat key names."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
+def images(main: Attributes, gallery: Sequence[Attributes], product: str, main_name: str,
+           picture_name: str) -> list[Image]:
+    """The gallery (main picture first, then Icecat's order); without one, the product's main image alone.
+
+    JSON (`Image`, `Gallery[]`) and XML (`Product@HighPic...`, `ProductPicture`) use the same key names."""
+    pictures = [pic for pic in gallery if text_or_none(pic.get("Pic"))]
+    if not pictures:
+        if not text_or_none(main.get("HighPic")):
+            return []
+        return [Image(
+            url=str(main.get("HighPic")),
+            url_500=text_or_none(main.get("Pic500x500")),
+            url_low=text_or_none(main.get("LowPic")),
+            url_thumb=text_or_none(main.get("ThumbPic")),
+            width=int_or_none(main.get("HighPicWidth"), product, f"{main_name}.HighPicWidth"),
+            height=int_or_none(main.get("HighPicHeight"), product, f"{main_name}.HighPicHeight"),
+            size=int_or_none(main.get("HighPicSize"), product, f"{main_name}.HighPicSize"),
+            order=0,
+            is_main=True,
+        )]
+    pictures.sort(key=lambda pic: (pic.get("IsMain") != "Y",
+                                   int_or_none(pic.get("No"), product, f"{picture_name}.No") or 0))
+    return [
+        Image(
+            url=str(pic.get("Pic")),
+            url_500=text_or_none(pic.get("Pic500x500")),
+            url_low=text_or_none(pic.get("LowPic")),
+            url_thumb=text_or_none(pic.get("ThumbPic")),
+            width=int_or_none(pic.get("PicWidth"), product, f"{picture_name}.PicWidth"),
+            height=int_or_none(pic.get("PicHeight"), product, f"{picture_name}.PicHeight"),
+            size=int_or_none(pic.get("Size"), product, f"{picture_name}.Size"),
+            order=order,
+            is_main=pic.get("IsMain") == "Y",
+        )
+        for order, pic in enumerate(pictures)
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 from icecat_akeneo.icecat.fields import (
     NormalizeError,
     description_pdfs,
+    images,
     int_or_none,
     media_kind,
     parse_date,
@@ -143,42 +144,7 @@ def _features(data: dict[str, Any], product: str) -> list[Feature]:
 
 
 def _images(data: dict[str, Any], product: str) -> list[Image]:
-    gallery = _items(data, "Gallery", product)
-    if not gallery:
-        main = _block(data, "Image", product)
-        if not text_or_none(main.get("HighPic")):
-            return []
-        return [
-            Image(
-                url=str(main["HighPic"]),
-                url_500=text_or_none(main.get("Pic500x500")),
-                url_low=text_or_none(main.get("LowPic")),
-                url_thumb=text_or_none(main.get("ThumbPic")),
-                width=int_or_none(main.get("HighPicWidth"), product, "Image.HighPicWidth"),
-                height=int_or_none(main.get("HighPicHeight"), product, "Image.HighPicHeight"),
-                size=int_or_none(main.get("HighPicSize"), product, "Image.HighPicSize"),
-                order=0,
-                is_main=True,
-            )
-        ]
-    pictures = [pic for pic in gallery if text_or_none(pic.get("Pic"))]
-    pictures.sort(
-        key=lambda pic: (pic.get("IsMain") != "Y", int_or_none(pic.get("No"), product, "Gallery.No") or 0)
-    )
-    return [
-        Image(
-            url=str(pic["Pic"]),
-            url_500=text_or_none(pic.get("Pic500x500")),
-            url_low=text_or_none(pic.get("LowPic")),
-            url_thumb=text_or_none(pic.get("ThumbPic")),
-            width=int_or_none(pic.get("PicWidth"), product, "Gallery.PicWidth"),
-            height=int_or_none(pic.get("PicHeight"), product, "Gallery.PicHeight"),
-            size=int_or_none(pic.get("Size"), product, "Gallery.Size"),
-            order=order,
-            is_main=pic.get("IsMain") == "Y",
-        )
-        for order, pic in enumerate(pictures)
-    ]
+    return images(_block(data, "Image", product), _items(data, "Gallery", product), product, "Image", "Gallery")
 
 
 def _media(data: dict[str, Any], description: dict[str, Any], product: str) -> list[Media]:

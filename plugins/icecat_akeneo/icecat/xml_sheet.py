@@ -13,6 +13,7 @@ from icecat_akeneo.icecat.fields import (
     NormalizeError,
     description_pdfs,
     feature_type_from_value,
+    images,
     int_or_none,
     media_kind,
     parse_date,
@@ -174,45 +175,7 @@ def _unit(measure: ET.Element | None) -> str | None:
 
 
 def _images(element: ET.Element, product: str) -> list[Image]:
-    pictures = [
-        pic for pic in element.findall("ProductGallery/ProductPicture") if text_or_none(pic.get("Pic"))
-    ]
-    if not pictures:
-        if not text_or_none(element.get("HighPic")):
-            return []
-        return [
-            Image(
-                url=element.get("HighPic", ""),
-                url_500=text_or_none(element.get("Pic500x500")),
-                url_low=text_or_none(element.get("LowPic")),
-                url_thumb=text_or_none(element.get("ThumbPic")),
-                width=int_or_none(element.get("HighPicWidth"), product, "Product.HighPicWidth"),
-                height=int_or_none(element.get("HighPicHeight"), product, "Product.HighPicHeight"),
-                size=int_or_none(element.get("HighPicSize"), product, "Product.HighPicSize"),
-                order=0,
-                is_main=True,
-            )
-        ]
-    pictures.sort(
-        key=lambda pic: (
-            pic.get("IsMain") != "Y",
-            int_or_none(pic.get("No"), product, "ProductPicture.No") or 0,
-        )
-    )
-    return [
-        Image(
-            url=pic.get("Pic", ""),
-            url_500=text_or_none(pic.get("Pic500x500")),
-            url_low=text_or_none(pic.get("LowPic")),
-            url_thumb=text_or_none(pic.get("ThumbPic")),
-            width=int_or_none(pic.get("PicWidth"), product, "ProductPicture.PicWidth"),
-            height=int_or_none(pic.get("PicHeight"), product, "ProductPicture.PicHeight"),
-            size=int_or_none(pic.get("Size"), product, "ProductPicture.Size"),
-            order=order,
-            is_main=pic.get("IsMain") == "Y",
-        )
-        for order, pic in enumerate(pictures)
-    ]
+    return images(element, element.findall("ProductGallery/ProductPicture"), product, "Product", "ProductPicture")
 
 
 def _media(element: ET.Element, product: str) -> list[Media]:
