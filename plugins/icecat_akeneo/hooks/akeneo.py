@@ -21,6 +21,7 @@ from airflow.sdk import BaseHook
 
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
 from icecat_akeneo.akeneo.errors import AkeneoError
+from icecat_akeneo.hooks import numeric_extras
 from icecat_akeneo.retry import RetryPolicy
 
 OPTIONAL_EXTRA = {"max_concurrency": int, "timeout": float, "page_size": int}
@@ -66,15 +67,7 @@ class AkeneoHook(BaseHook):
             "client_id": self._required(extra.get("client_id"), "extra.client_id"),
             "secret": self._required(extra.get("secret"), "extra.secret"),
         }
-        for name, convert in OPTIONAL_EXTRA.items():
-            if extra.get(name) not in (None, ""):
-                try:
-                    fields[name] = convert(extra[name])
-                except (TypeError, ValueError) as exc:
-                    raise AkeneoConnectionError(
-                        f"Connection {self.akeneo_conn_id!r}: extra.{name} must be a number, "
-                        f"got {extra[name]!r}"
-                    ) from exc
+        fields.update(numeric_extras(self.akeneo_conn_id, extra, OPTIONAL_EXTRA, AkeneoConnectionError))
         fields.update({name: value for name, value in overrides.items() if value is not None})
         try:
             return AkeneoSettings(**fields)

@@ -17,6 +17,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
+from icecat_akeneo.hooks import numeric_extras
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings, IcecatUnavailable
 from icecat_akeneo.retry import RetryPolicy
 
@@ -72,15 +73,7 @@ class IcecatHook(BaseHook):
             "app_key": connection.password or None,
         }
         fields.update({name: str(extra[name]) for name in TEXT_EXTRA if extra.get(name) not in (None, "")})
-        for name, convert in NUMBER_EXTRA.items():
-            if extra.get(name) not in (None, ""):
-                try:
-                    fields[name] = convert(extra[name])
-                except (TypeError, ValueError) as exc:
-                    raise IcecatConnectionError(
-                        f"Connection {self.icecat_conn_id!r}: extra.{name} must be a number, "
-                        f"got {extra[name]!r}"
-                    ) from exc
+        fields.update(numeric_extras(self.icecat_conn_id, extra, NUMBER_EXTRA, IcecatConnectionError))
         fields.update({name: value for name, value in overrides.items() if value is not None})
         if int(fields.get("max_concurrency", 1)) < 1:
             raise IcecatConnectionError(
