@@ -1,26 +1,30 @@
 """`python -m icecat_akeneo ...`: the connector's actions outside Airflow (inspection, onboarding, dry runs).
 
-Each sub-command imports its module only when called, so `--help` is instant.
+Each sub-command imports its module only when called, so `--help` is instant; its result is printed as JSON
+on stdout, and everything libraries log goes to stderr.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+Outcome = tuple[int, Any]  # exit code, JSON payload for stdout (None: nothing)
 
 
-def _normalize(args: argparse.Namespace) -> int:
+def _normalize(args: argparse.Namespace) -> Outcome:
     from icecat_akeneo.icecat.normalize import NormalizeError, normalize_file, record_to_json
 
     try:
         records = normalize_file(args.file, lang=args.lang)
     except NormalizeError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return 1, None
     rendered = [record_to_json(record) for record in records]
-    print(json.dumps(rendered[0] if len(rendered) == 1 else rendered, indent=2, ensure_ascii=False))
-    return 0
+    return 0, rendered[0] if len(rendered) == 1 else rendered
 
 
 def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = None):
@@ -46,36 +50,33 @@ def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = Non
     )
 
 
-def _preflight(args: argparse.Namespace) -> int:
+def _preflight(args: argparse.Namespace) -> Outcome:
     from icecat_akeneo.preflight.readiness import run_preflight
 
     sync = _sync_run(args, "preflight")
     document = run_preflight(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), sync.run.path,
                              sample_size=args.sample, environment=args.environment)
-    print(json.dumps({"ready": document["ready"], **document["summary"],
-                      "recommended": document["recommended"],
-                      "report": str(sync.run.path / "readiness.html")}, indent=2, default=str))
-    return 0 if document["ready"] else 1
+    return (0 if document["ready"] else 1), {"ready": document["ready"], **document["summary"],
+                                             "recommended": document["recommended"],
+                                             "report": str(sync.run.path / "readiness.html")}
 
 
-def _suggest_mapping(args: argparse.Namespace) -> int:
+def _suggest_mapping(args: argparse.Namespace) -> Outcome:
     from icecat_akeneo.preflight.readiness import suggest_mapping
 
     sync = _sync_run(args, "suggest-mapping")
     result = suggest_mapping(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), sync.run.path,
                              sample_size=args.sample)
-    print(json.dumps(result, indent=2, default=str))
-    return 0
+    return 0, result
 
 
-def _dry_run(args: argparse.Namespace) -> int:
+def _dry_run(args: argparse.Namespace) -> Outcome:
     from icecat_akeneo import pipeline
 
-    sync = _sync_run(args, "dry-run", {"dry_run": True, "sample_size": args.sample})
+    # a preview shows what validation would quarantine instead of stopping at the failure ratio
+    sync = _sync_run(args, "dry-run", {"dry_run": True, "sample_size": args.sample, "failure_ratio": 1.0})
     summary = pipeline.run_sync(sync)
-    print(json.dumps({**summary, "load": json.loads((sync.run.path / "load" / "report.json").read_text())},
-                     indent=2, default=str))
-    return 0
+    return 0, {**summary, "load": json.loads((sync.run.path / "load" / "report.json").read_text())}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,5 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Library logs (Airflow, Alembic, GX) go to stderr: stdout carries only the command's JSON."""
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    with contextlib.redirect_stdout(sys.stderr):
+        code, payload = args.handler(args)
+    if payload is not None:
+        print(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    return code
