@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,6 @@ class SyncRun:
     interval: tuple[dt.datetime, dt.datetime] | None
     resolve_akeneo: Callable[[], AkeneoSettings]
     resolve_icecat: Callable[[], IcecatSettings]
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def akeneo(self) -> AkeneoSettings:
@@ -62,8 +61,11 @@ class SyncRun:
 
     @cached_property
     def icecat(self) -> IcecatSettings:
-        return replace(self.resolve_icecat(), max_concurrency=int(self.params["icecat_concurrency"]),
-                       cache_dir=str(self.run.client_root / "icecat-cache"))
+        """The Connection's settings with the run's concurrency; the response cache lives beside the client's
+        runs unless the Connection names another folder."""
+        settings = self.resolve_icecat()
+        return replace(settings, max_concurrency=int(self.params["icecat_concurrency"]),
+                       cache_dir=settings.cache_dir or str(self.run.client_root / "icecat-cache"))
 
 
 def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict[str, Any]:

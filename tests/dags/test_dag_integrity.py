@@ -72,5 +72,19 @@ def test_scheduled_runs_have_a_data_interval_to_select_updated_products(monkeypa
 
     dag = _dagbag(monkeypatch).get_dag("icecat_sync__demo")
     interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(
-        run_after=dt.datetime(2026, 11, 26, 12, tzinfo=dt.timezone.utc))
+        run_after=dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC))
     assert interval.end - interval.start == dt.timedelta(days=1)
+
+
+def test_parsing_the_dag_files_loads_no_data_library() -> None:
+    """Nothing slow at parse time: pandas, pyarrow and Great Expectations are imported by tasks, not DAGs."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path[:0] = ['dags', 'plugins']; import icecat_sync, icecat_preflight; "
+            "print(sorted(m for m in ('pandas', 'pyarrow', 'great_expectations') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                            env=os.environ.copy(), check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from icecat_akeneo.icecat.normalize import NormalizeError, normalize_file, normalize_response, record_to_json
-from icecat_akeneo.icecat.record import ProductRecord, records_to_table
+from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.icecat.record_schema import records_to_table
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "icecat" / "samples"
 

@@ -2,15 +2,15 @@
 transform.
 
 Icecat's JSON and XML data-sheets differ in naming and nesting; both normalize into this one shape so the
-rest of the pipeline never looks at raw Icecat again. Missing blocks become nulls / empty lists.
+rest of the pipeline never looks at raw Icecat again. Missing blocks become nulls / empty lists. Its Parquet
+form is `record_schema.RECORD_SCHEMA` (kept apart so importing the record, e.g. at DAG parse time, needs no
+pyarrow).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
-
-import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -85,37 +85,3 @@ class ProductRecord:
 
     def to_row(self) -> dict[str, Any]:
         return asdict(self)
-
-
-FEATURE_TYPE = pa.struct([
-    ("feature_id", pa.int64()), ("name", pa.string()), ("type", pa.string()), ("raw_value", pa.string()),
-    ("unit", pa.string()), ("presentation_value", pa.string()), ("local_value", pa.string()),
-    ("group_id", pa.int64()), ("group_name", pa.string()),
-])
-IMAGE_TYPE = pa.struct([
-    ("url", pa.string()), ("url_500", pa.string()), ("url_low", pa.string()), ("url_thumb", pa.string()),
-    ("width", pa.int32()), ("height", pa.int32()), ("size", pa.int64()), ("order", pa.int32()),
-    ("is_main", pa.bool_()),
-])
-MEDIA_TYPE = pa.struct([
-    ("url", pa.string()), ("kind", pa.string()), ("type", pa.string()), ("mime", pa.string()),
-    ("size", pa.int64()), ("language", pa.string()), ("description", pa.string()),
-])
-
-RECORD_SCHEMA = pa.schema([
-    ("icecat_id", pa.int64()), ("lang", pa.string()), ("content_language", pa.string()),
-    ("gtins", pa.list_(pa.string())), ("brand", pa.string()), ("brand_id", pa.string()), ("mpn", pa.string()),
-    ("product_name", pa.string()), ("title", pa.string()), ("generated_title", pa.string()),
-    ("long_product_name", pa.string()), ("category_id", pa.string()), ("category_name", pa.string()),
-    ("product_family", pa.string()), ("description_html", pa.string()), ("description_text", pa.string()),
-    ("middle_description", pa.string()), ("short_summary", pa.string()), ("long_summary", pa.string()),
-    ("warranty", pa.string()), ("bullet_points", pa.list_(pa.string())),
-    ("generated_bullet_points", pa.list_(pa.string())), ("features", pa.list_(FEATURE_TYPE)),
-    ("images", pa.list_(IMAGE_TYPE)), ("media", pa.list_(MEDIA_TYPE)), ("release_date", pa.date32()),
-    ("end_of_life_date", pa.date32()), ("updated", pa.timestamp("s")), ("quality", pa.string()),
-    ("source_format", pa.string()),
-])
-
-
-def records_to_table(records: list[ProductRecord]) -> pa.Table:
-    return pa.Table.from_pylist([r.to_row() for r in records], schema=RECORD_SCHEMA)

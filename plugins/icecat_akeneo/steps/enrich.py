@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from icecat_akeneo.icecat.client import DailyIndex, IcecatClient, IcecatSettings, IcecatUnavailable
 from icecat_akeneo.icecat.lookup import OUTCOMES, PENDING_IN_ICECAT, LookupResult, ProductKeys
-from icecat_akeneo.icecat.record import RECORD_SCHEMA
+from icecat_akeneo.icecat.record_schema import RECORD_SCHEMA
 
 log = logging.getLogger(__name__)
 ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
