@@ -1,1 +1,4 @@
-"""Benchmarks of the connector against the sandboxes (`make bench`); each module runs alone too. See README.md."""
+"""Benchmarks of the connector against the sandboxes (`make bench`); each module also runs alone.
+
+See README.md for what each one measures.
+"""

@@ -17,7 +17,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def benchmark_modules() -> list[str]:
-    return sorted(module.name for module in pkgutil.iter_modules([str(HERE)]) if not module.name.startswith("_"))
+    modules = pkgutil.iter_modules([str(HERE)])
+    return sorted(module.name for module in modules if not module.name.startswith("_"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## bench.{name}\n", flush=True)
         started = time.monotonic()
         completed = subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent)
-        print(f"\n(bench.{name}: {time.monotonic() - started:.0f} s, exit {completed.returncode})", flush=True)
+        seconds = time.monotonic() - started
+        print(f"\n(bench.{name}: {seconds:.0f} s, exit {completed.returncode})", flush=True)
         if completed.returncode:
             failed.append(name)
     if failed:

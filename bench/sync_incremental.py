@@ -5,7 +5,8 @@ Why: a daily sync must not resend a whole catalogue when nothing (or 1 %) change
 measured in the same invocation), a rerun with no change, and a rerun after `/_sandbox/mutate` changed 1 %
 of the Icecat products. Each run is measured on the wire (sandbox counters, diffed per run), so the numbers
 are what the servers saw, whatever the pipeline does. After the mutation a new Icecat index generation is
-published, as Icecat's nightly regeneration would, so the daily index lists the changed products. Run from the repo root:
+published, as Icecat's nightly regeneration would, so the daily index lists the changed products.
+Run from the repo root:
     .venv/bin/python -m bench.sync_incremental [--products 10000] [--latency-ms 20]
 Prints a markdown table and writes bench/results/sync_incremental.json.
 """
@@ -16,7 +17,6 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +69,18 @@ def sync_run(mapping: ClientMapping, run_id: str, akeneo_url: str, icecat_url: s
     )
 
 
-def measured_run(name: str, run: Callable[[], dict], akeneo_url: str, icecat_url: str) -> dict[str, Any]:
+def step_seconds(run_path: Path) -> dict[str, float]:
+    """Where the wall time went: each step's own `duration_s`, from the report it left in the run folder."""
+    report = json.loads((run_path / "report.json").read_text(encoding="utf-8"))
+    return {step: report.get(step, {}).get("duration_s") for step in pipeline.STEPS}
+
+
+def measured_run(name: str, sync: pipeline.SyncRun, akeneo_url: str, icecat_url: str) -> dict[str, Any]:
     """One sync, with what each sandbox saw during it."""
-    akeneo_before, icecat_before = admin(akeneo_url, "/_sandbox/counters"), admin(icecat_url, "/_sandbox/counters")
+    akeneo_before = admin(akeneo_url, "/_sandbox/counters")
+    icecat_before = admin(icecat_url, "/_sandbox/counters")
     started = time.perf_counter()
-    summary = run()
+    summary = pipeline.run_sync(sync)
     seconds = time.perf_counter() - started
     akeneo = counter_diff(admin(akeneo_url, "/_sandbox/counters"), akeneo_before)
     icecat = counter_diff(admin(icecat_url, "/_sandbox/counters"), icecat_before)
@@ -81,6 +88,7 @@ def measured_run(name: str, run: Callable[[], dict], akeneo_url: str, icecat_url
     return {
         "run": name,
         "seconds": round(seconds, 2),
+        "step_seconds": step_seconds(sync.run.path),
         "status": summary.get("status"),
         "products_selected": summary.get("products_selected"),
         "akeneo_requests": sum(akeneo_routes.values()),
@@ -103,21 +111,30 @@ def with_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                               for key in RATIO_OF}} for row in rows]
 
 
+def table(header: list[str], body: list[list[Any]]) -> list[str]:
+    """Markdown table lines; every column but the first is right-aligned (numbers)."""
+    return ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1),
+            *("| " + " | ".join(str(cell) for cell in row) + " |" for row in body)]
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
-    def cell(row: dict[str, Any], key: str) -> str:
+    def with_ratio(row: dict[str, Any], key: str) -> str:
         ratio = row["ratio"][key]
         return f"{row[key]} ({ratio:.1%})" if ratio is not None else str(row[key])
 
-    lines = ["| run | status | products | wall s | Akeneo requests | Icecat requests | PATCH lines | media uploads |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {row['run']} | {row['status']} | {row['products_selected']} | " + " | ".join(
-        cell(row, key) for key in RATIO_OF) + " |" for row in rows]
     routes = sorted({route for row in rows for route in row["akeneo_requests_by_route"]})
-    lines += ["", "Akeneo requests by route:", "", "| route | " + " | ".join(row["run"] for row in rows) + " |",
-              "|---|" + "---:|" * len(rows)]
-    lines += [f"| `{route}` | " + " | ".join(str(row["akeneo_requests_by_route"].get(route, 0)) for row in rows)
-              + " |" for route in routes]
-    return "\n".join(lines)
+    return "\n".join([
+        *table(["run", "status", "products", "wall s", "Akeneo requests", "Icecat requests", "PATCH lines",
+                "media uploads"],
+               [[row["run"], row["status"], row["products_selected"],
+                 *(with_ratio(row, key) for key in RATIO_OF)] for row in rows]),
+        "", "Seconds by step:", "",
+        *table(["run", *pipeline.STEPS], [[row["run"], *row["step_seconds"].values()] for row in rows]),
+        "", "Akeneo requests by route:", "",
+        *table(["route", *(row["run"] for row in rows)],
+               [[f"`{route}`", *(row["akeneo_requests_by_route"].get(route, 0) for row in rows)]
+                for route in routes]),
+    ])
 
 
 def run_benchmark(products: int, latency_ms: int) -> list[dict[str, Any]]:
@@ -130,15 +147,14 @@ def run_benchmark(products: int, latency_ms: int) -> list[dict[str, Any]]:
             running_server("sandbox.icecat", ["--synthetic", str(products), *faults]) as icecat_url:
         os.environ[DATA_ROOT_ENV] = str(Path(workdir) / "data")  # the run folders and the client's state
 
-        def rerun(run_id: str) -> Callable[[], dict]:
-            return lambda: pipeline.run_sync(sync_run(mapping, run_id, akeneo_url, icecat_url))
+        def measured(name: str, run_id: str) -> dict[str, Any]:
+            sync = sync_run(mapping, run_id, akeneo_url, icecat_url)
+            return measured_run(name, sync, akeneo_url, icecat_url)
 
-        rows = [measured_run("first run", rerun("first"), akeneo_url, icecat_url),
-                measured_run("no-change rerun", rerun("no-change"), akeneo_url, icecat_url)]
+        rows = [measured("first run", "first"), measured("no-change rerun", "no-change")]
         changed = admin(icecat_url, "/_sandbox/mutate", MUTATION)["changed"]
         admin(icecat_url, "/_sandbox/index/generate", {})   # the nightly index now lists those changes
-        rows.append(measured_run(f"rerun after {len(changed)} Icecat changes (1 %)", rerun("one-percent"),
-                                 akeneo_url, icecat_url))
+        rows.append(measured(f"rerun after {len(changed)} Icecat changes (1 %)", "one-percent"))
     return with_ratios(rows)
 
 

@@ -23,7 +23,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -263,78 +262,94 @@ async def _send_media(
     on_line_result: OnLineResult,
     registry: MediaRegistry | None,
 ) -> None:
+    """Each media row ends in its product value, by the cheapest way that is safe: nothing when Akeneo
+    already holds that file, a collection PATCH with the code of a file Akeneo stores (same URL or same
+    content), else one download and one upload per distinct file."""
     if not media_path.exists():
         return
     settings = akeneo.settings
     downloads = asyncio.Semaphore(settings.max_concurrency)
+    counter = iter(range(1, 1 << 62))
+
+    def record(result: LineResult) -> None:
+        results.add(result, MEDIA_BATCH, next(counter), "media")
+        on_line_result(result)
+
     async with httpx.AsyncClient(headers=headers, timeout=settings.timeout, follow_redirects=True) as web:
-        row_number = 0
         for record_batch in pq.ParquetFile(media_path).iter_batches(batch_size=MEDIA_ROWS_PER_ROUND):
             rows = record_batch.to_pylist()
             if registry is not None:
                 kept = [row for row in rows if not registry.already_applied(row)]
                 results.media_unchanged += len(rows) - len(kept)
                 rows = kept
-            answers = await asyncio.gather(
-                *(_transfer_one(akeneo, web, downloads, settings.retry, row, registry, results) for row in rows)
-            )
-            for result in answers:
-                row_number += 1
-                results.add(result, MEDIA_BATCH, row_number, "media")
-                on_line_result(result)
+            reuse: list[tuple[dict[str, Any], str]] = []
+            to_fetch: list[dict[str, Any]] = []
+            for row in rows:
+                known = registry.code_for_url(row["url"]) if registry else None
+                if known:
+                    reuse.append((row, known))
+                else:
+                    to_fetch.append(row)
+            fetched = await _download_distinct(web, downloads, settings.retry, to_fetch)
+            uploaded: dict[str, str] = {}  # sha256 -> code, so one file is uploaded once per run
+            for row in to_fetch:
+                content, failure, attempts = fetched[row["url"]]
+                if failure:
+                    record(LineResult(1, row["identifier"], MISSING_LINE_STATUS, failure, attempts=attempts))
+                    continue
+                sha256 = hashlib.sha256(content).hexdigest()
+                known = uploaded.get(sha256) or (registry.code_for_content(sha256) if registry else None)
+                if known:
+                    reuse.append((row, known))
+                    continue
+                result = await _upload(akeneo, row, content, attempts)
+                if result.ok and result.message:
+                    uploaded[sha256] = result.message
+                    if registry is not None:
+                        registry.remember(row, sha256, result.message)
+                record(result)
+            for result in await _apply_known_codes(akeneo, reuse):
+                results.media_reused += result.ok
+                record(result)
 
 
-async def _transfer_one(
-    akeneo: AkeneoClient,
-    web: httpx.AsyncClient,
-    downloads: asyncio.Semaphore,
-    retry: RetryPolicy,
-    row: dict[str, Any],
-    registry: MediaRegistry | None,
-    results: LoadResults,
-) -> LineResult:
-    """Put one media file into its product attribute, as one result line: by reusing the code of a file
-    Akeneo already stores (same URL or same content), else by downloading and uploading it."""
-    identifier, url = row["identifier"], row["url"]
-    known = registry.code_for_url(url) if registry else None
-    if known:
-        return await _apply_known_code(akeneo, row, known, results)
-    async with downloads:
-        content, failure, attempts = await _download(web, url, retry)
-    if failure:
-        return LineResult(1, identifier, MISSING_LINE_STATUS, failure, attempts=attempts)
-    sha256 = hashlib.sha256(content).hexdigest()
-    known = registry.code_for_content(sha256) if registry else None
-    if known:
-        return await _apply_known_code(akeneo, row, known, results)
+async def _download_distinct(
+    web: httpx.AsyncClient, downloads: asyncio.Semaphore, retry: RetryPolicy, rows: list[dict[str, Any]]
+) -> dict[str, tuple[bytes, str | None, int]]:
+    """url -> (content, failure, attempts), each distinct URL fetched once, at most `downloads` at a time."""
+
+    async def fetch(url: str) -> tuple[bytes, str | None, int]:
+        async with downloads:
+            return await _download(web, url, retry)
+
+    urls = list(dict.fromkeys(row["url"] for row in rows))
+    return dict(zip(urls, await asyncio.gather(*(fetch(url) for url in urls)), strict=True))
+
+
+async def _upload(akeneo: AkeneoClient, row: dict[str, Any], content: bytes, attempts: int) -> LineResult:
+    identifier = row["identifier"]
     status, code_or_error = await akeneo.upload_media(
-        identifier, row["attribute"], row.get("locale"), row.get("scope"), media_filename(url), content
+        identifier, row["attribute"], row.get("locale"), row.get("scope"), media_filename(row["url"]), content
     )
     if status != 201:
         return LineResult(1, identifier, status, code_or_error, attempts=attempts)
-    if registry is not None:
-        registry.remember(row, sha256, code_or_error)
     held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": code_or_error}
-    return LineResult(
-        1,
-        identifier,
-        status,
-        code_or_error,
-        attempts=attempts,
-        sent={"identifier": identifier, "values": {row["attribute"]: [held]}},
-    )
+    return LineResult(1, identifier, status, code_or_error, attempts=attempts,
+                      sent={"identifier": identifier, "values": {row["attribute"]: [held]}})
 
 
-async def _apply_known_code(
-    akeneo: AkeneoClient, row: dict[str, Any], code: str, results: LoadResults
-) -> LineResult:
-    """Point the product value at a file Akeneo already stores: no download, no duplicate upload."""
-    held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": code}
-    body = {"identifier": row["identifier"], "values": {row["attribute"]: [held]}}
-    result = await akeneo.patch_product(row["identifier"], {"values": body["values"]})
-    if result.ok:
-        results.media_reused += 1
-    return replace(result, message=code if result.ok else result.message, sent=body if result.ok else None)
+async def _apply_known_codes(akeneo: AkeneoClient, reuse: list[tuple[dict[str, Any], str]]) -> list[LineResult]:
+    """Point product values at files Akeneo already stores, one collection PATCH line per product."""
+    lines: dict[str, dict[str, Any]] = {}
+    for row, code in reuse:
+        held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": code}
+        line = lines.setdefault(row["identifier"], {"identifier": row["identifier"], "values": {}})
+        line["values"].setdefault(row["attribute"], []).append(held)
+    bodies = list(lines.values())
+    answers: list[LineResult] = []
+    for start in range(0, len(bodies), MAX_COLLECTION_LINES):
+        answers += await _patch_or_record_failure(akeneo, bodies[start:start + MAX_COLLECTION_LINES])
+    return answers
 
 
 async def _download(web: httpx.AsyncClient, url: str, retry: RetryPolicy) -> tuple[bytes, str | None, int]:
