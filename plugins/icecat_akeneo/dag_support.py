@@ -44,9 +44,6 @@ def dag_params(mapping: ClientMapping) -> dict[str, Param]:
     for name, default in mapping.dag_params().items():
         kind = {bool: "boolean", int: "integer", float: "number"}.get(type(default), "string")
         params[name] = Param(default, type=kind, description=PARAM_DESCRIPTIONS.get(name, name))
-    params.setdefault(
-        "full_refresh", Param(True, type="boolean", description=PARAM_DESCRIPTIONS["full_refresh"])
-    )
     return params
 
 

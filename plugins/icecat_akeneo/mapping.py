@@ -183,7 +183,8 @@ class ClientMapping(_Strict):
         return list(self.languages.values())
 
     def akeneo_search(self, data_interval: tuple[dt.datetime, dt.datetime] | None) -> dict[str, Any]:
-        """The `search` filter of `GET /products` for this client's selection (filters are AND-ed)."""
+        """The `search` filter of `GET /products` for this client's selection (filters are AND-ed); with a
+        data interval (an incremental run), only products updated in it."""
         selection = self.selection
         search: dict[str, list[dict[str, Any]]] = {}
         if selection.data_owner:
@@ -201,7 +202,7 @@ class ClientMapping(_Strict):
             if completeness.locales:
                 entry["locales"] = list(completeness.locales)
             search["completeness"] = [entry]
-        if selection.updated_in_interval and data_interval is not None:
+        if data_interval is not None:
             start, end = (_akeneo_datetime(moment) for moment in data_interval)
             search["updated"] = [{"operator": "BETWEEN", "value": [start, end]}]
         for key, filters in selection.extra_filters.items():
@@ -209,8 +210,9 @@ class ClientMapping(_Strict):
         return search
 
     def dag_params(self) -> dict[str, Any]:
-        """Defaults of the DAG's run params (overridable per run)."""
-        return self.params.model_dump()
+        """Defaults of the DAG's run params (overridable per run); `selection.updated_in_interval` makes
+        incremental runs (`full_refresh: false`) the default."""
+        return {**self.params.model_dump(), "full_refresh": not self.selection.updated_in_interval}
 
 
 def _akeneo_datetime(moment: dt.datetime) -> str:

@@ -98,7 +98,6 @@ def scheduler_env(tmp_path: Path, mappings: Path, api_port: int, akeneo: Sandbox
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",   # only the backfill's runs, no "latest day" run
         # Airflow 3 gives cron schedules a zero-length data interval (CronTriggerTimetable) unless this is
         # set; an incremental run needs the day it covers.
-        "AIRFLOW__SCHEDULER__CREATE_CRON_DATA_INTERVALS": "True",
     }
 
 

@@ -109,18 +109,25 @@ def test_akeneo_search_from_the_selection() -> None:
     }
 
 
-def test_no_interval_filter_without_an_interval_or_when_not_incremental() -> None:
-    incremental = _mapping("selection:\n  updated_in_interval: true\n")
+def test_the_interval_filter_comes_with_an_interval_only() -> None:
+    mapping = _mapping("selection: {}\n")
     interval = (dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 2))
-    assert incremental.akeneo_search(None) == {"enabled": [{"operator": "=", "value": True}]}
-    assert "updated" not in _mapping("selection: {}\n").akeneo_search(interval)
+    assert mapping.akeneo_search(None) == {"enabled": [{"operator": "=", "value": True}]}
+    assert mapping.akeneo_search(interval)["updated"] == [
+        {"operator": "BETWEEN", "value": ["2026-11-01 00:00:00", "2026-11-02 00:00:00"]}]
     assert _mapping("selection: {enabled: null}\n").akeneo_search(None) == {}
+
+
+def test_updated_in_interval_makes_incremental_runs_the_default() -> None:
+    assert _mapping("selection: {updated_in_interval: true}\n").dag_params()["full_refresh"] is False
+    assert _mapping("selection: {}\n").dag_params()["full_refresh"] is True
 
 
 def test_dag_params_are_the_run_defaults() -> None:
     mapping = load_mapping(DEMO_MAPPING)
     assert mapping.dag_params() == {"failure_ratio": 0.3, "batch_size": 100, "akeneo_concurrency": 4,
-                                    "icecat_concurrency": 8, "dry_run": False, "manual_edits_win": True}
+                                    "icecat_concurrency": 8, "dry_run": False, "manual_edits_win": True,
+                                    "full_refresh": True}
     text = DEMO_MAPPING.read_text()
     without_params = parse_mapping(text[:text.index("params:")], "demo.yaml")
     assert without_params.dag_params()["failure_ratio"] == 0.25
