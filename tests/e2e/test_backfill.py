@@ -96,8 +96,6 @@ def scheduler_env(tmp_path: Path, mappings: Path, api_port: int, akeneo: Sandbox
         "AIRFLOW__API_AUTH__JWT_SECRET": "backfill-test-secret-shared-by-scheduler-and-api-server",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",   # only the backfill's runs, no "latest day" run
-        # Airflow 3 gives cron schedules a zero-length data interval (CronTriggerTimetable) unless this is
-        # set; an incremental run needs the day it covers.
     }
 
 
