@@ -9,7 +9,7 @@ pyarrow).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -84,4 +84,10 @@ class ProductRecord:
     source_format: str = "json"        # json | xml
 
     def to_row(self) -> dict[str, Any]:
-        return asdict(self)
+        """A plain dict for Parquet; shallow by design (`dataclasses.asdict` deep-copies every string and
+        was most of the enrich step's time)."""
+        row = dict(self.__dict__)
+        row["features"] = [dict(feature.__dict__) for feature in self.features]
+        row["images"] = [dict(image.__dict__) for image in self.images]
+        row["media"] = [dict(media.__dict__) for media in self.media]
+        return row
