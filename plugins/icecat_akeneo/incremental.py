@@ -39,6 +39,11 @@ def current_values(run_dir: Path) -> dict[str, Values]:
     return {row["identifier"]: json.loads(row["values_json"] or "{}") for row in table.to_pylist()}
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Index timestamps come naive (Icecat's are UTC); the state's are aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 class IncrementalRun:
     def __init__(self, store: StateStore, mapping: ClientMapping, run_dir: Path, *, manual_edits_win: bool) -> None:
         self.store, self.mapping, self.run_dir = store, mapping, run_dir
@@ -134,6 +139,12 @@ class IncrementalRun:
     # --- enrich ----------------------------------------------------------------------------------------------
     def pending(self) -> dict[str, str]:
         return {p.identifier: p.reason or "waiting for Icecat content" for p in self.store.pending()}
+
+    def changed_in_icecat(self, updates: Mapping[int, dt.datetime]) -> list[str]:
+        """Products we matched before whose Icecat content is newer than what we last fetched."""
+        return sorted(p.identifier for p in self.store.products()
+                      if p.icecat_id and p.icecat_id.isdigit() and int(p.icecat_id) in updates
+                      and (p.icecat_updated is None or _utc(updates[int(p.icecat_id)]) > _utc(p.icecat_updated)))
 
     def needs_data_creation(self, identifiers: Iterable[str]) -> list[str]:
         """Products not in Icecat for which no data-creation request was sent yet (one request per product)."""

@@ -89,7 +89,25 @@ def check_taxonomy_drift(sync: SyncRun) -> dict:
     return {"taxonomy_snapshot": str(save_snapshot(taxonomy, sync.run.client_root))}
 
 
+IDENTIFIERS_PER_SEARCH = 100
+
+
+def icecat_side_searches(sync: SyncRun) -> list[dict[str, Any]]:
+    """An incremental run also takes the selected products whose Icecat content changed (daily index) and
+    those waiting for Icecat (enrich looks them up only if the index lists them), even when nobody touched
+    them in Akeneo during the interval."""
+    from icecat_akeneo.steps.enrich import icecat_updates
+
+    incremental = sync.incremental()
+    updates = icecat_updates(sync.icecat, next(iter(sync.mapping.languages)))
+    changed = sorted({*incremental.changed_in_icecat(updates), *incremental.pending()})
+    base = sync.mapping.akeneo_search(None)
+    return [{**base, "identifier": [{"operator": "IN", "value": changed[i:i + IDENTIFIERS_PER_SEARCH]}]}
+            for i in range(0, len(changed), IDENTIFIERS_PER_SEARCH)]
+
+
 def extract(sync: SyncRun) -> dict:
+    """The selection (whole, or updated in the run's interval plus what changed in Icecat) and the taxonomy."""
     from icecat_akeneo.steps.extract import keep_first_products, run_extract
 
     interval = None if sync.params.get("full_refresh", True) else sync.interval
@@ -100,6 +118,7 @@ def extract(sync: SyncRun) -> dict:
         scope=sync.mapping.channel,
         locales=sorted(set(sync.mapping.languages.values())),
         identifier_attributes=sync.mapping.identifiers.model_dump(),
+        more_searches=icecat_side_searches(sync) if interval else (),
     )
     report.update(check_taxonomy_drift(sync))
     sample = int(sync.params.get("sample_size") or 0)

@@ -60,7 +60,7 @@ class Runs:
                                password=AKENEO_CREDENTIALS["password"]),
                 IcecatSettings(base_url=self.icecat.base_url, username="openIcecat-live"))
 
-    def run(self, **params: object) -> tuple[dict, dict, dict]:
+    def run(self, interval: tuple | None = None, **params: object) -> tuple[dict, dict, dict]:
         """One run; returns (report.json, Akeneo request deltas, Icecat request deltas)."""
         self.count += 1
         akeneo_before, icecat_before = self.akeneo.counters(), self.icecat.counters()
@@ -68,7 +68,7 @@ class Runs:
         mapping = load_mapping(self.mapping_path)
         sync = pipeline.SyncRun(
             mapping=mapping, run=RunFolder.for_run(self.client, f"run{self.count}", self.root / "data"),
-            params=pipeline.run_params(mapping, params), interval=None,
+            params=pipeline.run_params(mapping, params), interval=interval,
             resolve_akeneo=lambda: akeneo_settings, resolve_icecat=lambda: icecat_settings)
         os.environ[pipeline.STATE_URL_ENV] = self.state_url
         try:
@@ -240,3 +240,19 @@ def test_incremental_sync_on_a_postgresql_state_store(akeneo: Sandbox, icecat: S
     assert first["load"]["lines_by_status"] == {"204": 9}
     assert patches(akeneo_second) == 0
     assert len(runs.store().products(ProductStatus.SYNCED)) == 9
+
+
+def test_an_incremental_run_also_takes_products_whose_icecat_content_changed(runs: Runs, icecat: Sandbox) -> None:
+    """Nobody touched DEMO-SAMSUNG-S7 or DEMO-ONEPLUS in Akeneo during the interval, but Icecat changed the
+    first and delivered the second's requested content: both are synced."""
+    import datetime as dt
+
+    runs.run()
+    httpx.post(f"{icecat.base_url}/_sandbox/mutate", json={"icecat_ids": [31040076]}).raise_for_status()
+    httpx.post(f"{icecat.base_url}/_sandbox/index/generate").raise_for_status()
+    quiet_day = (dt.datetime(2020, 1, 1, tzinfo=dt.UTC), dt.datetime(2020, 1, 2, tzinfo=dt.UTC))
+    report, _, _ = runs.run(full_refresh=False, interval=quiet_day)
+    assert report["extract"]["products"] == 2
+    assert report["load"]["lines_by_status"] == {"204": 2}
+    assert value(product_values(runs.akeneo, "DEMO-ONEPLUS"), "name", "en_US")
+    assert "(rev" in str(value(product_values(runs.akeneo, "DEMO-SAMSUNG-S7"), "name", "en_US"))

@@ -10,6 +10,7 @@ Both are written to temporary names and renamed at the end, so a rerun never lea
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import time
@@ -190,3 +191,14 @@ async def _request_data_creation(
             except IcecatUnavailable as exc:
                 log.warning("data-creation request for product %s not sent: %s", identifier, exc)
     return requested
+
+
+def icecat_updates(settings: IcecatSettings, language: str) -> dict[int, dt.datetime]:
+    """Icecat ids the daily index lists as changed, with their `Updated` (empty when it cannot be read)."""
+
+    async def read() -> dict[int, dt.datetime]:
+        async with IcecatClient(settings) as icecat:
+            index = await icecat.daily_index_once(language)
+        return dict(index.updated) if index else {}
+
+    return asyncio.run(read())

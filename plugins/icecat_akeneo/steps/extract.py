@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -87,15 +88,21 @@ def run_extract(
     scope: str | None,
     locales: list[str] | None,
     identifier_attributes: dict[str, str | None],
+    more_searches: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """Write `extract/products.parquet` and `extract/taxonomy.json`; return the step's report."""
-    return asyncio.run(_extract(settings, Path(run_dir), search, scope, locales, identifier_attributes))
+    """Write `extract/products.parquet` and `extract/taxonomy.json`; return the step's report.
+
+    `more_searches` select further products (e.g. those whose Icecat content changed) after `search`; a
+    product matched twice is written once."""
+    return asyncio.run(
+        _extract(settings, Path(run_dir), [search, *more_searches], scope, locales, identifier_attributes)
+    )
 
 
 async def _extract(
     settings: AkeneoSettings,
     run_dir: Path,
-    search: dict[str, Any],
+    searches: list[dict[str, Any]],
     scope: str | None,
     locales: list[str] | None,
     identifier_attributes: dict[str, str | None],
@@ -113,15 +120,22 @@ async def _extract(
         )
         tmp_products = products_path.with_name(products_path.name + ".tmp")
         products = pages = 0
+        seen: set[str] = set()
+        dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
         buffered: list[dict[str, Any]] = []
         with pq.ParquetWriter(tmp_products, PRODUCTS_SCHEMA) as writer:
-            async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales):
-                pages += 1
-                products += len(page)
-                buffered.extend(product_row(p, identifier_attributes, identifier_attribute) for p in page)
-                if len(buffered) >= ROWS_PER_ROW_GROUP:
-                    writer.write_table(pa.Table.from_pylist(buffered, PRODUCTS_SCHEMA))
-                    buffered = []
+            for search in searches:
+                async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales):
+                    pages += 1
+                    rows = [product_row(p, identifier_attributes, identifier_attribute) for p in page]
+                    if dedupe:
+                        rows = [row for row in rows if row["identifier"] not in seen]
+                        seen.update(row["identifier"] for row in rows)
+                    products += len(rows)
+                    buffered.extend(rows)
+                    if len(buffered) >= ROWS_PER_ROW_GROUP:
+                        writer.write_table(pa.Table.from_pylist(buffered, PRODUCTS_SCHEMA))
+                        buffered = []
             writer.write_table(pa.Table.from_pylist(buffered, PRODUCTS_SCHEMA))
         stats = akeneo.stats()
     os.replace(tmp_taxonomy, taxonomy_path)
