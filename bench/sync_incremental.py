@@ -28,13 +28,14 @@ from icecat_akeneo.mapping import ClientMapping, load_mapping
 from icecat_akeneo.run_folder import DATA_ROOT_ENV, RunFolder
 
 from sandbox.akeneo.state import Credentials
+from sandbox.connections import ICECAT_OPEN_USER
 from sandbox.process import running_server
 
 HERE = Path(__file__).resolve().parent
 MAPPING = HERE / "mappings" / "bench.yaml"
 RESULTS = HERE / "results" / "sync_incremental.json"
 AKENEO_USER = Credentials()   # the sandbox's default API user
-ICECAT_OPEN_USER = "openIcecat-live"
+
 MUTATION = {"ratio": 0.01, "seed": 1}
 
 

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import httpx
 
+from sandbox.connections import AKENEO_CREDENTIALS, demo_connections
 from sandbox.process import REPO_ROOT, running_server
 
 DEMO_DIR = REPO_ROOT / ".demo"
-AKENEO_USER = {"client_id": "sandbox_client", "secret": "sandbox_secret",
-               "username": "sandbox_user", "password": "sandbox_password"}
 SHOWN_PRODUCTS = ("DEMO-SAMSUNG-S7", "DEMO-DELL-G5")
 
 
@@ -37,14 +36,7 @@ def airflow_env(akeneo_url: str, icecat_url: str, home: Path) -> dict[str, str]:
         "ICECAT_AKENEO_DATA_ROOT": str(home / "data"),
         "ICECAT_AKENEO_MAPPINGS": str(REPO_ROOT / "include" / "mappings"),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "AIRFLOW_CONN_AKENEO_DEMO": json.dumps({
-            "conn_type": "akeneo", "host": akeneo_url, "login": AKENEO_USER["username"],
-            "password": AKENEO_USER["password"],
-            "extra": {"client_id": AKENEO_USER["client_id"], "secret": AKENEO_USER["secret"]},
-        }),
-        "AIRFLOW_CONN_ICECAT_DEMO": json.dumps({
-            "conn_type": "icecat", "host": icecat_url, "login": "openIcecat-live",
-        }),
+        **demo_connections(akeneo_url, icecat_url),
     }
 
 
@@ -57,9 +49,10 @@ def airflow(env: dict[str, str], *args: str, log: Path) -> None:
 
 
 def akeneo_product(base_url: str, identifier: str) -> dict:
-    token = httpx.post(f"{base_url}/api/oauth/v1/token", auth=(AKENEO_USER["client_id"], AKENEO_USER["secret"]),
-                       json={"grant_type": "password", "username": AKENEO_USER["username"],
-                             "password": AKENEO_USER["password"]}).json()["access_token"]
+    credentials = AKENEO_CREDENTIALS
+    token = httpx.post(f"{base_url}/api/oauth/v1/token", auth=(credentials["client_id"], credentials["secret"]),
+                       json={"grant_type": "password", "username": credentials["username"],
+                             "password": credentials["password"]}).json()["access_token"]
     response = httpx.get(f"{base_url}/api/rest/v1/products/{identifier}",
                          headers={"Authorization": f"Bearer {token}"})
     response.raise_for_status()

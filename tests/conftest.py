@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sandbox.connections import AKENEO_CREDENTIALS, ICECAT_OPEN_USER  # noqa: F401 - re-exported to tests
 from sandbox.process import REPO_ROOT, running_server
 
 # Airflow reads its configuration when first imported: point it at a throw-away home with its own SQLite
@@ -29,14 +30,7 @@ os.environ.update({
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
 })
 
-AKENEO_CREDENTIALS = {
-    "client_id": "sandbox_client",
-    "secret": "sandbox_secret",
-    "username": "sandbox_user",
-    "password": "sandbox_password",
-}
 ICECAT_FULL = {"username": "sandbox-full", "app_key": "sandbox-app-key", "api_token": "sandbox-api-token"}
-ICECAT_OPEN_USER = "openIcecat-live"
 
 
 @dataclass(frozen=True)

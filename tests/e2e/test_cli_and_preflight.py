@@ -10,22 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AKENEO_CREDENTIALS, Sandbox
+from sandbox.connections import demo_connections
+from tests.conftest import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sandbox" / "icecat" / "samples" / "akeneo-icecatconnector__xml_8806088281285-de.xml"
 
 
 def connections(akeneo: Sandbox, icecat: Sandbox, data_root: Path) -> dict[str, str]:
-    return {
-        "ICECAT_AKENEO_DATA_ROOT": str(data_root),
-        "AIRFLOW_CONN_AKENEO_DEMO": json.dumps({
-            "conn_type": "akeneo", "host": akeneo.base_url, "login": AKENEO_CREDENTIALS["username"],
-            "password": AKENEO_CREDENTIALS["password"],
-            "extra": {"client_id": AKENEO_CREDENTIALS["client_id"], "secret": AKENEO_CREDENTIALS["secret"]}}),
-        "AIRFLOW_CONN_ICECAT_DEMO": json.dumps({"conn_type": "icecat", "host": icecat.base_url,
-                                                "login": "openIcecat-live"}),
-    }
+    return {"ICECAT_AKENEO_DATA_ROOT": str(data_root), **demo_connections(akeneo.base_url, icecat.base_url)}
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sandbox.connections import demo_connections
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,15 +45,8 @@ def demo_run(airflow_db: Path, akeneo_server: Sandbox, icecat_server: Sandbox,
     akeneo_server.reset()
     icecat_server.reset()
     data_root = tmp_path_factory.mktemp("data")
-    env = {
-        "ICECAT_AKENEO_DATA_ROOT": str(data_root),
-        "AIRFLOW_CONN_AKENEO_DEMO": json.dumps({
-            "conn_type": "akeneo", "host": akeneo_server.base_url, "login": AKENEO_CREDENTIALS["username"],
-            "password": AKENEO_CREDENTIALS["password"],
-            "extra": {"client_id": AKENEO_CREDENTIALS["client_id"], "secret": AKENEO_CREDENTIALS["secret"]}}),
-        "AIRFLOW_CONN_ICECAT_DEMO": json.dumps({"conn_type": "icecat", "host": icecat_server.base_url,
-                                                "login": "openIcecat-live"}),
-    }
+    env = {"ICECAT_AKENEO_DATA_ROOT": str(data_root),
+           **demo_connections(akeneo_server.base_url, icecat_server.base_url)}
     with pytest.MonkeyPatch.context() as patch:
         for key, val in env.items():
             patch.setenv(key, val)

@@ -1,0 +1,25 @@
+"""The Airflow Connections (`AIRFLOW_CONN_*` JSON) that point the demo client at running sandboxes, with the
+sandboxes' default credentials: what the demo, the tests and the README's local-UI recipe all use."""
+from __future__ import annotations
+
+import json
+
+AKENEO_CREDENTIALS = {
+    "client_id": "sandbox_client",
+    "secret": "sandbox_secret",
+    "username": "sandbox_user",
+    "password": "sandbox_password",
+}
+ICECAT_OPEN_USER = "openIcecat-live"
+
+
+def demo_connections(akeneo_url: str, icecat_url: str) -> dict[str, str]:
+    return {
+        "AIRFLOW_CONN_AKENEO_DEMO": json.dumps({
+            "conn_type": "akeneo", "host": akeneo_url, "login": AKENEO_CREDENTIALS["username"],
+            "password": AKENEO_CREDENTIALS["password"],
+            "extra": {"client_id": AKENEO_CREDENTIALS["client_id"], "secret": AKENEO_CREDENTIALS["secret"]},
+        }),
+        "AIRFLOW_CONN_ICECAT_DEMO": json.dumps({"conn_type": "icecat", "host": icecat_url,
+                                                "login": ICECAT_OPEN_USER}),
+    }
