@@ -256,3 +256,19 @@ def test_an_incremental_run_also_takes_products_whose_icecat_content_changed(run
     assert report["load"]["lines_by_status"] == {"204": 2}
     assert value(product_values(runs.akeneo, "DEMO-ONEPLUS"), "name", "en_US")
     assert "(rev" in str(value(product_values(runs.akeneo, "DEMO-SAMSUNG-S7"), "name", "en_US"))
+
+
+def test_a_run_through_rate_limits_and_server_errors_ends_like_a_clean_one(runs: Runs, akeneo: Sandbox,
+                                                                           icecat: Sandbox) -> None:
+    """429s (with and without Retry-After), 5xx and dropped connections on both APIs cost retries, not data."""
+    akeneo.faults(error_rate=0.15, reset_rate=0.05, concurrency_limit=2, retry_after=None, seed=7)
+    icecat.faults(error_rate=0.15, concurrency_limit=3, retry_after=0, seed=7)
+    report, _, _ = runs.run()
+    akeneo.faults()
+    icecat.faults()
+    assert report["summary"]["status"] == "success"
+    assert report["load"]["lines_by_status"] == {"204": 9}
+    assert report["enrich"]["outcomes"]["found"] == 11 and report["enrich"]["retries"] > 0
+    assert report["load"]["retries"] + report["extract"]["retries"] > 0
+    assert len(runs.store().products(ProductStatus.SYNCED)) == 9
+    assert value(product_values(akeneo, "DEMO-SAMSUNG-S7"), "name", "de_DE")
