@@ -111,3 +111,12 @@ def test_every_step_pushed_its_report_to_xcom(demo_run: dict) -> None:
         assert isinstance(xcoms.get(step), dict) and xcoms[step], step
         assert demo_run["report"][step]["status"] == "done"
     assert xcoms["extract"]["products"] == demo_run["report"]["extract"]["products"]
+
+
+def test_no_secret_lands_in_artifacts_reports_or_xcom(demo_run: dict) -> None:
+    secrets = (AKENEO_CREDENTIALS["secret"], AKENEO_CREDENTIALS["password"])
+    data_root = demo_run["run_dir"].parents[1]
+    for path in (p for p in data_root.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        assert not any(secret.encode() in content for secret in secrets), path
+    assert not any(secret in json.dumps(demo_run["xcoms"], default=str) for secret in secrets)
