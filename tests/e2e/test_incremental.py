@@ -234,12 +234,19 @@ def test_a_load_killed_halfway_then_rerun_leaves_akeneo_as_a_clean_run(runs: Run
 @pytest.mark.postgres
 def test_incremental_sync_on_a_postgresql_state_store(akeneo: Sandbox, icecat: Sandbox, tmp_path: Path,
                                                       postgres_url: str) -> None:
+    import sqlalchemy
+
     runs = Runs(akeneo, icecat, tmp_path, state_url=postgres_url)
-    first, _, _ = runs.run()
-    second, akeneo_second, _ = runs.run()
-    assert first["load"]["lines_by_status"] == {"204": 9}
-    assert patches(akeneo_second) == 0
-    assert len(runs.store().products(ProductStatus.SYNCED)) == 9
+    try:
+        first, _, _ = runs.run()
+        second, akeneo_second, _ = runs.run()
+        assert first["load"]["lines_by_status"] == {"204": 9}
+        assert patches(akeneo_second) == 0
+        assert len(runs.store().products(ProductStatus.SYNCED)) == 9
+    finally:  # the shared test database keeps no trace of this client
+        with sqlalchemy.create_engine(postgres_url).begin() as connection:
+            for table in ("state_value", "state_media", "state_product"):
+                connection.execute(sqlalchemy.text(f"DELETE FROM {table} WHERE client = :c"), {"c": runs.client})
 
 
 def test_an_incremental_run_also_takes_products_whose_icecat_content_changed(runs: Runs, icecat: Sandbox) -> None:
