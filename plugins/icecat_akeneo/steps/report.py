@@ -95,9 +95,16 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _readable(value: Any) -> str:
+    """Counts read as `204: 7, 422: 2`; other structures stay JSON."""
+    if isinstance(value, dict) and all(not isinstance(v, (dict, list)) for v in value.values()):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
+    return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
 def _scalars(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"metric": k, "value": v if not isinstance(v, (dict, list)) else json.dumps(v, default=str)}
-            for k, v in report.items() if k != "artifacts"]
+    """A step's report as metric/value rows (artifacts and the error list have sections of their own)."""
+    return [{"metric": k, "value": _readable(v)} for k, v in report.items() if k not in ("artifacts", "top_errors")]
 
 
 def render_html(document: dict[str, Any]) -> str:
