@@ -16,14 +16,15 @@ Outcome = tuple[int, Any]  # exit code, JSON payload for stdout (None: nothing)
 
 
 def _normalize(args: argparse.Namespace) -> Outcome:
-    from icecat_akeneo.icecat.normalize import NormalizeError, normalize_file, record_to_json
+    from icecat_akeneo.icecat.normalize import NormalizeError, normalize_file
+    from icecat_akeneo.icecat.record_json import record_to_row_json
 
     try:
         records = normalize_file(args.file, lang=args.lang)
     except NormalizeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1, None
-    rendered = [record_to_json(record) for record in records]
+    rendered = [record_to_row_json(record) for record in records]
     return 0, rendered[0] if len(rendered) == 1 else rendered
 
 

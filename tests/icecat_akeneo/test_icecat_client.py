@@ -4,6 +4,7 @@ creation; plus the pure parts (AIMD window, streaming) with httpx.MockTransport.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
 from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
 from icecat_akeneo.icecat.lookup import LookupResult, ProductKeys
+from icecat_akeneo.icecat.record_json import NORMALIZER_VERSION
 from icecat_akeneo.retry import RetryPolicy
 
 from tests.conftest import ICECAT_FULL, ICECAT_OPEN_USER, Sandbox
@@ -209,6 +211,25 @@ def test_second_run_is_served_from_cache_without_content_calls(icecat: Sandbox, 
         k: (r.outcome, r.icecat_id, r.languages, True) for k, r in first.items()
     }
     assert second["S7"].records == first["S7"].records
+
+
+def test_damaged_or_outdated_stored_records_fall_back_to_the_cached_answer_and_are_rewritten(
+    icecat: Sandbox, tmp_path: Path
+) -> None:
+    settings = settings_for(icecat, cache_dir=str(tmp_path / "cache"))
+    products = {"DELL": DELL, "JABRA": JABRA}
+    first, _ = enrich_all(settings, products, ["EN", "DE"])
+    stored = sorted((tmp_path / "cache" / "content").glob("*/*.record.json"))
+    assert len(stored) == 4
+    stored[0].write_text(stored[0].read_text()[:100])
+    stored[1].write_text(json.dumps({**json.loads(stored[1].read_text()), "normalizer": "older"}))
+    stored[2].unlink()
+    calls_after_first = icecat.counters()["by_route"]["api"]
+    second, client = enrich_all(settings, products, ["EN", "DE"])
+    assert icecat.counters()["by_route"]["api"] == calls_after_first and client.counters.cache_hits == 2
+    assert {k: r.records for k, r in second.items()} == {k: r.records for k, r in first.items()}
+    for path in stored:
+        assert json.loads(path.read_text())["normalizer"] == NORMALIZER_VERSION
 
 
 def test_product_changed_in_the_daily_index_is_fetched_again(icecat: Sandbox, tmp_path: Path) -> None:

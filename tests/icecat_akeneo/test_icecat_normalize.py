@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from icecat_akeneo.icecat.normalize import NormalizeError, normalize_file, normalize_response, record_to_json
+from icecat_akeneo.icecat.normalize import NormalizeError, normalize_file, normalize_response
 from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.icecat.record_json import record_to_row_json
 from icecat_akeneo.icecat.record_schema import records_to_table
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "icecat" / "samples"
@@ -565,7 +566,7 @@ def test_envelope_bare_data_and_text_bodies_normalize_the_same() -> None:
 def test_records_fit_the_parquet_schema_and_json_output_uses_iso_dates() -> None:
     records = [r for name in sorted(EXPECTED) for r in normalize_file(SAMPLES / name)]
     assert records_to_table(records).num_rows == len(records)
-    as_json = record_to_json(
+    as_json = record_to_row_json(
         normalize_file(SAMPLES / "icecat-learning-hub__zip_json_jabra-evolve2-50_headset_EN.json")[0]
     )
     assert as_json["release_date"] == "2025-02-24" and as_json["updated"] == "2025-05-09T03:00:40"

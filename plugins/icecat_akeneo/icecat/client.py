@@ -232,12 +232,7 @@ class IcecatClient:
         if self.cache:
             index = await self.daily_index_once(lang)
             self.cache.store_content(
-                record.icecat_id,
-                lang,
-                data,
-                record.updated,
-                index.updated.get(record.icecat_id) if index else None,
-                _utcnow(),
+                record, data, index.updated.get(record.icecat_id) if index else None, _utcnow()
             )
         return record
 
@@ -263,10 +258,15 @@ class IcecatClient:
                 or not entry.unchanged_per(index.updated.get(icecat_id), index.generated)
             ):
                 return None
+            if entry.record is not None:
+                records.append(entry.record)
+                continue
             try:
-                records.append(normalize_response(entry.data, lang, source=f"cache {icecat_id}/{lang}"))
+                record = normalize_response(entry.data or {}, lang, source=f"cache {icecat_id}/{lang}")
             except NormalizeError:
                 return None
+            self.cache.store_record(record, entry)
+            records.append(record)
         self.counters.cache_hits += 1
         return LookupResult(FOUND, matched_by, icecat_id, records, from_cache=True)
 

@@ -7,8 +7,6 @@ tests (saved responses, including the airbyte fixture that wraps a response in a
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from icecat_akeneo.icecat.json_sheet import read_json_data
 from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.icecat.xml_sheet import parse_xml, read_xml_product
 
-__all__ = ["NormalizeError", "normalize_file", "normalize_response", "record_to_json"]
+__all__ = ["NormalizeError", "normalize_file", "normalize_response"]
 
 
 def _unwrap_json(document: Any, source: str) -> dict[str, Any]:
@@ -68,18 +66,3 @@ def normalize_file(path: str | Path, lang: str | None = None) -> list[ProductRec
     document = _decode_json(content, source)
     documents = document if isinstance(document, list) else [document]
     return [read_json_data(_unwrap_json(item, source), lang, source) for item in documents]
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _json_value(item) for key, item in value.items()}
-    return value
-
-
-def record_to_json(record: ProductRecord) -> dict[str, Any]:
-    """The record as JSON-ready data (dates and timestamps in ISO 8601)."""
-    return _json_value(dataclasses.asdict(record))

@@ -91,3 +91,15 @@ class ProductRecord:
         row["images"] = [dict(image.__dict__) for image in self.images]
         row["media"] = [dict(media.__dict__) for media in self.media]
         return row
+
+
+def record_from_row(row: dict[str, Any]) -> ProductRecord:
+    """A `to_row()` dict (e.g. a `RECORD_SCHEMA` Parquet row) back into a ProductRecord; extra columns like
+    `identifier` are dropped."""
+    fields = {name: row.get(name) for name in ProductRecord.__dataclass_fields__}
+    fields["features"] = [Feature(**feature) for feature in row.get("features") or []]
+    fields["images"] = [Image(**image) for image in row.get("images") or []]
+    fields["media"] = [Media(**media) for media in row.get("media") or []]
+    for name in ("gtins", "bullet_points", "generated_bullet_points"):
+        fields[name] = list(row.get(name) or [])
+    return ProductRecord(**fields)

@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
+from icecat_akeneo.icecat.record import ProductRecord, record_from_row
 from icecat_akeneo.mapping import ClientMapping, FieldMapping
 from icecat_akeneo.preflight.taxonomy import Taxonomy
 from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
@@ -175,17 +175,6 @@ def desired_values(
 
 
 # --- the file writer ----------------------------------------------------------------------------------------
-
-def record_from_row(row: dict[str, Any]) -> ProductRecord:
-    """A `RECORD_SCHEMA` parquet row back into a ProductRecord (extra columns like `identifier` dropped)."""
-    fields = {name: row.get(name) for name in ProductRecord.__dataclass_fields__}
-    fields["features"] = [Feature(**feature) for feature in row.get("features") or []]
-    fields["images"] = [Image(**image) for image in row.get("images") or []]
-    fields["media"] = [Media(**media) for media in row.get("media") or []]
-    for name in ("gtins", "bullet_points", "generated_bullet_points"):
-        fields[name] = list(row.get(name) or [])
-    return ProductRecord(**fields)
-
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
     return pq.read_table(path).to_pylist() if path.exists() else []
