@@ -13,11 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.mapping import ClientMapping
-from icecat_akeneo.run_folder import RunFolder
+from icecat_akeneo.run_folder import RunFolder, artifact_rows
 
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoSettings
@@ -127,12 +126,6 @@ def extract(sync: SyncRun) -> dict:
     return report
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    import pyarrow.parquet as pq
-
-    return pq.read_table(path).to_pylist() if path.exists() else []
-
-
 def enrich(sync: SyncRun) -> dict:
     """Look products up (pending ones only when the daily index lists them), then keep their state and ask
     Icecat once per product to create the content it lacks."""
@@ -140,7 +133,7 @@ def enrich(sync: SyncRun) -> dict:
 
     incremental = sync.incremental()
     report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending())
-    lookups = _rows(sync.run.path / "enrich" / "lookups.parquet")
+    lookups = artifact_rows(sync.run.path / "enrich" / "lookups.parquet")
     incremental.record_lookups(lookups)
     missing = incremental.needs_data_creation(r["identifier"] for r in lookups if r["outcome"] == "not_in_icecat")
     requested = request_data_creation(sync.icecat, sync.run.path, missing) if missing else {}
@@ -155,7 +148,7 @@ def validate(sync: SyncRun) -> dict:
     try:
         report = run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
     finally:
-        quarantine = _rows(sync.run.path / "validate" / "quarantine.parquet")
+        quarantine = artifact_rows(sync.run.path / "validate" / "quarantine.parquet")
         sync.incremental().mark_quarantined({r["identifier"]: f"{r['rule']}: {r['message']}" for r in quarantine})
     return report
 

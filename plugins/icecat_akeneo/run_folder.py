@@ -43,6 +43,13 @@ def data_root() -> Path:
     return Path(root).resolve()
 
 
+def artifact_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a step's Parquet artifact; none when that step wrote none (not run, or nothing to say)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist() if path.exists() else []
+
+
 def safe_run_id(run_id: str) -> str:
     """Run ids carry ':' and '+' (timestamps): keep them readable but portable as folder names."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id).strip("_")

@@ -149,30 +149,29 @@ def images(main: Attributes, gallery: Sequence[Attributes], product: str, main_n
     if not pictures:
         if not text_or_none(main.get("HighPic")):
             return []
-        return [Image(
-            url=str(main.get("HighPic")),
-            url_500=text_or_none(main.get("Pic500x500")),
-            url_low=text_or_none(main.get("LowPic")),
-            url_thumb=text_or_none(main.get("ThumbPic")),
-            width=int_or_none(main.get("HighPicWidth"), product, f"{main_name}.HighPicWidth"),
-            height=int_or_none(main.get("HighPicHeight"), product, f"{main_name}.HighPicHeight"),
-            size=int_or_none(main.get("HighPicSize"), product, f"{main_name}.HighPicSize"),
-            order=0,
-            is_main=True,
-        )]
+        return [_image(main, MAIN_IMAGE_KEYS, product, main_name, order=0, is_main=True)]
     pictures.sort(key=lambda pic: (pic.get("IsMain") != "Y",
                                    int_or_none(pic.get("No"), product, f"{picture_name}.No") or 0))
-    return [
-        Image(
-            url=str(pic.get("Pic")),
-            url_500=text_or_none(pic.get("Pic500x500")),
-            url_low=text_or_none(pic.get("LowPic")),
-            url_thumb=text_or_none(pic.get("ThumbPic")),
-            width=int_or_none(pic.get("PicWidth"), product, f"{picture_name}.PicWidth"),
-            height=int_or_none(pic.get("PicHeight"), product, f"{picture_name}.PicHeight"),
-            size=int_or_none(pic.get("Size"), product, f"{picture_name}.Size"),
-            order=order,
-            is_main=pic.get("IsMain") == "Y",
-        )
-        for order, pic in enumerate(pictures)
-    ]
+    return [_image(pic, PICTURE_KEYS, product, picture_name, order=order, is_main=pic.get("IsMain") == "Y")
+            for order, pic in enumerate(pictures)]
+
+
+# (url, width, height, size) keys: the main image and a gallery picture name the same facts differently
+MAIN_IMAGE_KEYS = ("HighPic", "HighPicWidth", "HighPicHeight", "HighPicSize")
+PICTURE_KEYS = ("Pic", "PicWidth", "PicHeight", "Size")
+
+
+def _image(item: Attributes, keys: tuple[str, str, str, str], product: str, block: str, *, order: int,
+           is_main: bool) -> Image:
+    url, width, height, size = keys
+    return Image(
+        url=str(item.get(url)),
+        url_500=text_or_none(item.get("Pic500x500")),
+        url_low=text_or_none(item.get("LowPic")),
+        url_thumb=text_or_none(item.get("ThumbPic")),
+        width=int_or_none(item.get(width), product, f"{block}.{width}"),
+        height=int_or_none(item.get(height), product, f"{block}.{height}"),
+        size=int_or_none(item.get(size), product, f"{block}.{size}"),
+        order=order,
+        is_main=is_main,
+    )

@@ -13,6 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from icecat_akeneo.run_folder import artifact_rows
+
 DIFF_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()), ("locale", pa.string()),
                          ("scope", pa.string()), ("change", pa.string()), ("before", pa.string()),
                          ("after", pa.string())])
@@ -52,7 +54,7 @@ def run_dry_run(run_dir: str | Path) -> dict[str, Any]:
             body = json.loads(line)
             rows += value_changes(body["identifier"], current.get(body["identifier"], {}), body["values"])
     media = run_dir / "transform" / "media.parquet"
-    for row in pq.read_table(media).to_pylist() if media.exists() else []:
+    for row in artifact_rows(media):
         rows.append({"identifier": row["identifier"], "attribute": row["attribute"], "locale": row["locale"],
                      "scope": row["scope"], "change": "media", "before": None, "after": row["url"]})
     out = run_dir / "load"

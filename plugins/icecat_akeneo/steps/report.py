@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
+from icecat_akeneo.run_folder import artifact_rows
 
 STEPS = ("extract", "enrich", "validate", "transform", "load")
 
@@ -22,21 +22,17 @@ def _step_report(run_dir: Path, step: str) -> dict[str, Any]:
     return {"status": "done", **json.loads(path.read_text(encoding="utf-8"))}
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return pq.read_table(path).to_pylist() if path.exists() else []
-
-
 def _top_errors(run_dir: Path, limit: int = 10) -> list[dict[str, Any]]:
     """Failures a person has to act on, most frequent first, each with an example product."""
     problems: list[tuple[str, str, str]] = []
-    for row in _rows(run_dir / "enrich" / "lookups.parquet"):
+    for row in artifact_rows(run_dir / "enrich" / "lookups.parquet"):
         if row.get("outcome") not in ("found", None):
             problems.append(("enrich", f"{row['outcome']}: {row.get('message') or ''}".strip(), row["identifier"]))
-    for row in _rows(run_dir / "validate" / "quarantine.parquet"):
+    for row in artifact_rows(run_dir / "validate" / "quarantine.parquet"):
         problems.append(("validate", f"{row.get('rule')}: {row.get('message')}", row["identifier"]))
-    for row in _rows(run_dir / "transform" / "rejected.parquet"):
+    for row in artifact_rows(run_dir / "transform" / "rejected.parquet"):
         problems.append(("transform", f"{row.get('attribute')}: {row.get('message')}", row["identifier"]))
-    for row in _rows(run_dir / "load" / "results.parquet"):
+    for row in artifact_rows(run_dir / "load" / "results.parquet"):
         if not 200 <= int(row.get("status_code") or 0) < 300:
             problems.append(("load", f"{row.get('status_code')}: {row.get('message')}", row["identifier"]))
     counts = Counter((step, message) for step, message, _ in problems)

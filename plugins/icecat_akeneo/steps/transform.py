@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from icecat_akeneo.icecat.record import ProductRecord, record_from_row
 from icecat_akeneo.mapping import ClientMapping, FieldMapping
 from icecat_akeneo.preflight.taxonomy import Taxonomy
+from icecat_akeneo.run_folder import artifact_rows
 from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
 
 Values = dict[str, list[dict[str, Any]]]
@@ -176,13 +177,9 @@ def desired_values(
 
 # --- the file writer ----------------------------------------------------------------------------------------
 
-def _read_rows(path: Path) -> list[dict[str, Any]]:
-    return pq.read_table(path).to_pylist() if path.exists() else []
-
-
 def _records_by_product(run_dir: Path) -> dict[str, list[ProductRecord]]:
     products: dict[str, list[ProductRecord]] = {}
-    for row in _read_rows(run_dir / "enrich" / "records.parquet"):
+    for row in artifact_rows(run_dir / "enrich" / "records.parquet"):
         products.setdefault(row["identifier"], []).append(record_from_row(row))
     return products
 
@@ -225,8 +222,8 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
     out = run_dir / "transform"
     out.mkdir(parents=True, exist_ok=True)
-    quarantined = {row["identifier"] for row in _read_rows(run_dir / "validate" / "quarantine.parquet")}
-    found = {row["identifier"] for row in _read_rows(run_dir / "enrich" / "lookups.parquet")
+    quarantined = {row["identifier"] for row in artifact_rows(run_dir / "validate" / "quarantine.parquet")}
+    found = {row["identifier"] for row in artifact_rows(run_dir / "enrich" / "lookups.parquet")
              if row.get("outcome") == "found"}
     products = _records_by_product(run_dir)
     if found:

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
+from icecat_akeneo.run_folder import artifact_rows
 from icecat_akeneo.values import ean13_is_valid
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
     out = run_dir / "validate"
     out.mkdir(parents=True, exist_ok=True)
     records_path = run_dir / "enrich" / "records.parquet"
-    records = pq.read_table(records_path).to_pylist() if records_path.exists() else []
+    records = artifact_rows(records_path)
     products_path = run_dir / "extract" / "products.parquet"
     gtins = ({row["identifier"]: row.get("gtin") for row in
               pq.read_table(products_path, columns=["identifier", "gtin"]).to_pylist()}
