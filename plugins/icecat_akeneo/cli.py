@@ -33,22 +33,11 @@ def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = Non
     import datetime as dt
     from pathlib import Path
 
-    from icecat_akeneo import pipeline
-    from icecat_akeneo.hooks.akeneo import AkeneoHook
-    from icecat_akeneo.hooks.icecat import IcecatHook
     from icecat_akeneo.mapping import load_mapping
-    from icecat_akeneo.run_folder import RunFolder
+    from icecat_akeneo.tasks import connected_run
 
-    mapping = load_mapping(Path(args.mappings) / f"{args.client}.yaml")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    return pipeline.SyncRun(
-        mapping=mapping,
-        run=RunFolder.for_run(mapping.client, f"{run_name}__{stamp}"),
-        params=pipeline.run_params(mapping, params),
-        interval=None,
-        resolve_akeneo=AkeneoHook(mapping.connections.akeneo).get_settings,
-        resolve_icecat=IcecatHook(mapping.connections.icecat).get_settings,
-    )
+    return connected_run(load_mapping(Path(args.mappings) / f"{args.client}.yaml"), f"{run_name}__{stamp}", params)
 
 
 def _preflight(args: argparse.Namespace) -> Outcome:
@@ -73,11 +62,12 @@ def _suggest_mapping(args: argparse.Namespace) -> Outcome:
 
 def _dry_run(args: argparse.Namespace) -> Outcome:
     from icecat_akeneo import pipeline
+    from icecat_akeneo.artifacts import Step
 
     # a preview shows what validation would quarantine instead of stopping at the failure ratio
     sync = _sync_run(args, "dry-run", {"dry_run": True, "sample_size": args.sample, "failure_ratio": 1.0})
     summary = pipeline.run_sync(sync)
-    return 0, {**summary, "load": json.loads((sync.run.path / "load" / "report.json").read_text())}
+    return 0, {**summary, "load": sync.run.step_report(Step.LOAD)}
 
 
 def build_parser() -> argparse.ArgumentParser:

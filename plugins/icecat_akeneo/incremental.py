@@ -5,7 +5,9 @@
 - load: `line_filter` drops values accepted since the transform ran (a cleared/rerun load task does no
   double work), `on_line_result` moves the state on Akeneo's 2xx answers only, `media_decision` reuses a
   file Akeneo already has instead of uploading it again;
-- enrich: `pending` lists the products waiting for Icecat content.
+- extract: `icecat_side_searches` adds the products Icecat changed (daily index) to an incremental selection;
+- enrich: `pending` lists the products waiting for Icecat content; `after_enrich` keeps the lookups'
+  outcomes and asks Icecat to create missing content; validate: `after_validate` marks the quarantined.
 The state moves only on Akeneo's answers, so a run killed at any point resumes without loss.
 """
 from __future__ import annotations
@@ -17,25 +19,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.lines import LineResult
+from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, Step, step_dir
 from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
+from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
 
-MANUAL_EDITS_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()),
-                                 ("locale", pa.string()), ("scope", pa.string()), ("ours", pa.string()),
-                                 ("theirs", pa.string())])
+if TYPE_CHECKING:
+    from icecat_akeneo.icecat.client import IcecatSettings
+
 FLUSH_EVERY = 200
+IDENTIFIERS_PER_SEARCH = 100
 
 
 def current_values(run_dir: Path) -> dict[str, Values]:
     """What each selected product held in Akeneo when extract read it."""
-    table = pq.read_table(run_dir / "extract" / "products.parquet", columns=["identifier", "values_json"])
+    table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "values_json"])
     return {row["identifier"]: json.loads(row["values_json"] or "{}") for row in table.to_pylist()}
 
 
@@ -76,15 +80,14 @@ class IncrementalRun:
     def write_manual_edits(self) -> dict[str, Any]:
         rows = [{**asdict(edit), "ours": json.dumps(edit.ours, ensure_ascii=False),
                  "theirs": json.dumps(edit.theirs, ensure_ascii=False)} for edit in self.manual_edits]
-        path = self.run_dir / "transform" / "manual_edits.parquet"
-        pq.write_table(pa.Table.from_pylist(rows, MANUAL_EDITS_SCHEMA), path)
+        path = MANUAL_EDITS.write(self.run_dir, rows)
         return {"manual_edits_kept": len(rows), "manual_edits": str(path)}
 
     # --- load ------------------------------------------------------------------------------------------------
     @cached_property
     def accepted_since_transform(self) -> dict[str, dict[ValueKey, str]]:
         """Values Akeneo accepted after this run's transform wrote its lines: an earlier try of this load."""
-        written = dt.datetime.fromtimestamp((self.run_dir / "transform").stat().st_mtime, dt.UTC)
+        written = dt.datetime.fromtimestamp(step_dir(self.run_dir, Step.TRANSFORM).stat().st_mtime, dt.UTC)
         return self.store.accepted_hashes(self.current.keys(), since=written)
 
     def line_filter(self, line: dict[str, Any]) -> dict[str, Any] | None:
@@ -136,7 +139,16 @@ class IncrementalRun:
         self.store.remember_media(sha256, code, identifier=row["identifier"], attribute=row["attribute"],
                                   locale=row.get("locale"), scope=row.get("scope"), url=row["url"])
 
-    # --- enrich ----------------------------------------------------------------------------------------------
+    # --- extract and enrich ----------------------------------------------------------------------------------
+    def icecat_side_searches(self, updates: Mapping[int, dt.datetime]) -> list[dict[str, Any]]:
+        """The selected products whose Icecat content changed (`updates`, from the daily index) and those
+        waiting for Icecat (enrich looks them up only if the index lists them), even when nobody touched them
+        in Akeneo during the interval: Akeneo searches of at most IDENTIFIERS_PER_SEARCH identifiers."""
+        changed = sorted({*self.changed_in_icecat(updates), *self.pending()})
+        base = self.mapping.akeneo_search(None)
+        return [{**base, "identifier": [{"operator": "IN", "value": changed[i:i + IDENTIFIERS_PER_SEARCH]}]}
+                for i in range(0, len(changed), IDENTIFIERS_PER_SEARCH)]
+
     def pending(self) -> dict[str, str]:
         return {p.identifier: p.reason or "waiting for Icecat content" for p in self.store.pending()}
 
@@ -152,9 +164,24 @@ class IncrementalRun:
         return sorted(p.identifier for p in self.store.products(ProductStatus.PENDING_IN_ICECAT)
                       if p.identifier in wanted and not p.data_creation_request_id)
 
-    def mark_quarantined(self, reasons: Mapping[str, str]) -> None:
+    def after_enrich(self, icecat: IcecatSettings) -> dict[str, Any]:
+        """Keep enrich's outcomes in the state, then ask Icecat once per product to create the content it
+        lacks (`data_creation_requested` for the step report)."""
+        from icecat_akeneo.steps.enrich import request_data_creation
+
+        lookups = LOOKUPS.rows(self.run_dir)
+        self.record_lookups(lookups)
+        missing = self.needs_data_creation(r["identifier"] for r in lookups if r["outcome"] == Outcome.NOT_IN_ICECAT)
+        requested = request_data_creation(icecat, self.run_dir, missing) if missing else {}
+        for identifier, request_id in requested.items():
+            self.store.record_data_creation_request(identifier, request_id)
+        return {"data_creation_requested": len(requested)}
+
+    def after_validate(self) -> None:
+        """Mark the products validate quarantined, with the rule and the reason."""
+        reasons = {r["identifier"]: f"{r['rule']}: {r['message']}" for r in QUARANTINE.rows(self.run_dir)}
         if reasons:
-            self.store.mark_many(dict(reasons), ProductStatus.QUARANTINED)
+            self.store.mark_many(reasons, ProductStatus.QUARANTINED)
 
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
         """Per-status counts and the age of the oldest pending product, for the run report."""
@@ -176,9 +203,9 @@ class IncrementalRun:
         rows = list(lookups)
         self.store.record_seen(SeenProduct(r["identifier"], str(r["icecat_id"]) if r.get("icecat_id") else None,
                                            r.get("updated")) for r in rows)
-        waiting = {r["identifier"]: r.get("message") for r in rows if r["outcome"] == "not_in_icecat"}
+        waiting = {r["identifier"]: r.get("message") for r in rows if r["outcome"] == Outcome.NOT_IN_ICECAT}
         failed = {r["identifier"]: f"{r['outcome']}: {r.get('message')}" for r in rows
-                  if r["outcome"] in ("full_icecat_required", "fatal_error", "retryable_error", "no_identifiers")}
+                  if Outcome(r["outcome"]).is_failure}
         if waiting:
             self.store.mark_many(waiting, ProductStatus.PENDING_IN_ICECAT)
         if failed:

@@ -1,13 +1,24 @@
 """The sync run as plain function calls: each step of `icecat_sync__<client>` for one run folder.
 
 Airflow tasks (`icecat_akeneo.tasks`), the CLI (`dry-run`) and the benchmarks all go through here, so the
-way a mapping becomes step arguments exists once. Settings for the two APIs are resolved lazily: a step
-that does not talk to Akeneo never asks for its Connection.
+way a mapping becomes step arguments exists once. Each `pipeline.<step>` is only wiring: the step's logic
+lives in its module, what it asks of the state store in `incremental.py`, its files in `artifacts.py`:
+
+| step      | logic                                              | state (`incremental.IncrementalRun`)        |
+|-----------|----------------------------------------------------|---------------------------------------------|
+| extract   | `steps.extract` (+ `DriftCheck`), `icecat.updates` | `icecat_side_searches`                      |
+| enrich    | `steps.enrich`                                     | `pending`, `after_enrich`                   |
+| validate  | `steps.validate`                                   | `after_validate`                            |
+| transform | `steps.transform` (`values.py`, `catalog/`)        | `values_to_send`, `write_manual_edits`      |
+| load      | `steps.load` (`steps.dry_run` for a dry run)       | `line_filter`, `on_line_result`, media      |
+| report    | `steps.report`                                     | `summary`                                   |
+
+Settings for the two APIs are resolved lazily: a step that does not talk to Akeneo never asks for its
+Connection.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 from collections.abc import Callable
@@ -15,8 +26,9 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from icecat_akeneo.artifacts import STEPS, Step
 from icecat_akeneo.mapping import ClientMapping
-from icecat_akeneo.run_folder import RunFolder, artifact_rows
+from icecat_akeneo.run_folder import RunFolder
 
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoSettings
@@ -25,8 +37,6 @@ if TYPE_CHECKING:
     from icecat_akeneo.state import StateStore
 
 STATE_URL_ENV = "ICECAT_AKENEO_STATE_URL"
-
-STEPS = ("extract", "enrich", "validate", "transform", "load")
 
 
 @dataclass
@@ -71,86 +81,38 @@ def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict
     return {**mapping.dag_params(), **(overrides or {})}
 
 
-class TaxonomyDrift(RuntimeError):
-    """A mapped attribute disappeared or changed type in Akeneo since the last accepted taxonomy snapshot."""
-
-
-def check_taxonomy_drift(sync: SyncRun) -> dict:
-    """Fail fast before anything is sent when the client's Akeneo no longer fits the mapping; otherwise the
-    run's taxonomy becomes the snapshot the next run compares with."""
-    from icecat_akeneo.preflight.taxonomy_snapshot import drift_errors, latest_snapshot, save_snapshot
-
-    taxonomy = json.loads((sync.run.path / "extract" / "taxonomy.json").read_text(encoding="utf-8"))
-    previous = latest_snapshot(sync.run.client_root)
-    errors = drift_errors(sync.mapping, previous, taxonomy) if previous else []
-    if errors:
-        raise TaxonomyDrift("taxonomy drift, nothing was sent:\n" + "\n".join(errors))
-    return {"taxonomy_snapshot": str(save_snapshot(taxonomy, sync.run.client_root))}
-
-
-IDENTIFIERS_PER_SEARCH = 100
-
-
-def icecat_side_searches(sync: SyncRun) -> list[dict[str, Any]]:
-    """An incremental run also takes the selected products whose Icecat content changed (daily index) and
-    those waiting for Icecat (enrich looks them up only if the index lists them), even when nobody touched
-    them in Akeneo during the interval."""
-    from icecat_akeneo.steps.enrich import icecat_updates
-
-    incremental = sync.incremental()
-    updates = icecat_updates(sync.icecat, next(iter(sync.mapping.languages)))
-    changed = sorted({*incremental.changed_in_icecat(updates), *incremental.pending()})
-    base = sync.mapping.akeneo_search(None)
-    return [{**base, "identifier": [{"operator": "IN", "value": changed[i:i + IDENTIFIERS_PER_SEARCH]}]}
-            for i in range(0, len(changed), IDENTIFIERS_PER_SEARCH)]
-
-
 def extract(sync: SyncRun) -> dict:
     """The selection (whole, or updated in the run's interval plus what changed in Icecat) and the taxonomy."""
-    from icecat_akeneo.steps.extract import keep_first_products, run_extract
+    from icecat_akeneo.icecat.updates import icecat_updates
+    from icecat_akeneo.steps.extract import DriftCheck, run_extract
 
     interval = None if sync.params.get("full_refresh", True) else sync.interval
-    report = run_extract(
-        sync.akeneo,
-        sync.run.path,
-        search=sync.mapping.akeneo_search(interval),
-        scope=sync.mapping.channel,
-        locales=sorted(set(sync.mapping.languages.values())),
-        identifier_attributes=sync.mapping.identifiers.model_dump(),
-        more_searches=icecat_side_searches(sync) if interval else (),
-    )
-    report.update(check_taxonomy_drift(sync))
-    sample = int(sync.params.get("sample_size") or 0)
-    if sample:
-        report["products"] = keep_first_products(sync.run.path, sample)
-    return report
+    more = (sync.incremental().icecat_side_searches(icecat_updates(sync.icecat, next(iter(sync.mapping.languages))))
+            if interval else ())
+    return run_extract(sync.akeneo, sync.run.path, search=sync.mapping.akeneo_search(interval),
+                       scope=sync.mapping.channel, locales=sorted(set(sync.mapping.languages.values())),
+                       identifier_attributes=sync.mapping.identifiers.model_dump(), more_searches=more,
+                       drift_check=DriftCheck(sync.mapping, sync.run.client_root),
+                       sample_size=int(sync.params.get("sample_size") or 0))
 
 
 def enrich(sync: SyncRun) -> dict:
     """Look products up (pending ones only when the daily index lists them), then keep their state and ask
     Icecat once per product to create the content it lacks."""
-    from icecat_akeneo.steps.enrich import request_data_creation, run_enrich
+    from icecat_akeneo.steps.enrich import run_enrich
 
     incremental = sync.incremental()
     report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending())
-    lookups = artifact_rows(sync.run.path / "enrich" / "lookups.parquet")
-    incremental.record_lookups(lookups)
-    missing = incremental.needs_data_creation(r["identifier"] for r in lookups if r["outcome"] == "not_in_icecat")
-    requested = request_data_creation(sync.icecat, sync.run.path, missing) if missing else {}
-    for identifier, request_id in requested.items():
-        sync.state.record_data_creation_request(identifier, request_id)
-    return {**report, "data_creation_requested": len(requested)}
+    return {**report, **incremental.after_enrich(sync.icecat)}
 
 
 def validate(sync: SyncRun) -> dict:
     from icecat_akeneo.steps.validate import run_validate
 
     try:
-        report = run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
+        return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
     finally:
-        quarantine = artifact_rows(sync.run.path / "validate" / "quarantine.parquet")
-        sync.incremental().mark_quarantined({r["identifier"]: f"{r['rule']}: {r['message']}" for r in quarantine})
-    return report
+        sync.incremental().after_validate()
 
 
 def transform(sync: SyncRun) -> dict:
@@ -186,16 +148,16 @@ def report(sync: SyncRun) -> dict:
     return summary
 
 
-STEP_FUNCTIONS: dict[str, Callable[[SyncRun], dict]] = {
-    "extract": extract, "enrich": enrich, "validate": validate, "transform": transform, "load": load,
+STEP_FUNCTIONS: dict[Step, Callable[[SyncRun], dict]] = {
+    Step.EXTRACT: extract, Step.ENRICH: enrich, Step.VALIDATE: validate, Step.TRANSFORM: transform, Step.LOAD: load,
 }
 
 
-def run_step(sync: SyncRun, step: str) -> dict:
+def run_step(sync: SyncRun, step: Step | str) -> dict:
     """Run one step and save its report beside its artifacts (also when the step fails with a report)."""
     started = time.monotonic()
     try:
-        result = STEP_FUNCTIONS[step](sync)
+        result = STEP_FUNCTIONS[Step(step)](sync)
     except Exception as error:
         partial = getattr(error, "report", None)
         if isinstance(partial, dict):

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from icecat_akeneo.artifacts import Step, step_dir, step_report
+
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
@@ -41,13 +43,6 @@ def data_root() -> Path:
         work = Path(os.environ.get(WORK_DIR_ENV) or Path(tempfile.gettempdir()) / "icecat-akeneo")
         return (work / re.sub(r"[^A-Za-z0-9._-]+", "_", root)).resolve()
     return Path(root).resolve()
-
-
-def artifact_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a step's Parquet artifact; none when that step wrote none (not run, or nothing to say)."""
-    import pyarrow.parquet as pq
-
-    return pq.read_table(path).to_pylist() if path.exists() else []
 
 
 def safe_run_id(run_id: str) -> str:
@@ -84,11 +79,11 @@ class RunFolder:
                 local.parent.mkdir(parents=True, exist_ok=True)
                 local.write_bytes(item.read_bytes())
 
-    def publish(self, step: str | None = None) -> None:
+    def publish(self, step: Step | str | None = None) -> None:
         """Copy one step's folder (or the run's top-level files) to the object store."""
         if self.remote is None:
             return
-        source = self.path / step if step else self.path
+        source = step_dir(self.path, step) if step else self.path
         files = source.rglob("*") if step else source.glob("*")
         for local in (f for f in files if f.is_file()):
             target = self.remote / str(local.relative_to(self.path))
@@ -96,9 +91,13 @@ class RunFolder:
             with target.open("wb") as out:
                 out.write(local.read_bytes())
 
-    def save_report(self, step: str, report: dict[str, Any]) -> dict[str, Any]:
-        folder = self.path / step
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "report.json").write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    def save_report(self, step: Step | str, report: dict[str, Any]) -> dict[str, Any]:
+        path = step_report(self.path, step)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
         self.publish(step)
         return report
+
+    def step_report(self, step: Step | str) -> dict[str, Any]:
+        """What `save_report` saved for `step`."""
+        return json.loads(step_report(self.path, step).read_text(encoding="utf-8"))

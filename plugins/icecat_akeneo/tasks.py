@@ -5,28 +5,37 @@ steps stay testable without Airflow.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from icecat_akeneo import pipeline
-from icecat_akeneo.mapping import load_mapping
+from icecat_akeneo.mapping import ClientMapping, load_mapping
 from icecat_akeneo.run_folder import RunFolder
 
 
-def sync_run(mapping_path: str, context: Mapping[str, Any]) -> pipeline.SyncRun:
+def connected_run(
+    mapping: ClientMapping, run_id: str, params: dict[str, Any] | None,
+    interval: tuple[dt.datetime, dt.datetime] | None = None,
+) -> pipeline.SyncRun:
+    """A sync run whose API settings come from the client's Airflow Connections (read only when needed)."""
     from icecat_akeneo.hooks.akeneo import AkeneoHook
     from icecat_akeneo.hooks.icecat import IcecatHook
 
-    mapping = load_mapping(mapping_path)
-    start, end = context.get("data_interval_start"), context.get("data_interval_end")
     return pipeline.SyncRun(
         mapping=mapping,
-        run=RunFolder.for_run(mapping.client, str(context["run_id"])),
-        params=pipeline.run_params(mapping, dict(context.get("params") or {})),
-        interval=(start, end) if start and end else None,
+        run=RunFolder.for_run(mapping.client, run_id),
+        params=pipeline.run_params(mapping, params),
+        interval=interval,
         resolve_akeneo=AkeneoHook(mapping.connections.akeneo).get_settings,
         resolve_icecat=IcecatHook(mapping.connections.icecat).get_settings,
     )
+
+
+def sync_run(mapping_path: str, context: Mapping[str, Any]) -> pipeline.SyncRun:
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    return connected_run(load_mapping(mapping_path), str(context["run_id"]), dict(context.get("params") or {}),
+                         (start, end) if start and end else None)
 
 
 def run_step(step: str, mapping_path: str, context: Mapping[str, Any]) -> dict:

@@ -14,11 +14,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlparse
 
+from icecat_akeneo.catalog import taxonomy as t
+from icecat_akeneo.catalog.compatibility import ICECAT_SIGN_UNITS
+from icecat_akeneo.catalog.taxonomy import Taxonomy, short_type
 from icecat_akeneo.icecat.record import Feature
 from icecat_akeneo.mapping import FieldMapping
-from icecat_akeneo.preflight import taxonomy as t
-from icecat_akeneo.preflight.compatibility import ICECAT_SIGN_UNITS
-from icecat_akeneo.preflight.taxonomy import Taxonomy, short_type
 
 TEXT_DEFAULT_MAX = {t.TEXT: 255, t.TEXTAREA: 65535}
 """Akeneo's limits when an attribute sets no `max_characters`."""

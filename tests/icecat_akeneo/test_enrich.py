@@ -8,11 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from icecat_akeneo.artifacts import PRODUCTS_SCHEMA
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.icecat.record_schema import RECORD_SCHEMA
 from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.steps.enrich import run_enrich
-from icecat_akeneo.steps.extract import PRODUCTS_SCHEMA
 
 from tests.conftest import ICECAT_OPEN_USER, Sandbox
 

@@ -9,7 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.akeneo.errors import AkeneoAuthError
-from icecat_akeneo.steps.extract import PRODUCTS_SCHEMA, product_row, read_value, run_extract
+from icecat_akeneo.artifacts import PRODUCTS_SCHEMA
+from icecat_akeneo.catalog.product_values import read_value
+from icecat_akeneo.steps.extract import product_row, run_extract
 
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 

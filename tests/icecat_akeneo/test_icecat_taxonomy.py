@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoClient
+from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.mapping import ClientMapping
-from icecat_akeneo.preflight import taxonomy as t
 from icecat_akeneo.preflight.icecat_taxonomy import Pacer, apply_plan, attribute_code, plan_icecat_taxonomy
 from icecat_akeneo.steps.transform import desired_values
 

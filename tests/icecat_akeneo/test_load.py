@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.steps.load import RESULTS_SCHEMA, LoadResults, _read_batches, media_filename, run_load
+from icecat_akeneo.artifacts import RESULTS_SCHEMA
+from icecat_akeneo.steps.load import LoadResults, _read_batches, media_filename, run_load
 
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 
@@ -65,7 +66,7 @@ def test_batch_files_are_read_in_order_and_split_at_100_lines(tmp_path: Path) ->
     async def read() -> list[tuple[str, int, int]]:
         return [
             (batch, offset, len(lines))
-            async for batch, offset, lines in _read_batches(tmp_path / "transform", lambda line: line, results)
+            async for batch, offset, lines in _read_batches(tmp_path, lambda line: line, results)
         ]
 
     import asyncio
@@ -79,7 +80,7 @@ def test_lines_the_filter_empties_are_not_sent_and_are_counted(tmp_path: Path) -
 
     async def read() -> list[dict]:
         keep_even = lambda line: line if int(line["identifier"]) % 2 == 0 else None  # noqa: E731
-        return [line async for _, _, lines in _read_batches(tmp_path / "transform", keep_even, results)
+        return [line async for _, _, lines in _read_batches(tmp_path, keep_even, results)
                 for line in lines]
 
     import asyncio

@@ -7,14 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 import yaml
-from icecat_akeneo.mapping import parse_mapping
-from icecat_akeneo.preflight.taxonomy_snapshot import (
+from icecat_akeneo.catalog.snapshots import (
     diff_taxonomy,
     drift_errors,
     latest_snapshot,
     save_snapshot,
     snapshots,
 )
+from icecat_akeneo.mapping import parse_mapping
 
 from tests.fixtures.preflight.support import load_json
 

@@ -5,8 +5,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.mapping import FieldMapping
-from icecat_akeneo.preflight.taxonomy import Taxonomy
 from icecat_akeneo.values import MediaUpload, ValueRejected, convert, ean13_is_valid, is_empty, option_code
 
 from tests.fixtures.mappings.records import demo_taxonomy, feature

@@ -1,5 +1,8 @@
 """The NDJSON of collection PATCH: encoding the request lines and reading Akeneo's per-line answers.
 
+The one NDJSON codec of the connector: the transform writes its batch files with `write_ndjson`, the load
+and the dry run read them back with `read_ndjson`, and the client encodes request bodies with `encode_ndjson`.
+
 A collection PATCH answers HTTP 200 even when every line failed: each line's real status is in the body,
 one JSON object per line. Those statuses are data (a 422 is a product to fix, not a failed request), so
 they are parsed into `LineResult`s and never raised.
@@ -12,7 +15,9 @@ would cut such a value in two. For the same reason those characters are escaped 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 LINE_BREAKS_JSON_LEAVES_RAW = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
@@ -55,6 +60,26 @@ def encode_line(body: dict[str, Any]) -> str:
 
 def encode_ndjson(bodies: list[dict[str, Any]]) -> bytes:
     return "\n".join(encode_line(body) for body in bodies).encode("utf-8")
+
+
+def write_ndjson(path: Path, bodies: Iterable[dict[str, Any]]) -> int:
+    """One encoded line per body, each ended by "\\n", UTF-8; returns the number of lines written."""
+    lines = [encode_line(body) + "\n" for body in bodies]
+    path.write_text("".join(lines), encoding="utf-8", newline="\n")
+    return len(lines)
+
+
+def read_ndjson(path: Path) -> Iterator[dict[str, Any]]:
+    """The bodies of an NDJSON file, split on "\\n" only (blank lines skipped); a line that is not JSON
+    raises ValueError naming the file and line number."""
+    with path.open(encoding="utf-8", newline="\n") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number} is not a JSON line: {exc}") from exc
 
 
 def _key_of(body: dict[str, Any] | None) -> str | None:

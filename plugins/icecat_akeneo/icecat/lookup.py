@@ -10,19 +10,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from icecat_akeneo.icecat.record import ProductRecord
 
-FOUND = "found"
-NOT_IN_ICECAT = "not_in_icecat"
-FULL_ICECAT_REQUIRED = "full_icecat_required"
-RETRYABLE_ERROR = "retryable_error"
-FATAL_ERROR = "fatal_error"
-NO_IDENTIFIERS = "no_identifiers"
-PENDING_IN_ICECAT = "pending_in_icecat"  # requested earlier, not in the daily index yet: not looked up again
-OUTCOMES = (FOUND, NOT_IN_ICECAT, FULL_ICECAT_REQUIRED, RETRYABLE_ERROR, FATAL_ERROR, NO_IDENTIFIERS,
-            PENDING_IN_ICECAT)
+
+class Outcome(StrEnum):
+    """What happened to one product's lookup; str-valued, so the `outcome` column of `enrich/lookups.parquet`
+    and the step reports hold these very strings."""
+
+    FOUND = "found"
+    NOT_IN_ICECAT = "not_in_icecat"
+    FULL_ICECAT_REQUIRED = "full_icecat_required"
+    RETRYABLE_ERROR = "retryable_error"
+    FATAL_ERROR = "fatal_error"
+    NO_IDENTIFIERS = "no_identifiers"
+    PENDING_IN_ICECAT = "pending_in_icecat"  # requested earlier, not in the daily index yet: not looked up again
+
+    @property
+    def is_failure(self) -> bool:
+        """Icecat had nothing usable for a reason someone must act on (not "not in Icecat yet", not found)."""
+        return self in FAILURES
+
+
+FAILURES = frozenset({Outcome.FULL_ICECAT_REQUIRED, Outcome.FATAL_ERROR, Outcome.RETRYABLE_ERROR,
+                      Outcome.NO_IDENTIFIERS})
+# The module-level names the Icecat client classifies with (icecat/client.py).
+FOUND, NOT_IN_ICECAT, FATAL_ERROR = Outcome.FOUND, Outcome.NOT_IN_ICECAT, Outcome.FATAL_ERROR
+RETRYABLE_ERROR, NO_IDENTIFIERS = Outcome.RETRYABLE_ERROR, Outcome.NO_IDENTIFIERS
 
 # Icecat JSON StatusCodes (api notes §2): 8 = not present, 4 = identifier not correct (a malformed GTIN is
 # "not found" for us, and the next key may still match); 9 = Full Icecat only, 12 = outside the subscribed
@@ -55,7 +71,7 @@ class ProductKeys:
 
 @dataclass(frozen=True)
 class LookupResult:
-    outcome: str
+    outcome: Outcome
     matched_by: str | None = None
     icecat_id: int | None = None
     records: list[ProductRecord] = field(default_factory=list)
@@ -76,7 +92,7 @@ class LookupResult:
 class Answer:
     """One Icecat answer, classified: `data` is set only for found."""
 
-    outcome: str
+    outcome: Outcome
     message: str | None = None
     data: dict[str, Any] | None = None
 
@@ -88,7 +104,7 @@ def classify(status_code: int, body: bytes) -> Answer:
     except ValueError:
         document = None
     if status_code == 200 and isinstance(document, dict) and isinstance(document.get("data"), dict):
-        return Answer(FOUND, data=document["data"])
+        return Answer(Outcome.FOUND, data=document["data"])
     code = document.get("StatusCode") if isinstance(document, dict) else None
     message = document.get("Message") if isinstance(document, dict) else None
     described = f"HTTP {status_code}" + (
@@ -97,9 +113,9 @@ def classify(status_code: int, body: bytes) -> Answer:
         else f": {body[:200].decode('utf-8', 'replace')}"
     )
     if code in _NOT_FOUND_CODES or (code is None and status_code == 404):
-        return Answer(NOT_IN_ICECAT, described)
+        return Answer(Outcome.NOT_IN_ICECAT, described)
     if code in _ACCESS_CODES:
-        return Answer(FULL_ICECAT_REQUIRED, described)
+        return Answer(Outcome.FULL_ICECAT_REQUIRED, described)
     if status_code == 429 or status_code >= 500:
-        return Answer(RETRYABLE_ERROR, described)
-    return Answer(FATAL_ERROR, described)
+        return Answer(Outcome.RETRYABLE_ERROR, described)
+    return Answer(Outcome.FATAL_ERROR, described)

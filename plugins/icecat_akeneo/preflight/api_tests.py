@@ -20,7 +20,7 @@ import httpx
 
 from icecat_akeneo.akeneo.client import COLLECTION_CONTENT_TYPE, MAX_COLLECTION_LINES, AkeneoSettings
 from icecat_akeneo.akeneo.lines import encode_ndjson
-from icecat_akeneo.preflight.taxonomy import Taxonomy
+from icecat_akeneo.catalog.taxonomy import Taxonomy
 
 API = "/api/rest/v1"
 TOKEN = "/api/oauth/v1/token"

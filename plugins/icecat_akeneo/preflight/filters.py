@@ -8,10 +8,14 @@ what the client expects, and lists the products that can never be looked up in I
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from icecat_akeneo.catalog.product_values import read_value
 from icecat_akeneo.icecat.lookup import ProductKeys
-from icecat_akeneo.steps.extract import read_value
+
+if TYPE_CHECKING:
+    from icecat_akeneo.akeneo.client import AkeneoClient
+    from icecat_akeneo.mapping import ClientMapping
 
 MAX_LISTED = 50
 
@@ -22,7 +26,7 @@ class SelectionSummary:
     Fed one product at a time, so a catalogue of any size is summarized in constant memory.
     """
 
-    def __init__(self, mapping: Any, sample_size: int = 0) -> None:
+    def __init__(self, mapping: ClientMapping, sample_size: int = 0) -> None:
         self.identifiers = mapping.identifiers
         self.mapped = {field.attribute for field in mapping.fields}
         self.locales = mapping.locales
@@ -85,8 +89,10 @@ class SelectionSummary:
         }
 
 
-async def dry_run_selection(client: Any, mapping: Any, sample_size: int = 0) -> tuple[dict[str, Any], list]:
-    """Run the mapping's selection against the live PIM (`client` is an `AkeneoClient`), writing nothing.
+async def dry_run_selection(
+    client: AkeneoClient, mapping: ClientMapping, sample_size: int = 0
+) -> tuple[dict[str, Any], list[tuple[str, ProductKeys]]]:
+    """Run the mapping's selection against the live PIM, writing nothing.
 
     Returns the summary and up to `sample_size` (identifier, ProductKeys) to sample Icecat with.
     """

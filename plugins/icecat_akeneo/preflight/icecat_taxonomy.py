@@ -15,14 +15,17 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from icecat_akeneo.catalog import taxonomy as t
+from icecat_akeneo.catalog.compatibility import akeneo_unit
+from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.icecat.record import ProductRecord
-from icecat_akeneo.preflight import taxonomy as t
-from icecat_akeneo.preflight.compatibility import akeneo_unit
 from icecat_akeneo.preflight.samples import FeatureProfile, profile_features
-from icecat_akeneo.preflight.taxonomy import Taxonomy
 from icecat_akeneo.values import option_code
+
+if TYPE_CHECKING:
+    from icecat_akeneo.akeneo.client import AkeneoClient
 
 GROUP_CODE = "icecat"
 CODE_PREFIX = "icecat_"
@@ -168,7 +171,7 @@ class Pacer:
 class _Applier:
     """One `apply_plan` run: what exists (read once), what was done, what failed."""
 
-    def __init__(self, client: Any, taxonomy: Taxonomy, pacer: Pacer) -> None:
+    def __init__(self, client: AkeneoClient, taxonomy: Taxonomy, pacer: Pacer) -> None:
         self.client, self.taxonomy, self.pacer = client, taxonomy, pacer
         self.existing = taxonomy.attributes
         self.report: dict[str, Any] = {
@@ -232,10 +235,10 @@ class _Applier:
         self.count("families", result.ok, family, result.detail)
 
 
-async def apply_plan(client: Any, plan: AttributePlan, pacer: Pacer | None = None) -> dict[str, Any]:
+async def apply_plan(client: AkeneoClient, plan: AttributePlan, pacer: Pacer | None = None) -> dict[str, Any]:
     """Create what is missing (group, attributes, options, family links); skip what exists.
 
-    `client` is an `AkeneoClient`. Returns counts per kind, a message per failure, and `fields`: the mapping
+    Returns counts per kind, a message per failure, and `fields`: the mapping
     fields with the attribute codes as they exist in Akeneo (an attribute is found by its feature id, so one
     made from an older English name of the feature is reused, not duplicated).
     """

@@ -10,12 +10,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from icecat_akeneo.preflight import taxonomy as t
-from icecat_akeneo.preflight.compatibility import akeneo_unit, feature_fit, source_fit, source_kind
+from icecat_akeneo.catalog import taxonomy as t
+from icecat_akeneo.catalog.compatibility import akeneo_unit, feature_fit, source_fit, source_kind
+from icecat_akeneo.catalog.taxonomy import Taxonomy, short_type
 from icecat_akeneo.preflight.samples import FeatureProfile
-from icecat_akeneo.preflight.taxonomy import Taxonomy, short_type
+
+if TYPE_CHECKING:
+    from icecat_akeneo.mapping import ClientMapping, FieldMapping
 
 ICECAT_TAXONOMY_OPTION = "icecat_taxonomy"
 
@@ -47,7 +50,7 @@ def _close_matches(code: str, taxonomy: Taxonomy) -> str:
 
 
 class _Checker:
-    def __init__(self, mapping: Any, taxonomy: Taxonomy, features: Mapping[int, FeatureProfile]) -> None:
+    def __init__(self, mapping: ClientMapping, taxonomy: Taxonomy, features: Mapping[int, FeatureProfile]) -> None:
         self.mapping = mapping
         self.taxonomy = taxonomy
         self.features = features
@@ -100,7 +103,7 @@ class _Checker:
                     f"set identifiers.{key} to an existing attribute{_close_matches(code, self.taxonomy)}",
                 )
 
-    def check_field(self, index: int, field: Any) -> None:
+    def check_field(self, index: int, field: FieldMapping) -> None:
         where, code = f"fields[{index}]", field.attribute
         attribute = self.taxonomy.attribute(code)
         if attribute is None:
@@ -118,7 +121,7 @@ class _Checker:
             self._check_options(where, field, attribute)
         self._check_scope_and_locales(where, field, attribute)
 
-    def _type_fits(self, where: str, field: Any, attribute: dict[str, Any]) -> bool:
+    def _type_fits(self, where: str, field: FieldMapping, attribute: dict[str, Any]) -> bool:
         source, attribute_type = field.source, attribute["type"]
         fit = source_fit(source, attribute_type)
         described = source
@@ -147,7 +150,7 @@ class _Checker:
             return False
         return True
 
-    def _check_unit(self, where: str, field: Any, attribute: dict[str, Any]) -> None:
+    def _check_unit(self, where: str, field: FieldMapping, attribute: dict[str, Any]) -> None:
         if attribute["type"] != t.METRIC:
             return
         family = attribute.get("metric_family")
@@ -174,7 +177,7 @@ class _Checker:
                 "map the feature to a number or text attribute, or add the unit to the family",
             )
 
-    def _check_options(self, where: str, field: Any, attribute: dict[str, Any]) -> None:
+    def _check_options(self, where: str, field: FieldMapping, attribute: dict[str, Any]) -> None:
         options = getattr(field, "options", None) or {}
         if attribute["type"] not in t.SELECT_TYPES or not options:
             return
@@ -200,7 +203,7 @@ class _Checker:
                 "create them in Akeneo or correct the `options:` map",
             )
 
-    def _check_scope_and_locales(self, where: str, field: Any, attribute: dict[str, Any]) -> None:
+    def _check_scope_and_locales(self, where: str, field: FieldMapping, attribute: dict[str, Any]) -> None:
         scope = getattr(field, "scope", None)
         if scope and not attribute.get("scopable"):
             self.add(
@@ -230,7 +233,7 @@ class _Checker:
 
 
 def check_mapping(
-    mapping: Any, taxonomy: Taxonomy | dict[str, Any], features: Mapping[int, FeatureProfile] | None = None
+    mapping: ClientMapping, taxonomy: Taxonomy | dict[str, Any], features: Mapping[int, FeatureProfile] | None = None
 ) -> list[Finding]:
     """All findings for a `ClientMapping` against a taxonomy; `features` (from a sample) enables type and
     unit checks of `feature:<id>` sources."""
@@ -244,7 +247,7 @@ def check_mapping(
     return checker.findings
 
 
-def unmapped_features(mapping: Any, features: Mapping[int, FeatureProfile]) -> list[dict[str, Any]]:
+def unmapped_features(mapping: ClientMapping, features: Mapping[int, FeatureProfile]) -> list[dict[str, Any]]:
     """Icecat features seen in the sample that no field maps, most frequent first."""
     mapped = {field.source for field in mapping.fields}
     rows = [

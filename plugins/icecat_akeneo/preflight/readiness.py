@@ -13,13 +13,20 @@ import asyncio
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient, AkeneoSettings
+from icecat_akeneo.catalog import taxonomy as t
+from icecat_akeneo.catalog.snapshots import (
+    diff_taxonomy,
+    drift_errors,
+    latest_snapshot,
+    save_snapshot,
+)
+from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
-from icecat_akeneo.icecat.lookup import FOUND, ProductKeys
+from icecat_akeneo.icecat.lookup import Outcome, ProductKeys
 from icecat_akeneo.icecat.record import ProductRecord
-from icecat_akeneo.preflight import taxonomy as t
 from icecat_akeneo.preflight.api_tests import ProbeTargets, run_api_tests
 from icecat_akeneo.preflight.filters import dry_run_selection
 from icecat_akeneo.preflight.html_page import page, table
@@ -37,15 +44,11 @@ from icecat_akeneo.preflight.mapping_check import (
 )
 from icecat_akeneo.preflight.samples import profile_features
 from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_draft
-from icecat_akeneo.preflight.taxonomy import Taxonomy
-from icecat_akeneo.preflight.taxonomy_snapshot import (
-    diff_taxonomy,
-    drift_errors,
-    latest_snapshot,
-    save_snapshot,
-)
 from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.run_folder import data_root
+
+if TYPE_CHECKING:
+    from icecat_akeneo.mapping import ClientMapping
 
 DEFAULT_SAMPLE_SIZE = 10
 # (checklist line, API check name): the seed's form first, then what pre-production adds to it.
@@ -205,7 +208,7 @@ def readiness_report(results: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return document, html_page
 
 
-def probe_targets(mapping: Any, taxonomy: Taxonomy) -> ProbeTargets:
+def probe_targets(mapping: ClientMapping, taxonomy: Taxonomy) -> ProbeTargets:
     """The dedicated test product and which mapped attributes the API tests write."""
     mapped = [taxonomy.attribute(field.attribute) for field in mapping.fields]
     mapped = [attribute for attribute in mapped if attribute]
@@ -239,13 +242,13 @@ async def sample_records(
     async with IcecatClient(icecat_settings) as icecat:
         async for _, result in icecat.enrich_many(keys, languages):
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
-            if result.outcome == FOUND:
+            if result.outcome == Outcome.FOUND:
                 records.extend(result.records)
     return records, {"products": len(keys), "records": len(records), "outcomes": outcomes}
 
 
 async def _preflight(
-    mapping: Any,
+    mapping: ClientMapping,
     akeneo_settings: AkeneoSettings,
     icecat_settings: IcecatSettings,
     client_root: Path,
@@ -296,7 +299,7 @@ async def _preflight(
 
 
 def run_preflight(
-    mapping: Any,
+    mapping: ClientMapping,
     akeneo_settings: AkeneoSettings,
     icecat_settings: IcecatSettings,
     out_dir: str | Path,
@@ -331,7 +334,7 @@ def run_preflight(
 
 
 async def _suggest(
-    mapping: Any,
+    mapping: ClientMapping,
     akeneo_settings: AkeneoSettings,
     icecat_settings: IcecatSettings,
     out_dir: Path,
@@ -351,7 +354,7 @@ async def _suggest(
 
 
 def suggest_mapping(
-    mapping: Any,
+    mapping: ClientMapping,
     akeneo_settings: AkeneoSettings,
     icecat_settings: IcecatSettings,
     out_dir: str | Path,

@@ -10,14 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from icecat_akeneo.run_folder import artifact_rows
-
-DIFF_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()), ("locale", pa.string()),
-                         ("scope", pa.string()), ("change", pa.string()), ("before", pa.string()),
-                         ("after", pa.string())])
+from icecat_akeneo.akeneo.lines import read_ndjson
+from icecat_akeneo.artifacts import DRY_RUN_DIFF, DRY_RUN_DIFF_NDJSON, MEDIA, batch_files
+from icecat_akeneo.incremental import current_values
 
 
 def _keyed(values: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str | None, str | None], Any]:
@@ -45,27 +40,21 @@ def value_changes(identifier: str, current: dict, desired: dict) -> list[dict[st
 def run_dry_run(run_dir: str | Path) -> dict[str, Any]:
     """Write `load/dry_run_diff.parquet` (+ a readable `.ndjson` twin) from the transform's batches."""
     run_dir = Path(run_dir)
-    current = {row["identifier"]: json.loads(row["values_json"] or "{}")
-               for row in pq.read_table(run_dir / "extract" / "products.parquet",
-                                        columns=["identifier", "values_json"]).to_pylist()}
+    current = current_values(run_dir)
     rows: list[dict[str, Any]] = []
-    for batch in sorted((run_dir / "transform").glob("batch-*.ndjson")):
-        for line in batch.read_text(encoding="utf-8").splitlines():
-            body = json.loads(line)
+    for batch in batch_files(run_dir):
+        for body in read_ndjson(batch):
             rows += value_changes(body["identifier"], current.get(body["identifier"], {}), body["values"])
-    media = run_dir / "transform" / "media.parquet"
-    for row in artifact_rows(media):
+    for row in MEDIA.rows(run_dir):
         rows.append({"identifier": row["identifier"], "attribute": row["attribute"], "locale": row["locale"],
                      "scope": row["scope"], "change": "media", "before": None, "after": row["url"]})
-    out = run_dir / "load"
-    out.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, DIFF_SCHEMA), out / "dry_run_diff.parquet")
-    (out / "dry_run_diff.ndjson").write_text(
-        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    diff = DRY_RUN_DIFF.write(run_dir, rows)
+    readable = DRY_RUN_DIFF_NDJSON.path(run_dir)
+    readable.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     return {
         "dry_run": True,
         "lines": 0,
         "products_changed": len({row["identifier"] for row in rows}),
         "values_by_change": dict(Counter(row["change"] for row in rows)),
-        "artifacts": {"diff": str(out / "dry_run_diff.parquet"), "diff_ndjson": str(out / "dry_run_diff.ndjson")},
+        "artifacts": {"diff": str(diff), "diff_ndjson": str(readable)},
     }

@@ -4,13 +4,13 @@ Reads `extract/products.parquet`, streams products through `IcecatClient.enrich_
 row groups as results arrive (memory stays flat for 100k products):
 - `enrich/records.parquet`: `identifier` + the RECORD_SCHEMA columns, one row per product × language found;
 - `enrich/lookups.parquet`: one row per product, whatever happened to it (nothing is silently dropped).
-Both are written to temporary names and renamed at the end, so a rerun never leaves half an artifact.
+Both are `artifacts` streams: written to temporary names and renamed at the end, so a rerun never leaves half
+an artifact.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import os
 import time
@@ -19,32 +19,20 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, RECORDS
 from icecat_akeneo.icecat.client import DailyIndex, IcecatClient, IcecatSettings, IcecatUnavailable
-from icecat_akeneo.icecat.lookup import OUTCOMES, PENDING_IN_ICECAT, LookupResult, ProductKeys
-from icecat_akeneo.icecat.record_schema import RECORD_SCHEMA
+from icecat_akeneo.icecat.lookup import LookupResult, Outcome, ProductKeys
 
 log = logging.getLogger(__name__)
-ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
-LOOKUP_SCHEMA = pa.schema(
-    [
-        ("identifier", pa.string()),
-        ("outcome", pa.string()),
-        ("matched_by", pa.string()),
-        ("icecat_id", pa.int64()),
-        ("languages", pa.list_(pa.string())),
-        ("message", pa.string()),
-        ("updated", pa.timestamp("s")),
-    ]
-)
 KEY_COLUMNS = ("identifier", "gtin", "brand", "mpn", "icecat_id")
 ROWS_PER_GROUP = 500
 
 
-def _product_keys(path: Path) -> Iterator[tuple[str, ProductKeys]]:
+def _product_keys(run_dir: Path) -> Iterator[tuple[str, ProductKeys]]:
     """(identifier, keys) of every extracted product, read batch by batch."""
+    path = PRODUCTS.path(run_dir)
     parquet = pq.ParquetFile(path)
     columns = [name for name in KEY_COLUMNS if name in parquet.schema_arrow.names]
     if "identifier" not in columns:
@@ -55,28 +43,6 @@ def _product_keys(path: Path) -> Iterator[tuple[str, ProductKeys]]:
                 str(row["identifier"]),
                 ProductKeys(row.get("gtin"), row.get("brand"), row.get("mpn"), row.get("icecat_id")),
             )
-
-
-class _BufferedWriter:
-    """A ParquetWriter fed row by row, flushing a row group every ROWS_PER_GROUP rows."""
-
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.schema = schema
-        self.writer = pq.ParquetWriter(path, schema)
-        self.rows: list[dict[str, Any]] = []
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= ROWS_PER_GROUP:
-            self.flush()
-
-    def flush(self) -> None:
-        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
-        self.rows = []
-
-    def close(self) -> None:
-        self.flush()
-        self.writer.close()
 
 
 def _lookup_row(identifier: str, result: LookupResult) -> dict[str, Any]:
@@ -126,46 +92,33 @@ async def _enrich(
     settings: IcecatSettings, run_dir: Path, languages: list[str], pending: dict[str, str]
 ) -> dict[str, Any]:
     started = time.monotonic()
-    folder = run_dir / "enrich"
-    folder.mkdir(parents=True, exist_ok=True)
-    records_path, lookups_path = folder / "records.parquet", folder / "lookups.parquet"
-    records_tmp, lookups_tmp = (p.with_name(p.name + ".tmp") for p in (records_path, lookups_path))
-    outcomes: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
+    outcomes: Counter[str] = Counter({outcome: 0 for outcome in Outcome})
     per_language: Counter[str] = Counter({lang: 0 for lang in languages})
-    records_writer = _BufferedWriter(records_tmp, ENRICHED_RECORD_SCHEMA)
-    lookups_writer = _BufferedWriter(lookups_tmp, LOOKUP_SCHEMA)
-    try:
+    with RECORDS.stream(run_dir, ROWS_PER_GROUP) as records, LOOKUPS.stream(run_dir, ROWS_PER_GROUP) as lookups:
         async with IcecatClient(settings) as icecat:
             index = await icecat.daily_index_once(languages[0]) if pending else None
             waiting: dict[str, str] = {}
-            products = _without_waiting(
-                _product_keys(run_dir / "extract" / "products.parquet"), pending, index, waiting
-            )
+            products = _without_waiting(_product_keys(run_dir), pending, index, waiting)
             async for identifier, result in icecat.enrich_many(products, languages):
                 outcomes[result.outcome] += 1
-                lookups_writer.add(_lookup_row(identifier, result))
+                lookups.add(_lookup_row(identifier, result))
                 for record in result.records:
                     per_language[record.lang] += 1
-                    records_writer.add({"identifier": identifier, **record.to_row()})
+                    records.add({"identifier": identifier, **record.to_row()})
             for identifier, reason in waiting.items():
-                outcomes[PENDING_IN_ICECAT] += 1
-                lookups_writer.add(_lookup_row(identifier, LookupResult(PENDING_IN_ICECAT, message=reason)))
+                outcomes[Outcome.PENDING_IN_ICECAT] += 1
+                lookups.add(_lookup_row(identifier, LookupResult(Outcome.PENDING_IN_ICECAT, message=reason)))
             counters = icecat.counters
-    finally:
-        records_writer.close()
-        lookups_writer.close()
-    os.replace(records_tmp, records_path)
-    os.replace(lookups_tmp, lookups_path)
     return {
         "products": sum(outcomes.values()),
-        "outcomes": dict(outcomes),
+        "outcomes": {str(outcome): count for outcome, count in outcomes.items()},
         "records_per_language": dict(per_language),
         "duration_s": round(time.monotonic() - started, 3),
         "icecat_requests": counters.requests,
         "retries": counters.retries,
         "throttled": counters.throttled,
         "cache_hits": counters.cache_hits,
-        "artifacts": {"records": str(records_path), "lookups": str(lookups_path)},
+        "artifacts": {"records": str(records.path), "lookups": str(lookups.path)},
     }
 
 
@@ -176,7 +129,7 @@ def request_data_creation(
 
     A failed request is logged and left out, so the next run asks again."""
     wanted = set(identifiers)
-    keys = [(i, k) for i, k in _product_keys(Path(run_dir) / "extract" / "products.parquet") if i in wanted]
+    keys = [(i, k) for i, k in _product_keys(Path(run_dir)) if i in wanted]
     return asyncio.run(_request_data_creation(settings, keys)) if keys else {}
 
 
@@ -191,14 +144,3 @@ async def _request_data_creation(
             except IcecatUnavailable as exc:
                 log.warning("data-creation request for product %s not sent: %s", identifier, exc)
     return requested
-
-
-def icecat_updates(settings: IcecatSettings, language: str) -> dict[int, dt.datetime]:
-    """Icecat ids the daily index lists as changed, with their `Updated` (empty when it cannot be read)."""
-
-    async def read() -> dict[int, dt.datetime]:
-        async with IcecatClient(settings) as icecat:
-            index = await icecat.daily_index_once(language)
-        return dict(index.updated) if index else {}
-
-    return asyncio.run(read())

@@ -5,6 +5,8 @@ of a million products never sits in memory. Each product keeps its full `values`
 plus the identifiers Icecat is searched by (GTIN, brand, MPN, Icecat id) read into their own columns.
 The taxonomy (attributes, options, channels, locales, families, units, currencies) is saved beside it:
 transform and validate check every value against it without asking Akeneo again.
+Before any product is paged, the taxonomy is compared with the client's last snapshot (`DriftCheck`): a
+mapped attribute deleted or retyped in Akeneo stops the run before anything is sent.
 Files are written under a temporary name and renamed at the end, so a failed run never leaves a partial
 artifact that the next step could mistake for a complete one.
 """
@@ -15,51 +17,25 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
+from icecat_akeneo.artifacts import IDENTIFIER_COLUMNS, PRODUCTS, TAXONOMY, ParquetStream
+from icecat_akeneo.catalog import taxonomy as t
+from icecat_akeneo.catalog.product_values import read_value
+from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
 
-IDENTIFIER_COLUMNS = ("gtin", "brand", "mpn", "icecat_id")
-PRODUCTS_SCHEMA = pa.schema(
-    [
-        ("identifier", pa.string()),
-        ("uuid", pa.string()),
-        ("family", pa.string()),
-        ("enabled", pa.bool_()),
-        ("categories", pa.list_(pa.string())),
-        ("created", pa.string()),
-        ("updated", pa.string()),
-        *[(column, pa.string()) for column in IDENTIFIER_COLUMNS],
-        ("values_json", pa.string()),
-    ]
-)
-ROWS_PER_ROW_GROUP = 5000
-IDENTIFIER_TYPE = "pim_catalog_identifier"
+if TYPE_CHECKING:
+    from icecat_akeneo.mapping import ClientMapping
 
 
-def read_value(
-    product: dict[str, Any], attribute: str | None, identifier_attribute: str | None
-) -> str | None:
-    """A product's value for `attribute` as text: the locale/scope-less value if there is one (that is how
-    Akeneo stores non-localizable, non-scopable attributes), else the first value Akeneo returned.
-    The identifier attribute is read from the top-level `identifier` (5.0/6.0 leave it out of `values`)."""
-    if not attribute:
-        return None
-    if attribute == identifier_attribute and product.get("identifier"):
-        return str(product["identifier"])
-    entries = (product.get("values") or {}).get(attribute) or []
-    chosen = next((e for e in entries if e.get("locale") is None and e.get("scope") is None), None)
-    if chosen is None and entries:
-        chosen = entries[0]
-    data = chosen.get("data") if chosen else None
-    if data is None or data == "":
-        return None
-    return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+class TaxonomyDrift(RuntimeError):
+    """A mapped attribute disappeared or changed type in Akeneo since the last accepted taxonomy snapshot."""
 
 
 def product_row(
@@ -89,14 +65,39 @@ def run_extract(
     locales: list[str] | None,
     identifier_attributes: dict[str, str | None],
     more_searches: Sequence[dict[str, Any]] = (),
+    drift_check: DriftCheck | None = None,
+    sample_size: int = 0,
 ) -> dict[str, Any]:
     """Write `extract/products.parquet` and `extract/taxonomy.json`; return the step's report.
 
     `more_searches` select further products (e.g. those whose Icecat content changed) after `search`; a
-    product matched twice is written once."""
-    return asyncio.run(
-        _extract(settings, Path(run_dir), [search, *more_searches], scope, locales, identifier_attributes)
+    product matched twice is written once. With `drift_check`, the taxonomy is compared with the client's
+    last snapshot before any product is paged: a mapped attribute that moved stops the run at once.
+    `sample_size` keeps only the first products (a dry run on a sample)."""
+    report = asyncio.run(
+        _extract(settings, Path(run_dir), [search, *more_searches], scope, locales, identifier_attributes,
+                 drift_check)
     )
+    if sample_size:
+        report["products"] = keep_first_products(run_dir, sample_size)
+    return report
+
+
+@dataclass(frozen=True)
+class DriftCheck:
+    """The mapping whose attributes must still exist as they were, and where the client's snapshots live."""
+
+    mapping: ClientMapping
+    client_root: Path
+
+    def __call__(self, taxonomy: dict[str, Any]) -> dict[str, Any]:
+        """Raise `TaxonomyDrift` when the live taxonomy no longer fits the mapping; otherwise it becomes the
+        snapshot the next run compares with."""
+        previous = latest_snapshot(self.client_root)
+        errors = drift_errors(self.mapping, previous, taxonomy) if previous else []
+        if errors:
+            raise TaxonomyDrift("taxonomy drift, nothing was sent:\n" + "\n".join(errors))
+        return {"taxonomy_snapshot": str(save_snapshot(taxonomy, self.client_root))}
 
 
 async def _extract(
@@ -106,55 +107,62 @@ async def _extract(
     scope: str | None,
     locales: list[str] | None,
     identifier_attributes: dict[str, str | None],
+    drift_check: DriftCheck | None,
 ) -> dict[str, Any]:
     started = time.monotonic()
-    folder = run_dir / "extract"
-    folder.mkdir(parents=True, exist_ok=True)
-    products_path, taxonomy_path = folder / "products.parquet", folder / "taxonomy.json"
     async with AkeneoClient(settings) as akeneo:
         taxonomy = await akeneo.get_taxonomy()
-        tmp_taxonomy = taxonomy_path.with_name(taxonomy_path.name + ".tmp")
-        tmp_taxonomy.write_text(json.dumps(taxonomy, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_json(TAXONOMY.path(run_dir), taxonomy)
+        checked = drift_check(taxonomy) if drift_check else {}
         identifier_attribute = next(
-            (a["code"] for a in taxonomy["attributes"] if a.get("type") == IDENTIFIER_TYPE), None
+            (a["code"] for a in taxonomy["attributes"] if a.get("type") == t.IDENTIFIER), None
         )
-        tmp_products = products_path.with_name(products_path.name + ".tmp")
-        products = pages = 0
-        seen: set[str] = set()
-        dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
-        buffered: list[dict[str, Any]] = []
-        with pq.ParquetWriter(tmp_products, PRODUCTS_SCHEMA) as writer:
-            for search in searches:
-                async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales):
-                    pages += 1
-                    rows = [product_row(p, identifier_attributes, identifier_attribute) for p in page]
-                    if dedupe:
-                        rows = [row for row in rows if row["identifier"] not in seen]
-                        seen.update(row["identifier"] for row in rows)
-                    products += len(rows)
-                    buffered.extend(rows)
-                    if len(buffered) >= ROWS_PER_ROW_GROUP:
-                        writer.write_table(pa.Table.from_pylist(buffered, PRODUCTS_SCHEMA))
-                        buffered = []
-            writer.write_table(pa.Table.from_pylist(buffered, PRODUCTS_SCHEMA))
+        with PRODUCTS.stream(run_dir) as products:
+            pages = await _write_products(akeneo, products, searches, scope, locales,
+                                          lambda p: product_row(p, identifier_attributes, identifier_attribute))
         stats = akeneo.stats()
-    os.replace(tmp_taxonomy, taxonomy_path)
-    os.replace(tmp_products, products_path)
     return {
-        "products": products,
+        "products": products.rows_written,
         "pages": pages,
         "duration_s": round(time.monotonic() - started, 3),
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],
-        "artifacts": {"products": str(products_path), "taxonomy": str(taxonomy_path)},
+        "artifacts": {"products": str(products.path), "taxonomy": str(TAXONOMY.path(run_dir))},
+        **checked,
     }
+
+
+async def _write_products(
+    akeneo: AkeneoClient, out: ParquetStream, searches: list[dict[str, Any]], scope: str | None,
+    locales: list[str] | None, to_row: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Page every search into `out`; returns the pages read. A product two searches match is written once."""
+    pages = 0
+    seen: set[str] = set()
+    dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
+    for search in searches:
+        async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales):
+            pages += 1
+            rows = [to_row(product) for product in page]
+            if dedupe:
+                rows = [row for row in rows if row["identifier"] not in seen]
+                seen.update(row["identifier"] for row in rows)
+            out.extend(rows)
+    return pages
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    """Whole or absent, like the Parquet artifacts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def keep_first_products(run_dir: str | os.PathLike[str], count: int) -> int:
     """Cut `extract/products.parquet` to its first `count` products (dry runs on a sample); returns the kept count."""
-    path = Path(run_dir) / "extract" / "products.parquet"
-    table = pq.read_table(path)
+    table = pq.read_table(PRODUCTS.path(run_dir))
     if table.num_rows > count:
-        pq.write_table(table.slice(0, count), path)
+        PRODUCTS.write(run_dir, table.slice(0, count).to_pylist())
     return min(count, table.num_rows)

@@ -28,27 +28,14 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import httpx
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient, AkeneoSettings
 from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError
-from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult
+from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult, read_ndjson
+from icecat_akeneo.artifacts import MEDIA, RESULTS, RESULTS_SCHEMA, ParquetStream, batch_files
 from icecat_akeneo.retry import RetryPolicy
 
-RESULTS_SCHEMA = pa.schema(
-    [
-        ("identifier", pa.string()),
-        ("batch", pa.string()),
-        ("line", pa.int32()),
-        ("status_code", pa.int32()),
-        ("message", pa.string()),
-        ("errors_json", pa.string()),
-        ("kind", pa.string()),
-        ("attempts", pa.int32()),
-    ]
-)
-ROWS_PER_ROW_GROUP = 5000
 TOP_MESSAGES = 10
 MEDIA_ROWS_PER_ROUND = 64
 MEDIA_BATCH = "media"
@@ -67,11 +54,11 @@ class MediaRegistry(Protocol):
 
 
 class LoadResults:
-    """Streams result rows to Parquet and keeps the counts the report needs."""
+    """Streams result rows to Parquet (`artifacts.ParquetStream`) and keeps the counts the report needs."""
 
     def __init__(self, path: Path) -> None:
-        self._writer = pq.ParquetWriter(path, RESULTS_SCHEMA)
-        self._rows: list[dict[str, Any]] = []
+        self._out = ParquetStream(path, RESULTS_SCHEMA)
+        self.path = path
         self.lines_by_status: Counter[int] = Counter()
         self.media_by_status: Counter[int] = Counter()
         self.unprocessable: dict[str, list[str]] = {}
@@ -80,7 +67,7 @@ class LoadResults:
         self.media_unchanged = 0
 
     def add(self, result: LineResult, batch: str, line: int, kind: str) -> None:
-        self._rows.append(
+        self._out.add(
             {
                 "identifier": result.identifier,
                 "batch": batch,
@@ -95,12 +82,12 @@ class LoadResults:
         (self.lines_by_status if kind == "values" else self.media_by_status)[result.status_code] += 1
         if result.status_code == 422:
             self.unprocessable.setdefault(result.detail or "", []).append(result.identifier or "?")
-        if len(self._rows) >= ROWS_PER_ROW_GROUP:
-            self._flush()
 
     def close(self) -> None:
-        self._flush()
-        self._writer.close()
+        self._out.close()
+
+    def discard(self) -> None:
+        self._out.discard()
 
     def top_unprocessable(self) -> list[dict[str, Any]]:
         ranked = sorted(self.unprocessable.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP_MESSAGES]
@@ -108,11 +95,6 @@ class LoadResults:
             {"message": message, "count": len(identifiers), "identifiers": identifiers[:5]}
             for message, identifiers in ranked
         ]
-
-    def _flush(self) -> None:
-        if self._rows:
-            self._writer.write_table(pa.Table.from_pylist(self._rows, RESULTS_SCHEMA))
-            self._rows = []
 
 
 def run_load(
@@ -144,26 +126,16 @@ async def _load(
     media_registry: MediaRegistry | None,
 ) -> dict[str, Any]:
     started = time.monotonic()
-    folder = run_dir / "load"
-    folder.mkdir(parents=True, exist_ok=True)
-    results_path = folder / "results.parquet"
-    tmp_path = results_path.with_name(results_path.name + ".tmp")
-    results = LoadResults(tmp_path)
+    results = LoadResults(RESULTS.path(run_dir))
     try:
         async with AkeneoClient(settings) as akeneo:
-            await _send_batches(akeneo, run_dir / "transform", results, on_line_result, line_filter)
-            await _send_media(
-                akeneo,
-                run_dir / "transform" / "media.parquet",
-                results,
-                media_headers,
-                on_line_result,
-                media_registry,
-            )
+            await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
+            await _send_media(akeneo, MEDIA.path(run_dir), results, media_headers, on_line_result, media_registry)
             stats = akeneo.stats()
-    finally:
-        results.close()
-    os.replace(tmp_path, results_path)
+    except BaseException:
+        results.discard()
+        raise
+    results.close()
     ok = sum(count for status, count in results.lines_by_status.items() if 200 <= status < 300)
     media_uploaded = results.media_by_status[201]
     return {
@@ -183,39 +155,33 @@ async def _load(
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],
         "duration_s": round(time.monotonic() - started, 3),
-        "artifacts": {"results": str(results_path)},
+        "artifacts": {"results": str(results.path)},
     }
 
 
 async def _read_batches(
-    transform_dir: Path, line_filter: LineFilter, results: LoadResults
+    run_dir: Path, line_filter: LineFilter, results: LoadResults
 ) -> AsyncIterator[tuple[str, int, list[dict[str, Any]]]]:
     """(batch name, line offset, up to 100 PATCH bodies) for each batch file, in file order."""
-    for path in sorted(transform_dir.glob("batch-*.ndjson")):
+    for path in batch_files(run_dir):
         chunk: list[dict[str, Any]] = []
         offset = 0
-        with path.open(encoding="utf-8") as lines:
-            for number, raw in enumerate(lines, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    line = line_filter(json.loads(raw))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{number} is not a JSON line: {exc}") from exc
-                if line is None:
-                    results.skipped_lines += 1
-                    continue
-                chunk.append(line)
-                if len(chunk) == MAX_COLLECTION_LINES:
-                    yield path.stem, offset, chunk
-                    offset, chunk = offset + len(chunk), []
+        for body in read_ndjson(path):
+            line = line_filter(body)
+            if line is None:
+                results.skipped_lines += 1
+                continue
+            chunk.append(line)
+            if len(chunk) == MAX_COLLECTION_LINES:
+                yield path.stem, offset, chunk
+                offset, chunk = offset + len(chunk), []
         if chunk:
             yield path.stem, offset, chunk
 
 
 async def _send_batches(
     akeneo: AkeneoClient,
-    transform_dir: Path,
+    run_dir: Path,
     results: LoadResults,
     on_line_result: OnLineResult,
     line_filter: LineFilter,
@@ -229,7 +195,7 @@ async def _send_batches(
 
     in_flight: set[asyncio.Task[None]] = set()
     try:
-        async for batch, offset, lines in _read_batches(transform_dir, line_filter, results):
+        async for batch, offset, lines in _read_batches(run_dir, line_filter, results):
             if len(in_flight) >= akeneo.settings.max_concurrency:
                 done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:

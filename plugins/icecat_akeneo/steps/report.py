@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.run_folder import artifact_rows
+from icecat_akeneo.artifacts import artifact_rows
 
 STEPS = ("extract", "enrich", "validate", "transform", "load")
 

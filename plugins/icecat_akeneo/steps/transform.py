@@ -19,23 +19,29 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
+from icecat_akeneo.akeneo.lines import write_ndjson
+from icecat_akeneo.artifacts import (
+    BATCH_GLOB,
+    LOOKUPS,
+    MEDIA,
+    QUARANTINE,
+    RECORDS,
+    REJECTED,
+    TAXONOMY,
+    Step,
+    batch_path,
+    step_dir,
+)
+from icecat_akeneo.catalog.taxonomy import Taxonomy
+from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.icecat.record import ProductRecord, record_from_row
 from icecat_akeneo.mapping import ClientMapping, FieldMapping
-from icecat_akeneo.preflight.taxonomy import Taxonomy
-from icecat_akeneo.run_folder import artifact_rows
 from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
 
 Values = dict[str, list[dict[str, Any]]]
 NOT_LOCALIZED = "(no locale)"
 LANGUAGE_VARIANT_OF = {"US": "EN", "BR": "PT"}
 """Icecat languages that are variants of another (US English for EN); ZH_TW-style codes reduce to `ZH`."""
-REJECTED_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()), ("locale", pa.string()),
-                             ("scope", pa.string()), ("kind", pa.string()), ("message", pa.string())])
-MEDIA_SCHEMA = pa.schema([("identifier", pa.string()), ("attribute", pa.string()), ("locale", pa.string()),
-                          ("scope", pa.string()), ("url", pa.string()), ("source", pa.string())])
 
 
 # --- reading one source out of a record ---------------------------------------------------------------------
@@ -179,32 +185,32 @@ def desired_values(
 
 def _records_by_product(run_dir: Path) -> dict[str, list[ProductRecord]]:
     products: dict[str, list[ProductRecord]] = {}
-    for row in artifact_rows(run_dir / "enrich" / "records.parquet"):
+    for row in RECORDS.rows(run_dir):
         products.setdefault(row["identifier"], []).append(record_from_row(row))
     return products
 
 
 class _BatchWriter:
-    """NDJSON files of at most `batch_size` lines: compact JSON, UTF-8, one product per line."""
+    """NDJSON files of at most `batch_size` lines (the `akeneo.lines` codec), one product per line."""
 
-    def __init__(self, folder: Path, batch_size: int) -> None:
-        self.folder, self.batch_size = folder, batch_size
+    def __init__(self, run_dir: Path, batch_size: int) -> None:
+        self.run_dir, self.batch_size = run_dir, batch_size
         self.paths: list[Path] = []
-        self.pending: list[str] = []
+        self.pending: list[dict[str, Any]] = []
         self.lines = 0
-        for stale in folder.glob("batch-*.ndjson"):
+        for stale in step_dir(run_dir, Step.TRANSFORM).glob(BATCH_GLOB):
             stale.unlink()
 
     def write(self, line: dict[str, Any]) -> None:
-        self.pending.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+        self.pending.append(line)
         self.lines += 1
         if len(self.pending) >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
-            self.paths.append(self.folder / f"batch-{len(self.paths) + 1:04d}.ndjson")
-            self.paths[-1].write_text("\n".join(self.pending) + "\n", encoding="utf-8")
+            self.paths.append(batch_path(self.run_dir, len(self.paths) + 1))
+            write_ndjson(self.paths[-1], self.pending)
             self.pending = []
 
 
@@ -218,18 +224,16 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     started = time.monotonic()
     run_dir = Path(run_dir)
     if taxonomy is None:
-        taxonomy = json.loads((run_dir / "extract" / "taxonomy.json").read_text(encoding="utf-8"))
+        taxonomy = json.loads(TAXONOMY.path(run_dir).read_text(encoding="utf-8"))
     taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
-    out = run_dir / "transform"
-    out.mkdir(parents=True, exist_ok=True)
-    quarantined = {row["identifier"] for row in artifact_rows(run_dir / "validate" / "quarantine.parquet")}
-    found = {row["identifier"] for row in artifact_rows(run_dir / "enrich" / "lookups.parquet")
-             if row.get("outcome") == "found"}
+    step_dir(run_dir, Step.TRANSFORM).mkdir(parents=True, exist_ok=True)
+    quarantined = {row["identifier"] for row in QUARANTINE.rows(run_dir)}
+    found = {row["identifier"] for row in LOOKUPS.rows(run_dir) if row.get("outcome") == Outcome.FOUND}
     products = _records_by_product(run_dir)
     if found:
         products = {identifier: records for identifier, records in products.items() if identifier in found}
 
-    writer = _BatchWriter(out, batch_size)
+    writer = _BatchWriter(run_dir, batch_size)
     media_rows: list[dict[str, Any]] = []
     rejected_rows: list[dict[str, Any]] = []
     per_attribute: Counter[str] = Counter()
@@ -254,8 +258,7 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
             per_locale.update(entry["locale"] or NOT_LOCALIZED for entry in entries)
     writer.flush()
 
-    pq.write_table(pa.Table.from_pylist(media_rows, schema=MEDIA_SCHEMA), out / "media.parquet")
-    pq.write_table(pa.Table.from_pylist(rejected_rows, schema=REJECTED_SCHEMA), out / "rejected.parquet")
+    media_path, rejected_path = MEDIA.write(run_dir, media_rows), REJECTED.write(run_dir, rejected_rows)
     return {
         "products": len(products),
         "skipped_quarantined": len(quarantined & products.keys()),
@@ -268,6 +271,6 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
         "rejected_by_reason": dict(Counter(row["kind"] for row in rejected_rows).most_common()),
         "media_rows": len(media_rows),
         "duration_s": round(time.monotonic() - started, 3),
-        "artifacts": {"batches": [str(path) for path in writer.paths], "media": str(out / "media.parquet"),
-                      "rejected": str(out / "rejected.parquet")},
+        "artifacts": {"batches": [str(path) for path in writer.paths], "media": str(media_path),
+                      "rejected": str(rejected_path)},
     }

@@ -17,21 +17,14 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from icecat_akeneo.artifacts import PRODUCTS, QUARANTINE, RECORDS, Step, step_dir
 from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
-from icecat_akeneo.run_folder import artifact_rows
 from icecat_akeneo.values import ean13_is_valid
 
 if TYPE_CHECKING:
     import pandas as pd
-
-QUARANTINE_SCHEMA = pa.schema([
-    ("identifier", pa.string()), ("lang", pa.string()), ("rule", pa.string()), ("expectation", pa.string()),
-    ("column", pa.string()), ("message", pa.string()),
-])
-
 
 class ValidationFailed(RuntimeError):
     """Too many products quarantined for the run to continue; `report` holds the step report."""
@@ -172,11 +165,10 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
     `failure_ratio` (quarantined / checked)."""
     started = time.monotonic()
     run_dir = Path(run_dir)
-    out = run_dir / "validate"
+    out = step_dir(run_dir, Step.VALIDATE)
     out.mkdir(parents=True, exist_ok=True)
-    records_path = run_dir / "enrich" / "records.parquet"
-    records = artifact_rows(records_path)
-    products_path = run_dir / "extract" / "products.parquet"
+    records = RECORDS.rows(run_dir)
+    products_path = PRODUCTS.path(run_dir)
     gtins = ({row["identifier"]: row.get("gtin") for row in
               pq.read_table(products_path, columns=["identifier", "gtin"]).to_pylist()}
              if products_path.exists() else {})
@@ -187,7 +179,7 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
     if records and mapping.completeness:
         failures, result = _run_suite(_check_frame(records, gtins, mapping), mapping, out)
         results_path.write_text(json.dumps(result.describe_dict(), indent=2, default=str), encoding="utf-8")
-    pq.write_table(pa.Table.from_pylist(failures, schema=QUARANTINE_SCHEMA), out / "quarantine.parquet")
+    quarantine_path = QUARANTINE.write(run_dir, failures)
     quarantined = len({failure["identifier"] for failure in failures})
     ratio = quarantined / checked if checked else 0.0
     report = {
@@ -200,7 +192,7 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
                         .most_common()),
         "rules": [rule.name for rule in mapping.completeness],
         "duration_s": round(time.monotonic() - started, 3),
-        "artifacts": {"quarantine": str(out / "quarantine.parquet"),
+        "artifacts": {"quarantine": str(quarantine_path),
                       "results": str(results_path) if results_path.exists() else None,
                       "data_docs": str(docs_index) if docs_index.exists() else None},
     }

@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from icecat_akeneo.preflight.taxonomy import Taxonomy, short_type
+from icecat_akeneo.catalog.taxonomy import Taxonomy, short_type
+
+if TYPE_CHECKING:
+    from icecat_akeneo.mapping import ClientMapping
 
 SNAPSHOT_FOLDER = "taxonomy"
 TRACKED_PROPERTIES = (
@@ -78,7 +81,7 @@ def diff_taxonomy(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def drift_errors(mapping: Any, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def drift_errors(mapping: ClientMapping, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Messages for mapped attributes that disappeared or changed type/localizable/scopable since `old`.
 
     Meant for the start of a sync run: a non-empty list means stop before any PATCH.

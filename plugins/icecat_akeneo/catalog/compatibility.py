@@ -8,7 +8,7 @@ structure.
 
 from __future__ import annotations
 
-from icecat_akeneo.preflight import taxonomy as t
+from icecat_akeneo.catalog import taxonomy as t
 
 FEATURE_TARGETS: dict[str, dict[str, float]] = {
     "numerical": {t.METRIC: 1.0, t.NUMBER: 0.9, t.TEXT: 0.4, t.TEXTAREA: 0.3},

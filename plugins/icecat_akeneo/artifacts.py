@@ -1,0 +1,178 @@
+"""The file contract between the steps: every artifact of a run folder, its path and its Arrow schema.
+
+A step reads what earlier steps wrote and writes its own folder (`<run>/<step>/...`); naming each artifact
+once here is what lets a reader of one step know what the next one finds, and lets a test mean "the
+products extract wrote" instead of spelling a path. Parquet artifacts are written through `ParquetStream`
+(row groups as rows arrive, temporary name renamed on close), so a failed step never leaves half a file that
+the next step could take for a whole one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from icecat_akeneo.icecat.record_schema import RECORD_SCHEMA
+
+
+class Step(StrEnum):
+    """The steps of a sync run, in order; each value is also the step's folder and its Airflow task id."""
+
+    EXTRACT = "extract"
+    ENRICH = "enrich"
+    VALIDATE = "validate"
+    TRANSFORM = "transform"
+    LOAD = "load"
+
+
+STEPS: tuple[Step, ...] = tuple(Step)
+STEP_REPORT = "report.json"
+BATCH_GLOB = "batch-*.ndjson"
+ROWS_PER_GROUP = 5000
+
+IDENTIFIER_COLUMNS = ("gtin", "brand", "mpn", "icecat_id")
+"""The product identifiers Icecat is searched by, read out of the Akeneo values into their own columns."""
+
+
+def _strings(*names: str) -> list[tuple[str, pa.DataType]]:
+    return [(name, pa.string()) for name in names]
+
+
+_VALUE_KEY = ("identifier", "attribute", "locale", "scope")
+PRODUCTS_SCHEMA = pa.schema([
+    ("identifier", pa.string()), ("uuid", pa.string()), ("family", pa.string()), ("enabled", pa.bool_()),
+    ("categories", pa.list_(pa.string())), *_strings("created", "updated", *IDENTIFIER_COLUMNS, "values_json"),
+])
+ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
+LOOKUP_SCHEMA = pa.schema([
+    *_strings("identifier", "outcome", "matched_by"), ("icecat_id", pa.int64()),
+    ("languages", pa.list_(pa.string())), ("message", pa.string()), ("updated", pa.timestamp("s")),
+])
+QUARANTINE_SCHEMA = pa.schema(_strings("identifier", "lang", "rule", "expectation", "column", "message"))
+REJECTED_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "kind", "message"))
+MEDIA_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "url", "source"))
+MANUAL_EDITS_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "ours", "theirs"))
+RESULTS_SCHEMA = pa.schema([
+    *_strings("identifier", "batch"), ("line", pa.int32()), ("status_code", pa.int32()),
+    *_strings("message", "errors_json", "kind"), ("attempts", pa.int32()),
+])
+DIFF_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "change", "before", "after"))
+
+
+def artifact_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a Parquet artifact; none when its step wrote none (not run, or nothing to say)."""
+    return pq.read_table(path).to_pylist() if path.exists() else []
+
+
+class ParquetStream:
+    """Rows to one Parquet file, a row group every `rows_per_group` rows, under `<name>.tmp` until `close()`
+    renames it: memory stays flat for any number of rows and the file is whole or absent. As a context manager
+    it closes on success and discards the temporary file on error."""
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = ROWS_PER_GROUP) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.schema, self.rows_per_group = path, schema, rows_per_group
+        self._tmp = path.with_name(path.name + ".tmp")
+        self._writer = pq.ParquetWriter(self._tmp, schema)
+        self._rows: list[dict[str, Any]] = []
+        self.rows_written = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        self.rows_written += 1
+        if len(self._rows) >= self.rows_per_group:
+            self._flush()
+
+    def extend(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+        os.replace(self._tmp, self.path)
+
+    def discard(self) -> None:
+        self._writer.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows = []
+
+    def __enter__(self) -> ParquetStream:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file a step writes into its folder of the run; `schema` for the Parquet ones."""
+
+    step: Step
+    name: str
+    schema: pa.Schema | None = None
+
+    def path(self, run_dir: str | os.PathLike[str]) -> Path:
+        return Path(run_dir) / self.step / self.name
+
+    def rows(self, run_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+        return artifact_rows(self.path(run_dir))
+
+    def stream(self, run_dir: str | os.PathLike[str], rows_per_group: int = ROWS_PER_GROUP) -> ParquetStream:
+        if self.schema is None:
+            raise TypeError(f"{self.step}/{self.name} is not a Parquet artifact")
+        return ParquetStream(self.path(run_dir), self.schema, rows_per_group)
+
+    def write(self, run_dir: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) -> Path:
+        """All rows at once (a step that builds its rows in memory anyway)."""
+        with self.stream(run_dir) as out:
+            out.extend(rows)
+        return out.path
+
+
+PRODUCTS = Artifact(Step.EXTRACT, "products.parquet", PRODUCTS_SCHEMA)
+TAXONOMY = Artifact(Step.EXTRACT, "taxonomy.json")
+RECORDS = Artifact(Step.ENRICH, "records.parquet", ENRICHED_RECORD_SCHEMA)
+LOOKUPS = Artifact(Step.ENRICH, "lookups.parquet", LOOKUP_SCHEMA)
+QUARANTINE = Artifact(Step.VALIDATE, "quarantine.parquet", QUARANTINE_SCHEMA)
+MEDIA = Artifact(Step.TRANSFORM, "media.parquet", MEDIA_SCHEMA)
+REJECTED = Artifact(Step.TRANSFORM, "rejected.parquet", REJECTED_SCHEMA)
+MANUAL_EDITS = Artifact(Step.TRANSFORM, "manual_edits.parquet", MANUAL_EDITS_SCHEMA)
+RESULTS = Artifact(Step.LOAD, "results.parquet", RESULTS_SCHEMA)
+DRY_RUN_DIFF = Artifact(Step.LOAD, "dry_run_diff.parquet", DIFF_SCHEMA)
+DRY_RUN_DIFF_NDJSON = Artifact(Step.LOAD, "dry_run_diff.ndjson")
+
+
+def step_dir(run_dir: str | os.PathLike[str], step: Step | str) -> Path:
+    return Path(run_dir) / Step(step)
+
+
+def step_report(run_dir: str | os.PathLike[str], step: Step | str) -> Path:
+    """The JSON report a step saves beside its artifacts (also when it fails with a partial report)."""
+    return step_dir(run_dir, step) / STEP_REPORT
+
+
+def batch_path(run_dir: str | os.PathLike[str], number: int) -> Path:
+    """The n-th NDJSON file of PATCH lines the transform writes (numbered from 1)."""
+    return step_dir(run_dir, Step.TRANSFORM) / f"batch-{number:04d}.ndjson"
+
+
+def batch_files(run_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """The transform's NDJSON batches in the order they were written."""
+    yield from sorted(step_dir(run_dir, Step.TRANSFORM).glob(BATCH_GLOB))
