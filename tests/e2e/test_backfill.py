@@ -24,6 +24,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo import pipeline, tasks
+from icecat_akeneo.artifacts import PRODUCTS
 from icecat_akeneo.run_folder import safe_run_id
 
 from demo.__main__ import airflow_env as demo_airflow_env
@@ -52,7 +53,7 @@ def incremental_demo_mapping(folder: Path) -> Path:
 
 
 def extracted_identifiers(run_path: Path) -> list[str]:
-    return sorted(pq.read_table(run_path / "extract" / "products.parquet", columns=["identifier"])
+    return sorted(pq.read_table(PRODUCTS.path(run_path), columns=["identifier"])
                   .column("identifier").to_pylist())
 
 

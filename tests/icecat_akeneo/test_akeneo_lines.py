@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from icecat_akeneo.akeneo.errors import PaginationLoopError
-from icecat_akeneo.akeneo.lines import encode_ndjson, parse_line_results
+from icecat_akeneo.akeneo.lines import encode_ndjson, parse_line_results, read_ndjson, write_ndjson
 from icecat_akeneo.akeneo.pagination import LinkPaginator
 
 
@@ -59,3 +60,14 @@ def test_paginator_refuses_to_follow_the_same_link_twice() -> None:
     paginator.next_url(page)
     with pytest.raises(PaginationLoopError, match="search_after=abc"):
         paginator.next_url(page)
+
+
+def test_a_file_with_raw_unicode_line_separators_reads_back_one_body_per_line(tmp_path: Path) -> None:
+    """JSON allows U+2028/U+2029 raw inside strings (another writer may leave them so): only "\\n" ends a line."""
+    bodies = [{"identifier": "a", "text": "one\u2028two\u2029three\u0085four"}, {"identifier": "b"}]
+    raw = tmp_path / "raw.ndjson"
+    raw.write_text("".join(json.dumps(body, ensure_ascii=False) + "\n" for body in bodies), encoding="utf-8")
+    assert list(read_ndjson(raw)) == bodies
+    ours = tmp_path / "ours.ndjson"
+    assert write_ndjson(ours, bodies) == 2
+    assert "\u2028" not in ours.read_text(encoding="utf-8") and list(read_ndjson(ours)) == bodies

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from icecat_akeneo.artifacts import PRODUCTS_SCHEMA
+from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, PRODUCTS_SCHEMA, RECORDS
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.icecat.record_schema import RECORD_SCHEMA
 from icecat_akeneo.retry import RetryPolicy
@@ -46,7 +46,7 @@ def write_products(run_dir: Path, rows: list[tuple[str, str | None, str | None, 
         ],
         schema=PRODUCTS_SCHEMA,
     )
-    pq.write_table(table, run_dir / "extract" / "products.parquet")
+    pq.write_table(table, PRODUCTS.path(run_dir))
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_enrich_writes_lookups_and_records_for_the_demo_products(
     report = run_enrich(settings, tmp_path, ["EN", "DE"])
 
     lookups = {
-        row["identifier"]: row for row in pq.read_table(tmp_path / "enrich" / "lookups.parquet").to_pylist()
+        row["identifier"]: row for row in pq.read_table(LOOKUPS.path(tmp_path)).to_pylist()
     }
     assert {k: (v["outcome"], v["matched_by"]) for k, v in lookups.items()} == {
         "DEMO-DELL-G5": ("found", "gtin"),
@@ -82,7 +82,7 @@ def test_enrich_writes_lookups_and_records_for_the_demo_products(
     assert lookups["DEMO-DELL-G5"]["updated"] is not None
     assert "Icecat error 9" in lookups["DEMO-HILLS"]["message"]
 
-    records = pq.read_table(tmp_path / "enrich" / "records.parquet")
+    records = pq.read_table(RECORDS.path(tmp_path))
     assert records.schema.names == ["identifier", *RECORD_SCHEMA.names]
     assert records.schema.field("features").type == RECORD_SCHEMA.field("features").type
     pairs = sorted(
@@ -113,8 +113,8 @@ def test_enrich_of_an_empty_extract_writes_empty_artifacts(settings: IcecatSetti
     write_products(tmp_path, [])
     report = run_enrich(settings, tmp_path, ["EN"])
     assert report["products"] == 0
-    assert pq.read_table(tmp_path / "enrich" / "lookups.parquet").num_rows == 0
-    assert pq.read_table(tmp_path / "enrich" / "records.parquet").num_rows == 0
+    assert pq.read_table(LOOKUPS.path(tmp_path)).num_rows == 0
+    assert pq.read_table(RECORDS.path(tmp_path)).num_rows == 0
 
 
 def test_unreachable_icecat_still_reports_every_product(tmp_path: Path) -> None:
@@ -127,4 +127,4 @@ def test_unreachable_icecat_still_reports_every_product(tmp_path: Path) -> None:
     )
     report = run_enrich(settings, tmp_path, ["EN"])
     assert report["outcomes"]["retryable_error"] == 3
-    assert pq.read_table(tmp_path / "enrich" / "lookups.parquet").num_rows == 3
+    assert pq.read_table(LOOKUPS.path(tmp_path)).num_rows == 3

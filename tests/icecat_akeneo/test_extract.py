@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.akeneo.errors import AkeneoAuthError
-from icecat_akeneo.artifacts import PRODUCTS_SCHEMA
+from icecat_akeneo.artifacts import PRODUCTS, PRODUCTS_SCHEMA, TAXONOMY
 from icecat_akeneo.catalog.product_values import read_value
 from icecat_akeneo.steps.extract import product_row, run_extract
 
@@ -98,7 +98,7 @@ def test_extract_selects_exactly_the_enabled_icecat_owned_demo_products(
         locales=["en_US", "de_DE"],
         identifier_attributes=IDENTIFIERS,
     )
-    table = pq.read_table(tmp_path / "extract" / "products.parquet")
+    table = pq.read_table(PRODUCTS.path(tmp_path))
     assert table.schema.equals(PRODUCTS_SCHEMA)
     rows = {row["identifier"]: row for row in table.to_pylist()}
     assert set(rows) == DEMO_SELECTED
@@ -126,7 +126,7 @@ def test_extract_saves_the_taxonomy_with_options_of_select_attributes(
         locales=["en_US"],
         identifier_attributes=IDENTIFIERS,
     )
-    taxonomy = json.loads((tmp_path / "extract" / "taxonomy.json").read_text(encoding="utf-8"))
+    taxonomy = json.loads(TAXONOMY.path(tmp_path).read_text(encoding="utf-8"))
     assert set(taxonomy) == {
         "attributes",
         "attribute_options",
@@ -151,4 +151,4 @@ def test_refused_credentials_stop_the_extract_with_a_clear_error(akeneo: Sandbox
             settings, tmp_path, search={}, scope=None, locales=None, identifier_attributes=IDENTIFIERS
         )
     assert "not-the-password" not in str(caught.value)
-    assert not (tmp_path / "extract" / "products.parquet").exists()
+    assert not PRODUCTS.path(tmp_path).exists()

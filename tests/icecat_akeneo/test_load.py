@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.artifacts import RESULTS_SCHEMA
+from icecat_akeneo.artifacts import RESULTS, RESULTS_SCHEMA
 from icecat_akeneo.steps.load import LoadResults, _read_batches, media_filename, run_load
 
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
@@ -138,7 +138,7 @@ def test_a_bad_line_is_recorded_as_422_and_the_others_are_stored(akeneo: Sandbox
     seen: list[LineResult] = []
     report = run_load(settings_for(akeneo), tmp_path, on_line_result=seen.append)
 
-    rows = pq.read_table(tmp_path / "load" / "results.parquet").to_pylist()
+    rows = pq.read_table(RESULTS.path(tmp_path)).to_pylist()
     assert [(r["identifier"], r["batch"], r["line"], r["status_code"], r["kind"]) for r in rows] == [
         ("DEMO-DELL-G5", "batch-0001", 1, 204, "values"),
         ("DEMO-HP-6710B", "batch-0001", 2, 422, "values"),
@@ -237,7 +237,7 @@ def test_media_is_downloaded_and_uploaded_into_the_product_value(
     report = run_load(settings_for(akeneo), tmp_path, media_headers={"X-Icecat-Token": "t-1"})
 
     assert report["media"] == {"uploaded": 1, "reused": 0, "unchanged": 0, "failed": 1}
-    rows = pq.read_table(tmp_path / "load" / "results.parquet").to_pylist()
+    rows = pq.read_table(RESULTS.path(tmp_path)).to_pylist()
     uploaded, missing = rows
     assert (uploaded["kind"], uploaded["status_code"]) == ("media", 201)
     assert uploaded["message"].endswith("dell-g5.png")

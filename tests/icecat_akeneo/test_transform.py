@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from icecat_akeneo.artifacts import LOOKUPS, MEDIA, QUARANTINE, REJECTED
 from icecat_akeneo.mapping import ClientMapping, load_mapping, parse_mapping
 from icecat_akeneo.steps.transform import desired_values, run_transform
 
@@ -73,11 +74,11 @@ def test_two_languages_become_one_exact_line_with_rejections_and_media(tmp_path:
         '"color":[{"locale":null,"scope":null,"data":"black"}],'
         '"image_url":[{"locale":null,"scope":null,"data":"http://images.icecat.biz/img/gallery/pic1.jpg"}]}}'
     ]
-    [rejected] = _rows(tmp_path / "transform" / "rejected.parquet")
+    [rejected] = _rows(REJECTED.path(tmp_path))
     assert rejected["identifier"] == "DEMO-SAMSUNG-S7" and rejected["attribute"] == "wifi_standards"
     assert rejected["kind"] == "unknown_option"
     assert "'ieee_802_11a' (Icecat value 'IEEE 802.11a')" in rejected["message"]
-    assert _rows(tmp_path / "transform" / "media.parquet") == [
+    assert _rows(MEDIA.path(tmp_path)) == [
         {"identifier": "DEMO-SAMSUNG-S7", "attribute": "main_image", "locale": None, "scope": None,
          "url": "http://images.icecat.biz/img/gallery/pic1.jpg", "source": "main_image"}]
     assert report["lines"] == 1 and report["media_rows"] == 1
@@ -148,7 +149,7 @@ def test_batches_skip_quarantined_and_empty_products_and_keep_newlines_escaped(t
     write_extract(tmp_path, {})
     (tmp_path / "validate").mkdir()
     pq.write_table(pa.Table.from_pylist([{"identifier": "BAD", "rule": "valid_ean13"}]),
-                   tmp_path / "validate" / "quarantine.parquet")
+                   QUARANTINE.path(tmp_path))
     (tmp_path / "transform").mkdir()
     (tmp_path / "transform" / "batch-0009.ndjson").write_text("stale line from an earlier try\n")
     report = run_transform(tmp_path, _small(), batch_size=2)
@@ -167,7 +168,7 @@ def test_only_products_found_in_icecat_are_transformed(tmp_path: Path) -> None:
     write_extract(tmp_path, {})
     pq.write_table(pa.Table.from_pylist([{"identifier": "P1", "outcome": "found"},
                                          {"identifier": "P2", "outcome": "retryable_error"}]),
-                   tmp_path / "enrich" / "lookups.parquet")
+                   LOOKUPS.path(tmp_path))
     report = run_transform(tmp_path, _small())
     assert [json.loads(line)["identifier"] for line in _lines(report)] == ["P1"]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from icecat_akeneo.artifacts import QUARANTINE
 from icecat_akeneo.mapping import CompletenessRule, load_mapping
 from icecat_akeneo.steps.validate import ValidationFailed, run_validate
 
@@ -38,7 +39,7 @@ def _demo_run(run_dir: Path) -> None:
 
 
 def _quarantine(run_dir: Path) -> list[tuple]:
-    rows = pq.read_table(run_dir / "validate" / "quarantine.parquet").to_pylist()
+    rows = pq.read_table(QUARANTINE.path(run_dir)).to_pylist()
     return sorted((row["identifier"], row["lang"], row["rule"], row["message"]) for row in rows)
 
 
@@ -90,7 +91,7 @@ def test_nothing_found_means_nothing_checked(tmp_path: Path) -> None:
     write_extract(tmp_path, {"P": "5397184119709"})
     report = run_validate(tmp_path, load_mapping(DEMO_MAPPING), failure_ratio=0.0)
     assert report["checked"] == 0 and report["quarantined"] == 0
-    assert pq.read_table(tmp_path / "validate" / "quarantine.parquet").num_rows == 0
+    assert pq.read_table(QUARANTINE.path(tmp_path)).num_rows == 0
 
 
 def test_importing_the_step_does_not_import_great_expectations() -> None:
