@@ -21,26 +21,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow.parquet as pq
-
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, Step, step_dir
+from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, QUARANTINE, Step, step_dir
 from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
+from icecat_akeneo.steps.extract import current_values
 
 if TYPE_CHECKING:
     from icecat_akeneo.icecat.client import IcecatSettings
 
 FLUSH_EVERY = 200
 IDENTIFIERS_PER_SEARCH = 100
-
-
-def current_values(run_dir: Path) -> dict[str, Values]:
-    """What each selected product held in Akeneo when extract read it."""
-    table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "values_json"])
-    return {row["identifier"]: json.loads(row["values_json"] or "{}") for row in table.to_pylist()}
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

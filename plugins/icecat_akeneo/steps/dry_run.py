@@ -12,7 +12,7 @@ from typing import Any
 
 from icecat_akeneo.akeneo.lines import read_ndjson
 from icecat_akeneo.artifacts import DRY_RUN_DIFF, DRY_RUN_DIFF_NDJSON, MEDIA, batch_files
-from icecat_akeneo.incremental import current_values
+from icecat_akeneo.steps.extract import current_values
 
 
 def _keyed(values: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str | None, str | None], Any]:

@@ -160,6 +160,12 @@ def _write_json(path: Path, document: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def current_values(run_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """What each selected product held in Akeneo when extract read it: identifier -> Akeneo `values`."""
+    table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "values_json"])
+    return {row["identifier"]: json.loads(row["values_json"] or "{}") for row in table.to_pylist()}
+
+
 def keep_first_products(run_dir: str | os.PathLike[str], count: int) -> int:
     """Cut `extract/products.parquet` to its first `count` products (dry runs on a sample); returns the kept count."""
     table = pq.read_table(PRODUCTS.path(run_dir))
