@@ -6,7 +6,9 @@ import asyncio
 
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
-from icecat_akeneo.preflight.api_tests import UTF8_SAMPLE, ProbeTargets, run_api_tests
+from icecat_akeneo.preflight.api_session import ProbeTargets
+from icecat_akeneo.preflight.api_tests import run_api_tests
+from icecat_akeneo.preflight.api_writes import UTF8_SAMPLE
 
 from tests.conftest import Sandbox
 from tests.fixtures.preflight.support import akeneo_settings

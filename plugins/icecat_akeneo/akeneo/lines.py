@@ -62,6 +62,17 @@ def encode_ndjson(bodies: list[dict[str, Any]]) -> bytes:
     return "\n".join(encode_line(body) for body in bodies).encode("utf-8")
 
 
+def decode_lines(text: str) -> Iterator[Any]:
+    """The JSON values of an NDJSON answer, split on "\\n" only; blank lines and lines that are not JSON are
+    skipped (an answer line missing that way is reported by the caller, never taken as a success)."""
+    for raw in text.split("\n"):
+        if raw.strip():
+            try:
+                yield json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+
+
 def write_ndjson(path: Path, bodies: Iterable[dict[str, Any]]) -> int:
     """One encoded line per body, each ended by "\\n", UTF-8; returns the number of lines written."""
     lines = [encode_line(body) + "\n" for body in bodies]
@@ -95,14 +106,7 @@ def parse_line_results(text: str, sent: list[dict[str, Any]], attempts: int = 1)
     """One `LineResult` per sent line, in order. A line Akeneo did not answer is reported with status 0,
     so it can never be mistaken for a success."""
     answered: dict[int, dict[str, Any]] = {}
-    for raw in text.split("\n"):
-        raw = raw.strip()
-        if not raw:
-            continue
-        try:
-            answer = json.loads(raw)
-        except json.JSONDecodeError:
-            continue
+    for answer in decode_lines(text):
         if isinstance(answer, dict) and isinstance(answer.get("line"), int):
             answered[answer["line"]] = answer
     results = []

@@ -27,7 +27,8 @@ from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
 from icecat_akeneo.icecat.lookup import Outcome, ProductKeys
 from icecat_akeneo.icecat.record import ProductRecord
-from icecat_akeneo.preflight.api_tests import ProbeTargets, run_api_tests
+from icecat_akeneo.preflight.api_session import ProbeTargets
+from icecat_akeneo.preflight.api_tests import run_api_tests
 from icecat_akeneo.preflight.filters import dry_run_selection
 from icecat_akeneo.preflight.html_page import page, table
 from icecat_akeneo.preflight.icecat_taxonomy import (
