@@ -31,7 +31,8 @@ Use (the transform and load steps):
 """
 from __future__ import annotations
 
+from icecat_akeneo.state.engine import sqlite_url
 from icecat_akeneo.state.models import ProductStatus
-from icecat_akeneo.state.store import ProductState, SeenProduct, StateStore, sqlite_url
+from icecat_akeneo.state.store import ProductState, SeenProduct, StateStore
 
 __all__ = ["ProductState", "ProductStatus", "SeenProduct", "StateStore", "sqlite_url"]

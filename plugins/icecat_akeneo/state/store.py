@@ -10,14 +10,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, case, create_engine, event, func, select
+from sqlalchemy import Connection, Table, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 
 from icecat_akeneo.diff import ValueKey, value_hashes
+from icecat_akeneo.state.engine import engine_for
 from icecat_akeneo.state.migrate import current_revision, head_revision, upgrade_to_head
 from icecat_akeneo.state.models import NO_LOCALE_OR_SCOPE, AcceptedValue, MediaFile, Product, ProductStatus
 
@@ -31,11 +30,6 @@ VALUE_KEY = ["client", "identifier", "attribute", "locale", "scope"]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def sqlite_url(data_root: Path, client: str) -> str:
-    """The default state database: `<data root>/<client>/state.db`."""
-    return f"sqlite:///{Path(data_root).resolve() / client / 'state.db'}"
 
 
 @dataclass(frozen=True)
@@ -88,39 +82,6 @@ def _checked_status(status: ProductStatus | str) -> str:
         raise ValueError(f"unknown product status {status!r}: use one of {allowed}") from None
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL: readers never block the writer; a killed writer's partial transaction is rolled back on open.
-
-    Python's sqlite3 driver opens transactions itself, and only before INSERT/UPDATE/DELETE: DDL (the
-    migrations) would run outside any transaction. Driver autocommit + our own BEGIN makes every
-    transaction real.
-    """
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def _begin_immediately(connection: Connection) -> None:
-    """Take the write lock at BEGIN: concurrent writers then wait (busy timeout) instead of failing."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        # psycopg2 sends an executemany row by row; batching pages of rows makes bulk upserts ~1.5x faster
-        batching = {"executemany_mode": "values_plus_batch"} if parsed.get_driver_name() == "psycopg2" else {}
-        return create_engine(url, pool_pre_ping=True, **batching)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
-    event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_immediately)
-    return engine
-
-
 class StateStore:
     """One client's state in the database at `url` (SQLite file or PostgreSQL); call `migrate()` first."""
 
@@ -128,7 +89,7 @@ class StateStore:
         self.url = url
         self.client = client
         self.clock = clock
-        self.engine = _engine(url)
+        self.engine = engine_for(url)
 
     def __enter__(self) -> StateStore:
         return self
