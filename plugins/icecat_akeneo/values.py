@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from icecat_akeneo.catalog import taxonomy as t
-from icecat_akeneo.catalog.compatibility import ICECAT_SIGN_UNITS
-from icecat_akeneo.catalog.taxonomy import Taxonomy, short_type
+from icecat_akeneo.catalog.compatibility import ICECAT_SIGN_UNITS, UNIT_FACTORS
+from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code, short_type
 from icecat_akeneo.icecat.record import Feature
 from icecat_akeneo.mapping import FieldMapping
 
@@ -24,18 +24,6 @@ TEXT_DEFAULT_MAX = {t.TEXT: 255, t.TEXTAREA: 65535}
 """Akeneo's limits when an attribute sets no `max_characters`."""
 AMOUNT_PLACES = Decimal("0.0001")
 """Akeneo stores decimals with 4 places; converted amounts are rounded to that and trailing zeros dropped."""
-UNIT_FACTORS: dict[str, Decimal] = {
-    # factor to the family's base unit; only units of the same measurement family are ever combined
-    "MILLIMETER": Decimal("0.001"), "CENTIMETER": Decimal("0.01"), "DECIMETER": Decimal("0.1"),
-    "METER": Decimal(1), "KILOMETER": Decimal(1000), "INCH": Decimal("0.0254"), "FOOT": Decimal("0.3048"),
-    "MILLIGRAM": Decimal("0.001"), "GRAM": Decimal(1), "KILOGRAM": Decimal(1000),
-    "POUND": Decimal("453.59237"), "OUNCE": Decimal("28.349523125"),
-    "HERTZ": Decimal(1), "KILOHERTZ": Decimal(10) ** 3, "MEGAHERTZ": Decimal(10) ** 6,
-    "GIGAHERTZ": Decimal(10) ** 9,
-    "MILLIWATT": Decimal("0.001"), "WATT": Decimal(1), "KILOWATT": Decimal(1000),
-    "MILLISECOND": Decimal("0.001"), "SECOND": Decimal(1), "MINUTE": Decimal(60), "HOUR": Decimal(3600),
-    "MEGABYTE": Decimal(10) ** 6, "GIGABYTE": Decimal(10) ** 9, "TERABYTE": Decimal(10) ** 12,
-}
 MAX_DIGITS = 15
 """Integer digits beyond which a number is surely not a product measure (and would overflow Akeneo)."""
 TRUE_WORDS, FALSE_WORDS = {"y", "yes", "true", "1"}, {"n", "no", "false", "0"}
@@ -65,20 +53,6 @@ class _Rejected(Exception):
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
         self.kind = kind
-
-
-def ean13_is_valid(code: object) -> bool:
-    """13 digits whose last is the GS1 check digit (weights 1,3,1,3... on the first 12)."""
-    if not isinstance(code, str) or not re.fullmatch(r"\d{13}", code.strip()):
-        return False
-    digits = [int(char) for char in code.strip()]
-    weighted = sum(digit * (3 if index % 2 else 1) for index, digit in enumerate(digits[:12]))
-    return (10 - weighted % 10) % 10 == digits[12]
-
-
-def option_code(value: str) -> str:
-    """The default option code of an Icecat value: lower-case, non-alphanumerics to `_` (docs/mapping.md)."""
-    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
 
 
 def is_empty(value: object) -> bool:

@@ -5,9 +5,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from icecat_akeneo.catalog.taxonomy import Taxonomy
+from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code
 from icecat_akeneo.mapping import FieldMapping
-from icecat_akeneo.values import MediaUpload, ValueRejected, convert, ean13_is_valid, is_empty, option_code
+from icecat_akeneo.steps.validate import ean13_is_valid
+from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
 
 from tests.fixtures.mappings.records import demo_taxonomy, feature
 

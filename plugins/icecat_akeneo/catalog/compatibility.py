@@ -8,6 +8,8 @@ structure.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from icecat_akeneo.catalog import taxonomy as t
 
 FEATURE_TARGETS: dict[str, dict[str, float]] = {
@@ -104,6 +106,20 @@ ICECAT_SIGN_UNITS: dict[str, str] = {
     "°C": "CELSIUS",
     "ms": "MILLISECOND",
 }
+
+UNIT_FACTORS: dict[str, Decimal] = {
+    # factor to the family's base unit; only units of the same measurement family are ever combined
+    "MILLIMETER": Decimal("0.001"), "CENTIMETER": Decimal("0.01"), "DECIMETER": Decimal("0.1"),
+    "METER": Decimal(1), "KILOMETER": Decimal(1000), "INCH": Decimal("0.0254"), "FOOT": Decimal("0.3048"),
+    "MILLIGRAM": Decimal("0.001"), "GRAM": Decimal(1), "KILOGRAM": Decimal(1000),
+    "POUND": Decimal("453.59237"), "OUNCE": Decimal("28.349523125"),
+    "HERTZ": Decimal(1), "KILOHERTZ": Decimal(10) ** 3, "MEGAHERTZ": Decimal(10) ** 6,
+    "GIGAHERTZ": Decimal(10) ** 9,
+    "MILLIWATT": Decimal("0.001"), "WATT": Decimal(1), "KILOWATT": Decimal(1000),
+    "MILLISECOND": Decimal("0.001"), "SECOND": Decimal(1), "MINUTE": Decimal(60), "HOUR": Decimal(3600),
+    "MEGABYTE": Decimal(10) ** 6, "GIGABYTE": Decimal(10) ** 9, "TERABYTE": Decimal(10) ** 12,
+}
+"""Factor of each Akeneo unit to its measurement family's base unit, to convert between two units."""
 
 
 def akeneo_unit(sign: str | None, family_units: set[str]) -> str | None:

@@ -7,6 +7,7 @@ checks short and makes them agree with each other.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,11 @@ SELECT_TYPES = (SIMPLESELECT, MULTISELECT)
 def short_type(attribute_type: str) -> str:
     """`pim_catalog_metric` -> `metric`, for messages a person reads."""
     return attribute_type.removeprefix("pim_catalog_")
+
+
+def option_code(value: str) -> str:
+    """The default option code of an Icecat value: lower-case, non-alphanumerics to `_` (docs/mapping.md)."""
+    return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.compatibility import akeneo_unit
-from icecat_akeneo.catalog.taxonomy import Taxonomy
+from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code
 from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.preflight.samples import FeatureProfile, profile_features
-from icecat_akeneo.values import option_code
 
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoClient

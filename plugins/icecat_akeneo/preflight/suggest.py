@@ -18,12 +18,11 @@ from typing import Any
 
 from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.compatibility import akeneo_unit, feature_fit
-from icecat_akeneo.catalog.taxonomy import Taxonomy, short_type
+from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code, short_type
 from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.preflight.html_page import page, table
 from icecat_akeneo.preflight.samples import FeatureProfile, profile_features
 from icecat_akeneo.preflight.similarity import normalize, similarity
-from icecat_akeneo.values import option_code
 
 NAME_WEIGHT, TYPE_WEIGHT, EVIDENCE_WEIGHT, COVERAGE_WEIGHT = 0.55, 0.2, 0.15, 0.1
 NEUTRAL_EVIDENCE = 0.5

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -21,7 +22,6 @@ import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import PRODUCTS, QUARANTINE, RECORDS, Step, step_dir
 from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
-from icecat_akeneo.values import ean13_is_valid
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +35,15 @@ class ValidationFailed(RuntimeError):
             f"({report['quarantined_ratio']:.0%}), above failure_ratio {report['failure_ratio']:.0%}; "
             f"see {report['artifacts']['quarantine']} and the Data Docs {report['artifacts']['data_docs']}")
         self.report = report
+
+
+def ean13_is_valid(code: object) -> bool:
+    """13 digits whose last is the GS1 check digit (weights 1,3,1,3... on the first 12)."""
+    if not isinstance(code, str) or not re.fullmatch(r"\d{13}", code.strip()):
+        return False
+    digits = [int(char) for char in code.strip()]
+    weighted = sum(digit * (3 if index % 2 else 1) for index, digit in enumerate(digits[:12]))
+    return (10 - weighted % 10) % 10 == digits[12]
 
 
 def _text(value: object) -> str | None:
