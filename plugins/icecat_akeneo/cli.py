@@ -41,7 +41,7 @@ def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = Non
 
 
 def _preflight(args: argparse.Namespace) -> Outcome:
-    from icecat_akeneo.preflight.readiness import run_preflight
+    from icecat_akeneo.preflight.runner import run_preflight
 
     sync = _sync_run(args, "preflight")
     document = run_preflight(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), sync.run.path,
@@ -52,7 +52,7 @@ def _preflight(args: argparse.Namespace) -> Outcome:
 
 
 def _suggest_mapping(args: argparse.Namespace) -> Outcome:
-    from icecat_akeneo.preflight.readiness import suggest_mapping
+    from icecat_akeneo.preflight.runner import suggest_mapping
 
     sync = _sync_run(args, "suggest-mapping")
     result = suggest_mapping(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), sync.run.path,

@@ -48,7 +48,7 @@ def report(mapping_path: str, context: Mapping[str, Any]) -> dict:
 
 def preflight(mapping_path: str, context: Mapping[str, Any]) -> dict:
     """The readiness report of one client, written under `<data root>/<client>/preflight/<run id>/`."""
-    from icecat_akeneo.preflight.readiness import run_preflight
+    from icecat_akeneo.preflight.runner import run_preflight
 
     sync = sync_run(mapping_path, context)
     params = dict(context.get("params") or {})

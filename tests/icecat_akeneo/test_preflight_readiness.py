@@ -8,7 +8,8 @@ from pathlib import Path
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.mapping import load_mapping
-from icecat_akeneo.preflight.readiness import readiness_report, run_preflight
+from icecat_akeneo.preflight.readiness import readiness_report
+from icecat_akeneo.preflight.runner import run_preflight
 
 from tests.conftest import Sandbox
 from tests.fixtures.preflight.support import (

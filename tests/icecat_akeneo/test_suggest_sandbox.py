@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
-from icecat_akeneo.preflight.readiness import suggest_mapping
+from icecat_akeneo.preflight.runner import suggest_mapping
 
 from tests.conftest import Sandbox
 from tests.fixtures.preflight.support import (
