@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from icecat_akeneo.artifacts import STEPS
 
 from sandbox.connections import demo_connections
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
-STEPS = ("extract", "enrich", "validate", "transform", "load")
 
 
 def akeneo_token(sandbox: Sandbox) -> str:

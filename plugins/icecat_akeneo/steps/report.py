@@ -10,9 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.artifacts import artifact_rows
-
-STEPS = ("extract", "enrich", "validate", "transform", "load")
+from icecat_akeneo.artifacts import STEPS, artifact_rows
 
 
 def _step_report(run_dir: Path, step: str) -> dict[str, Any]:
