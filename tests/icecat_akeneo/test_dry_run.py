@@ -13,17 +13,9 @@ from icecat_akeneo.steps.transform import run_transform
 
 from tests.fixtures.mappings.records import record, write_enrich, write_extract
 
-MAPPING = """
-version: 1
-client: unicode
-connections: {akeneo: a, icecat: i}
-start_date: 2026-11-01
-identifiers: {gtin: ean}
-languages: {EN: en_US}
-channel: ecommerce
-fields:
-  - {source: title, attribute: name}
-"""
+MAPPING = ("{version: 1, client: unicode, connections: {akeneo: a, icecat: i}, start_date: 2026-11-01, "
+           "identifiers: {gtin: ean}, languages: {EN: en_US}, channel: ecommerce, "
+           "fields: [{source: title, attribute: name}]}")
 
 
 def test_only_added_and_changed_values_are_listed_with_before_and_after() -> None:
