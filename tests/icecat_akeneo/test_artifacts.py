@@ -1,0 +1,33 @@
+"""The artifact contract: a Parquet artifact is whole or absent, written in row groups as rows arrive."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from icecat_akeneo.artifacts import LOOKUPS, STEPS, ParquetStream, Step, step_report
+
+
+def test_rows_arrive_in_row_groups_and_the_file_appears_only_on_close(tmp_path: Path) -> None:
+    rows = [{"identifier": str(i), "outcome": "found"} for i in range(5)]
+    stream = LOOKUPS.stream(tmp_path, rows_per_group=2)
+    stream.extend(rows)
+    assert not LOOKUPS.path(tmp_path).exists()
+    stream.close()
+    assert pq.ParquetFile(LOOKUPS.path(tmp_path)).metadata.num_row_groups == 3
+    assert [row["identifier"] for row in LOOKUPS.rows(tmp_path)] == ["0", "1", "2", "3", "4"]
+    assert pq.read_schema(LOOKUPS.path(tmp_path)).names == LOOKUPS.schema.names
+
+
+def test_a_step_failing_mid_write_leaves_neither_the_artifact_nor_its_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "out.parquet"
+    with pytest.raises(RuntimeError), ParquetStream(path, LOOKUPS.schema) as stream:
+        stream.add({"identifier": "a"})
+        raise RuntimeError("Icecat went away")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_steps_in_order_name_their_folders() -> None:
+    assert [str(step) for step in STEPS] == ["extract", "enrich", "validate", "transform", "load"]
+    assert step_report("run", Step.LOAD) == Path("run") / "load" / "report.json"
+    assert LOOKUPS.rows(Path("nowhere")) == []
