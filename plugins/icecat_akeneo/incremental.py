@@ -133,10 +133,13 @@ class IncrementalRun:
                                   locale=row.get("locale"), scope=row.get("scope"), url=row["url"])
 
     # --- extract and enrich ----------------------------------------------------------------------------------
-    def icecat_side_searches(self, updates: Mapping[int, dt.datetime]) -> list[dict[str, Any]]:
-        """The selected products whose Icecat content changed (`updates`, from the daily index) and those
-        waiting for Icecat (enrich looks them up only if the index lists them), even when nobody touched them
-        in Akeneo during the interval: Akeneo searches of at most IDENTIFIERS_PER_SEARCH identifiers."""
+    def icecat_side_searches(self, icecat: IcecatSettings) -> list[dict[str, Any]]:
+        """The selected products whose Icecat content changed (the daily index) and those waiting for Icecat
+        (enrich looks them up only if the index lists them), even when nobody touched them in Akeneo during
+        the interval: Akeneo searches of at most IDENTIFIERS_PER_SEARCH identifiers."""
+        from icecat_akeneo.icecat.updates import icecat_updates
+
+        updates = icecat_updates(icecat, next(iter(self.mapping.languages)))
         changed = sorted({*self.changed_in_icecat(updates), *self.pending()})
         base = self.mapping.akeneo_search(None)
         return [{**base, "identifier": [{"operator": "IN", "value": changed[i:i + IDENTIFIERS_PER_SEARCH]}]}

@@ -83,12 +83,10 @@ def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict
 
 def extract(sync: SyncRun) -> dict:
     """The selection (whole, or updated in the run's interval plus what changed in Icecat) and the taxonomy."""
-    from icecat_akeneo.icecat.updates import icecat_updates
     from icecat_akeneo.steps.extract import DriftCheck, run_extract
 
     interval = None if sync.params.get("full_refresh", True) else sync.interval
-    more = (sync.incremental().icecat_side_searches(icecat_updates(sync.icecat, next(iter(sync.mapping.languages))))
-            if interval else ())
+    more = sync.incremental().icecat_side_searches(sync.icecat) if interval else ()
     return run_extract(sync.akeneo, sync.run.path, search=sync.mapping.akeneo_search(interval),
                        scope=sync.mapping.channel, locales=sorted(set(sync.mapping.languages.values())),
                        identifier_attributes=sync.mapping.identifiers.model_dump(), more_searches=more,
