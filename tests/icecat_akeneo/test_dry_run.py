@@ -5,7 +5,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from icecat_akeneo.artifacts import DRY_RUN_DIFF, PRODUCTS
+from icecat_akeneo.akeneo.lines import read_ndjson
+from icecat_akeneo.artifacts import DRY_RUN_DIFF, DRY_RUN_DIFF_NDJSON, PRODUCTS
 from icecat_akeneo.mapping import parse_mapping
 from icecat_akeneo.steps.dry_run import run_dry_run, value_changes
 from icecat_akeneo.steps.load import LoadResults, _read_batches
@@ -43,6 +44,7 @@ def test_a_value_with_unicode_line_separators_survives_transform_dry_run_and_loa
     assert report["values_by_change"] == {"added": 1}
     [change] = DRY_RUN_DIFF.rows(tmp_path)
     assert json.loads(change["after"]) == title
+    assert list(read_ndjson(DRY_RUN_DIFF_NDJSON.path(tmp_path))) == [change]
 
     async def sent() -> list[dict]:
         results = LoadResults(tmp_path / "results.parquet")

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.akeneo.lines import read_ndjson
+from icecat_akeneo.akeneo.lines import read_ndjson, write_ndjson
 from icecat_akeneo.artifacts import DRY_RUN_DIFF, DRY_RUN_DIFF_NDJSON, MEDIA, batch_files
 from icecat_akeneo.steps.extract import current_values
 
@@ -50,7 +50,7 @@ def run_dry_run(run_dir: str | Path) -> dict[str, Any]:
                      "scope": row["scope"], "change": "media", "before": None, "after": row["url"]})
     diff = DRY_RUN_DIFF.write(run_dir, rows)
     readable = DRY_RUN_DIFF_NDJSON.path(run_dir)
-    readable.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    write_ndjson(readable, rows)
     return {
         "dry_run": True,
         "lines": 0,
