@@ -126,3 +126,21 @@ def test_report_marks_checks_that_never_ran_as_failed() -> None:
     assert not document["ready"]
     assert "Test product created" in document["summary"]["failed"]
     assert "NOT READY" in page
+
+
+def test_hostile_evidence_and_settings_are_escaped_on_the_readiness_page() -> None:
+    hostile = '<script>alert("x")</script>'
+    _, page = readiness_report(
+        {
+            "client": "<b>acme</b>",
+            "api_tests": [
+                {"name": "test_product_created", "passed": False, "evidence": {"body": hostile}},
+                # reaches the recommended settings, once printed in an unescaped <pre>
+                {"name": "retry_backoff_observed", "passed": True, "evidence": {"retry_after_values": [hostile]}},
+            ],
+        }
+    )
+    assert "<script" not in page and "<b>" not in page
+    # in both checks' evidence and in the recommended settings
+    assert page.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") == 3
+    assert "<th>server_sent_retry_after</th>" in page  # the settings are a table, not a JSON dump

@@ -1,17 +1,31 @@
 """The run report a PIM manager reads: built from what the steps left, also when a step failed."""
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from icecat_akeneo.steps.report import write_report
+
+HOSTILE_ID = '<script>alert("id")</script>'
+HOSTILE_MESSAGE = "=cmd|' /C calc'!A0 \"quoted\" & <img src=x onerror=alert(1)>"
 
 
 def step(run: Path, name: str, report: dict) -> None:
     (run / name).mkdir(parents=True, exist_ok=True)
     (run / name / "report.json").write_text(json.dumps(report))
+
+
+def parquet(run: Path, path: str, rows: list[dict]) -> None:
+    pq.write_table(pa.Table.from_pylist(rows), run / path)
+
+
+def exported(run: Path, name: str) -> list[dict]:
+    with (run / "exports" / f"{name}.csv").open(encoding="utf-8", newline="") as rows:
+        return list(csv.DictReader(rows))
 
 
 def test_a_run_stopped_at_validate_still_gets_a_report_naming_what_did_not_run(tmp_path: Path) -> None:
@@ -32,7 +46,9 @@ def test_a_run_stopped_at_validate_still_gets_a_report_naming_what_did_not_run(t
     assert document["top_errors"] == [{"step": "enrich", "message": "not_in_icecat: gtin: HTTP 404", "count": 1,
                                        "example_identifier": "B"}]
     page = (tmp_path / "report.html").read_text()
-    assert "not_in_icecat: gtin: HTTP 404" in page and "found: 2, not_in_icecat: 1" in page
+    assert "not_in_icecat: gtin: HTTP 404" in page
+    assert "<th>found</th><td>2</td>" in page and "<th>not_in_icecat</th><td>1</td>" in page
+    assert "did not run: validate, transform, load" in page
 
 
 def test_load_failures_are_grouped_by_message_with_an_example_product(tmp_path: Path) -> None:
@@ -48,3 +64,141 @@ def test_load_failures_are_grouped_by_message_with_an_example_product(tmp_path: 
     assert summary["status"] == "success" and summary["lines_sent"] == 3
     assert summary["top_errors"][0] == {"step": "load", "message": "422: name too long", "count": 2,
                                         "example_identifier": "B"}
+
+
+@pytest.fixture
+def finished_run(tmp_path: Path) -> Path:
+    """Eight products, one of each fate: synced (2), up to date, refused, quarantined, not in Icecat, Full
+    Icecat only, no identifiers."""
+    products = ["SYNC-1", "SYNC-2", "SAME", "REFUSED", "QUAR", "MISSING", "FULL", "NOID"]
+    step(tmp_path, "extract", {"products": 8, "duration_s": 1.5})
+    parquet(tmp_path, "extract/products.parquet", [
+        {"identifier": p, "gtin": f"400000000000{i}", "brand": "Acme", "mpn": f"M-{i}", "values_json": "{}"}
+        for i, p in enumerate(products)])
+    outcomes = {"MISSING": "not_in_icecat", "FULL": "full_icecat_required", "NOID": "no_identifiers"}
+    step(tmp_path, "enrich", {"products": 8, "outcomes": {"found": 5, "not_in_icecat": 1}, "duration_s": 3.0})
+    parquet(tmp_path, "enrich/lookups.parquet", [
+        {"identifier": p, "outcome": outcomes.get(p, "found"), "icecat_id": 42 if p == "FULL" else None,
+         "message": f"{p}: not found" if p in outcomes else None} for p in products])
+    step(tmp_path, "validate", {"checked": 5, "quarantined": 1, "duration_s": 2.0})
+    parquet(tmp_path, "validate/quarantine.parquet", [
+        {"identifier": "QUAR", "lang": "EN", "rule": "title_present", "column": "title", "message": "no title"}])
+    step(tmp_path, "transform", {"lines": 3, "values_per_locale": {"de_DE": 3, "en_US": 9}, "duration_s": 0.5})
+    unprocessable = [{"message": "name too long", "count": 1, "identifiers": ["REFUSED"]}]
+    step(tmp_path, "load", {"lines": 3, "lines_by_status": {"204": 2, "422": 1}, "duration_s": 1.0,
+                            "unprocessable_top": unprocessable})
+    errors = [{"property": "values", "attribute": "name", "locale": "en_US", "message": "too long"}]
+    parquet(tmp_path, "load/results.parquet", [
+        {"identifier": identifier, "kind": kind, "status_code": status, "message": message, "errors_json": details,
+         "batch": "batch-0001", "line": line}
+        for line, (identifier, kind, status, message, details) in enumerate([
+            ("SYNC-1", "values", 204, None, None), ("SYNC-2", "values", 204, None, None),
+            ("SYNC-2", "media", 201, None, None), ("REFUSED", "values", 422, "name too long", json.dumps(errors))],
+            start=1)])
+    return tmp_path
+
+
+def test_every_product_is_counted_once_under_its_outcome_and_the_status_says_it(finished_run: Path) -> None:
+    summary = write_report(finished_run, client="acme", run_id="manual__1")
+    assert summary["products_by_outcome"] == {"synced": 2, "up_to_date": 1, "quarantined": 1, "failed": 1,
+                                              "not_in_icecat": 1, "full_icecat_required": 1, "no_identifiers": 1}
+    assert summary["status_line"] == (
+        "2 of 8 products synced; 1 already up to date; 1 quarantined by validation; 1 failed in Akeneo; "
+        "1 not in Icecat; 1 only in Full Icecat; 1 without identifiers — see below.")
+    page = (finished_run / "report.html").read_text(encoding="utf-8")
+    assert summary["status_line"] in page
+    for bar in ("synced: 2", "already up to date: 1", "204 No Content: 2", "422 Unprocessable Entity: 1",
+                "enrich: 3 s", "load: 1 s"):
+        assert f"<title>{bar}</title>" in page, bar
+
+
+def test_a_clean_run_says_so_without_pointing_below(finished_run: Path) -> None:
+    for path in ("enrich/lookups.parquet", "validate/quarantine.parquet", "load/results.parquet"):
+        (finished_run / path).unlink()
+    parquet(finished_run, "enrich/lookups.parquet", [{"identifier": "SYNC-1", "outcome": "found"}])
+    parquet(finished_run, "extract/products.parquet", [{"identifier": "SYNC-1", "gtin": None, "brand": None,
+                                                        "mpn": None}])
+    parquet(finished_run, "load/results.parquet", [{"identifier": "SYNC-1", "status_code": 204}])
+    assert write_report(finished_run, client="acme", run_id="r")["status_line"] == "1 of 1 products synced."
+
+
+def test_a_dry_run_says_nothing_was_sent(finished_run: Path) -> None:
+    step(finished_run, "load", {"dry_run": True, "lines": 0, "products_changed": 4})
+    (finished_run / "load" / "results.parquet").unlink()
+    summary = write_report(finished_run, client="acme", run_id="r", params={"dry_run": True})
+    assert summary["status_line"].startswith("Dry run of 8 products: 4 would change in Akeneo, nothing was sent;")
+    assert summary["products_by_outcome"]["not_sent_dry_run"] == 4
+
+
+def test_lists_to_act_on_are_exported_as_csv_and_linked(finished_run: Path) -> None:
+    document_links = write_report(finished_run, client="acme", run_id="r")
+    assert document_links["report_html"].endswith("report.html")
+    refused = exported(finished_run, "refused")
+    assert [(row["identifier"], row["status_code"], row["errors"]) for row in refused] == [
+        ("REFUSED", "422", "name/en_US: too long")]
+    assert [(row["identifier"], row["gtin"], row["brand"], row["mpn"]) for row in
+            exported(finished_run, "not_in_icecat")] == [("MISSING", "4000000000005", "Acme", "M-5")]
+    assert [(row["identifier"], row["icecat_id"]) for row in exported(finished_run, "full_icecat_only")] == [
+        ("FULL", "42")]
+    assert [row["identifier"] for row in exported(finished_run, "quarantined")] == ["QUAR"]
+    document = json.loads((finished_run / "report.json").read_text())
+    assert document["exports"]["refused"] == "exports/refused.csv"
+    page = (finished_run / "report.html").read_text(encoding="utf-8")
+    for name in ("refused", "not_in_icecat", "full_icecat_only", "quarantined"):
+        assert f'href="exports/{name}.csv"' in page
+    assert ".parquet\"" not in page  # Parquet is listed, never linked
+    assert "<code>load/results.parquet</code>" in page
+
+
+def test_the_data_docs_page_is_linked_when_validate_wrote_one(finished_run: Path) -> None:
+    docs = finished_run / "validate" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    step(finished_run, "validate", {"artifacts": {"data_docs": str(docs)}})
+    write_report(finished_run, client="acme", run_id="r")
+    assert "Data Docs" not in (finished_run / "report.html").read_text(encoding="utf-8")
+    docs.parent.mkdir(parents=True)
+    docs.write_text("<html></html>")
+    write_report(finished_run, client="acme", run_id="r")
+    page = (finished_run / "report.html").read_text(encoding="utf-8")
+    assert 'href="validate/gx/uncommitted/data_docs/local_site/index.html"' in page
+
+
+def test_run_mode_interval_and_params_are_shown(finished_run: Path) -> None:
+    write_report(finished_run, client="acme", run_id="scheduled__2026-01-02",
+                 params={"full_refresh": False, "batch_size": 50},
+                 data_interval=("2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00"))
+    document = json.loads((finished_run / "report.json").read_text())
+    assert document["run"]["mode"] == "incremental"
+    page = (finished_run / "report.html").read_text(encoding="utf-8")
+    assert "<th>mode</th><td>incremental</td>" in page
+    assert "2026-01-01T00:00:00+00:00" in page and "<th>batch_size</th><td>50</td>" in page
+
+
+def test_nested_report_values_are_tables_not_raw_json(finished_run: Path) -> None:
+    write_report(finished_run, client="acme", run_id="r")
+    page = (finished_run / "report.html").read_text(encoding="utf-8")
+    assert '{"' not in page and "[{" not in page and "[]" not in page
+    assert "<th>de_DE</th><td>3</td>" in page  # values per locale
+
+
+def test_hostile_identifiers_and_messages_are_escaped_on_the_page_and_inert_in_csv(tmp_path: Path) -> None:
+    step(tmp_path, "extract", {"products": 2})
+    parquet(tmp_path, "extract/products.parquet", [
+        {"identifier": HOSTILE_ID, "gtin": '"><b>', "brand": None, "mpn": None},
+        {"identifier": "B", "gtin": None, "brand": None, "mpn": None}])
+    step(tmp_path, "enrich", {"outcomes": {"not_in_icecat": 1, "found": 1}})
+    parquet(tmp_path, "enrich/lookups.parquet", [
+        {"identifier": HOSTILE_ID, "outcome": "not_in_icecat", "message": HOSTILE_MESSAGE},
+        {"identifier": "B", "outcome": "found", "message": None}])
+    step(tmp_path, "load", {"lines": 1, "lines_by_status": {"422": 1}, "failed": HOSTILE_MESSAGE})
+    parquet(tmp_path, "load/results.parquet", [
+        {"identifier": "B", "kind": "values", "status_code": 422, "message": HOSTILE_MESSAGE,
+         "errors_json": json.dumps([{"attribute": "<i>name</i>", "message": HOSTILE_MESSAGE}])}])
+    write_report(tmp_path, client="<b>acme</b>", run_id="r'\"")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img" not in page and "<b>" not in page and "<i>" not in page
+    assert "&lt;script&gt;alert(&#34;id&#34;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&#34;quoted&#34; &amp;" in page
+    assert "<script" not in page  # no script of its own either
+    not_in_icecat = exported(tmp_path, "not_in_icecat")
+    assert not_in_icecat[0]["identifier"] == HOSTILE_ID
+    assert not_in_icecat[0]["message"] == "'" + HOSTILE_MESSAGE  # a spreadsheet shows it as text

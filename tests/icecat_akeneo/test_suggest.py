@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_draft
+from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, Proposal, propose, render_html, write_draft
 
 from tests.fixtures.preflight.support import load_json, sample_records
 
@@ -75,3 +75,13 @@ def test_draft_yaml_keeps_low_confidence_lines_commented_out(proposals: list, tm
     assert all(f"# confidence {proposal.confidence:.2f}" in text for proposal in proposals)
     page = Path(summary["html"]).read_text(encoding="utf-8")
     assert "screen_size" in page and "low confidence" in page
+
+
+def test_hostile_feature_names_and_values_are_escaped_on_the_review_page() -> None:
+    hostile = '<script>alert("x")</script>'
+    proposal = Proposal(1, hostile, "y_n", "'\"", "colour", "pim_catalog_simpleselect", 0.4, 0.4, 1.0, 0.5,
+                        unmatched_values=["<img src=x onerror=alert(1)>"])
+    page = render_html([proposal], "<b>acme</b>")
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page and "&#39;&#34;" in page
+    assert "low confidence (commented out)" in page

@@ -9,15 +9,11 @@ settings the production DAG should use, derived from what was measured.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES
-from icecat_akeneo.preflight.html_page import page, table
 from icecat_akeneo.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    pass
+from icecat_akeneo.templates import render
 
 # (checklist line, API check name): the seed's form first, then what pre-production adds to it.
 API_LINES = (
@@ -121,23 +117,4 @@ def readiness_report(results: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "recommended": recommendations(results),
         "option": results.get("option", {}),
     }
-    rows = [
-        (
-            "pass" if line["passed"] else "fail",
-            [
-                line["line"],
-                "PASS" if line["passed"] else "FAIL",
-                json.dumps(line["evidence"], ensure_ascii=False, default=str),
-            ],
-        )
-        for line in lines
-    ]
-    verdict = "READY" if not failed else f"NOT READY: {len(failed)} line(s) failed"
-    html_page = page(
-        f"Readiness report: {document['client']}",
-        f"<p><strong>{verdict}</strong> ({document['summary']['passed']}/{len(lines)} lines pass)</p>",
-        table(("checklist line", "result", "evidence"), rows),
-        "<h2>Recommended production settings</h2>",
-        f"<pre>{json.dumps(document['recommended'], indent=2)}</pre>",
-    )
-    return document, html_page
+    return document, render("readiness.html", title=f"Readiness report: {document['client']}", **document)

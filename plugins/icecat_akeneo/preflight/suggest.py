@@ -20,9 +20,9 @@ from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.compatibility import akeneo_unit, feature_fit
 from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code, short_type
 from icecat_akeneo.icecat.record import ProductRecord
-from icecat_akeneo.preflight.html_page import page, table
 from icecat_akeneo.preflight.samples import FeatureProfile, profile_features
 from icecat_akeneo.preflight.similarity import normalize, similarity
+from icecat_akeneo.templates import render
 
 NAME_WEIGHT, TYPE_WEIGHT, EVIDENCE_WEIGHT, COVERAGE_WEIGHT = 0.55, 0.2, 0.15, 0.1
 NEUTRAL_EVIDENCE = 0.5
@@ -230,45 +230,10 @@ def render_yaml(
 
 
 def render_html(proposals: list[Proposal], client: str, threshold: float = DEFAULT_THRESHOLD) -> str:
-    rows = []
-    for proposal in sorted(proposals, key=lambda proposal: -proposal.confidence):
-        confident = proposal.confidence >= threshold
-        rows.append(
-            (
-                "" if confident else "low",
-                [
-                    proposal.source,
-                    proposal.feature_name,
-                    proposal.feature_type,
-                    proposal.unit or "",
-                    proposal.attribute,
-                    short_type(proposal.attribute_type),
-                    f"{proposal.confidence:.2f}",
-                    f"name {proposal.name_score:.2f} / type {proposal.type_score:.2f} / unit-options "
-                    f"{proposal.evidence_score:.2f}",
-                    ", ".join(proposal.unmatched_values),
-                    "proposed" if confident else "low confidence (commented out)",
-                ],
-            )
-        )
-    columns = (
-        "source",
-        "Icecat feature",
-        "type",
-        "unit",
-        "attribute",
-        "attribute type",
-        "confidence",
-        "evidence",
-        "values without option",
-        "status",
-    )
-    return page(
-        f"Mapping draft for {client}",
-        f"<p>{len(proposals)} features scored; proposals under {threshold} are commented out in the "
-        "YAML.</p>",
-        table(columns, rows),
-    )
+    """The review page: every proposal with its evidence, the ones under `threshold` greyed out."""
+    ranked = sorted(proposals, key=lambda proposal: -proposal.confidence)
+    return render("mapping_draft.html", title=f"Mapping draft for {client}", threshold=threshold,
+                  rows=[(proposal, short_type(proposal.attribute_type)) for proposal in ranked])
 
 
 def write_draft(

@@ -1,37 +1,55 @@
-"""The run report: `report.json` for machines and `report.html` for the PIM manager, built from the reports
-each step saved in the run folder (not from XCom), so a run whose validate or load failed still gets one.
+"""The run report: `report.json` for machines, `report.html` and CSV exports for the PIM manager, built from the
+reports and artifacts each step saved in the run folder (not from XCom), so a run whose validate or load failed
+still gets one.
+
+The lists a person acts on (lines Akeneo refused, products Icecat lacks, Full-Icecat-only products, quarantined
+products) are shown in full on the page and written as `exports/<list>.csv` beside it, to send on as content
+requests or fix lists.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
-import html
 import json
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.artifacts import STEPS, artifact_rows
+from icecat_akeneo.artifacts import STEPS, step_report
+from icecat_akeneo.icecat.lookup import Outcome
+from icecat_akeneo.steps.report_outcomes import (
+    KEY_COLUMNS,
+    RunArtifacts,
+    accepted,
+    product_outcomes,
+    status_line,
+)
+from icecat_akeneo.steps.report_page import render_report
+
+EXPORTS_DIR = "exports"
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _step_report(run_dir: Path, step: str) -> dict[str, Any]:
-    path = run_dir / step / "report.json"
+    path = step_report(run_dir, step)
     if not path.exists():
         return {"status": "not run"}
     return {"status": "done", **json.loads(path.read_text(encoding="utf-8"))}
 
 
-def _top_errors(run_dir: Path, limit: int = 10) -> list[dict[str, Any]]:
+def _top_errors(artifacts: RunArtifacts, limit: int = 10) -> list[dict[str, Any]]:
     """Failures a person has to act on, most frequent first, each with an example product."""
     problems: list[tuple[str, str, str]] = []
-    for row in artifact_rows(run_dir / "enrich" / "lookups.parquet"):
-        if row.get("outcome") not in ("found", None):
+    for row in artifacts.lookups:
+        if row.get("outcome") not in (Outcome.FOUND, None):
             problems.append(("enrich", f"{row['outcome']}: {row.get('message') or ''}".strip(), row["identifier"]))
-    for row in artifact_rows(run_dir / "validate" / "quarantine.parquet"):
+    for row in artifacts.quarantine:
         problems.append(("validate", f"{row.get('rule')}: {row.get('message')}", row["identifier"]))
-    for row in artifact_rows(run_dir / "transform" / "rejected.parquet"):
+    for row in artifacts.rejected:
         problems.append(("transform", f"{row.get('attribute')}: {row.get('message')}", row["identifier"]))
-    for row in artifact_rows(run_dir / "load" / "results.parquet"):
-        if not 200 <= int(row.get("status_code") or 0) < 300:
+    for row in artifacts.results:
+        if not accepted(row):
             problems.append(("load", f"{row.get('status_code')}: {row.get('message')}", row["identifier"]))
     counts = Counter((step, message) for step, message, _ in problems)
     example = {}
@@ -43,13 +61,16 @@ def _top_errors(run_dir: Path, limit: int = 10) -> list[dict[str, Any]]:
     ]
 
 
-def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]]) -> dict[str, Any]:
+def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]],
+             outcomes: dict[str, int]) -> dict[str, Any]:
     failed_steps = [step for step in STEPS if reports[step].get("status") != "done"]
     return {
         "status": "success" if not failed_steps else "incomplete",
+        "status_line": status_line(outcomes, reports),
         "steps_not_done": failed_steps,
         "products_selected": reports["extract"].get("products"),
-        "found_in_icecat": (reports["enrich"].get("outcomes") or {}).get("found"),
+        "products_by_outcome": outcomes,
+        "found_in_icecat": (reports["enrich"].get("outcomes") or {}).get(Outcome.FOUND),
         "quarantined": reports["validate"].get("quarantined"),
         "lines_sent": reports["load"].get("lines"),
         "lines_by_status": reports["load"].get("lines_by_status"),
@@ -58,65 +79,97 @@ def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]
     }
 
 
-def write_report(run_dir: Path, *, client: str, run_id: str, state: dict[str, Any] | None = None) -> dict[str, Any]:
+def _error_text(errors_json: str | None) -> str:
+    """Akeneo's per-value errors (`[{"attribute", "locale", "scope", "message"}, ...]`) as one readable cell."""
+    if not errors_json:
+        return ""
+    errors = json.loads(errors_json)
+    if not isinstance(errors, list):
+        return str(errors)
+    texts = []
+    for error in errors:
+        if not isinstance(error, dict):
+            texts.append(str(error))
+            continue
+        where = "/".join(str(error[key]) for key in ("attribute", "locale", "scope") if error.get(key))
+        texts.append(f"{where or error.get('property') or 'product'}: {error.get('message')}")
+    return "; ".join(texts)
+
+
+def exports(artifacts: RunArtifacts) -> dict[str, list[dict[str, Any]]]:
+    """The lists a PIM manager acts on, as rows with the same columns in the CSV and on the page."""
+    keys = {row["identifier"]: {column: row.get(column) for column in KEY_COLUMNS} for row in artifacts.products}
+
+    def lookup_rows(*outcomes: str) -> list[dict[str, Any]]:
+        return [{"identifier": row["identifier"], **keys.get(row["identifier"], dict.fromkeys(KEY_COLUMNS)),
+                 "outcome": row["outcome"], "icecat_id": row.get("icecat_id"), "message": row.get("message")}
+                for row in artifacts.lookups if row.get("outcome") in outcomes]
+
+    return {
+        "refused": [{"identifier": row["identifier"], "kind": row.get("kind"), "status_code": row["status_code"],
+                     "message": row.get("message"), "errors": _error_text(row.get("errors_json")),
+                     "batch": row.get("batch"), "line": row.get("line")}
+                    for row in artifacts.results if 400 <= int(row.get("status_code") or 0) < 500],
+        "not_in_icecat": lookup_rows(Outcome.NOT_IN_ICECAT, Outcome.PENDING_IN_ICECAT),
+        "full_icecat_only": lookup_rows(Outcome.FULL_ICECAT_REQUIRED),
+        "quarantined": [{"identifier": row["identifier"], "lang": row.get("lang"), "rule": row.get("rule"),
+                         "column": row.get("column"), "message": row.get("message")}
+                        for row in artifacts.quarantine],
+    }
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: a message starting with `=` or `@` must not run as a formula."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(CSV_FORMULA_START) else value
+
+
+def write_exports(run_dir: Path, tables: Mapping[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """`exports/<name>.csv` for every list (header only when empty); returns name -> path relative to the run."""
+    folder = run_dir / EXPORTS_DIR
+    folder.mkdir(exist_ok=True)
+    written = {}
+    for name, rows in tables.items():
+        path = folder / f"{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            if rows:
+                writer.writerow(rows[0])
+            writer.writerows([_csv_cell(value) for value in row.values()] for row in rows)
+        written[name] = path.relative_to(run_dir).as_posix()
+    return written
+
+
+def _run_info(params: Mapping[str, Any] | None, data_interval: tuple[Any, Any] | None) -> dict[str, Any]:
+    mode = None if params is None else ("full refresh" if params.get("full_refresh", True) else "incremental")
+    interval = None if data_interval is None else {"start": str(data_interval[0]), "end": str(data_interval[1])}
+    return {"mode": mode, "dry_run": bool(params.get("dry_run")) if params is not None else None,
+            "data_interval": interval, "params": dict(params or {})}
+
+
+def write_report(run_dir: Path, *, client: str, run_id: str, state: dict[str, Any] | None = None,
+                 params: Mapping[str, Any] | None = None,
+                 data_interval: tuple[Any, Any] | None = None) -> dict[str, Any]:
+    """Write `report.json`, `report.html` and `exports/*.csv`; return the summary (with both report paths).
+
+    `params` (the run's DAG params) and `data_interval` name the run mode and interval on the page."""
     reports = {step: _step_report(run_dir, step) for step in STEPS}
-    top_errors = _top_errors(run_dir)
+    artifacts = RunArtifacts.read(run_dir)
+    top_errors = _top_errors(artifacts)
+    tables = exports(artifacts)
     document = {
         **reports,
-        "summary": {**_summary(reports, top_errors), **(state or {})},
+        "summary": {**_summary(reports, top_errors, product_outcomes(artifacts, reports)), **(state or {})},
         "state": state or {},
         "top_errors": top_errors,
         "client": client,
         "run_id": run_id,
+        "run": _run_info(params, data_interval),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "exports": write_exports(run_dir, tables),
         "artifacts": sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file()
                             and "gx" not in p.relative_to(run_dir).parts[:2]),
     }
     (run_dir / "report.json").write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
-    (run_dir / "report.html").write_text(render_html(document), encoding="utf-8")
+    (run_dir / "report.html").write_text(render_report(document, tables, run_dir), encoding="utf-8")
     return {"report_json": str(run_dir / "report.json"), "report_html": str(run_dir / "report.html"),
             **document["summary"]}
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return "<p><em>none</em></p>"
-    columns = list(rows[0])
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(row.get(c, '')))}</td>" for c in columns) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _readable(value: Any) -> str:
-    """Counts read as `204: 7, 422: 2`; other structures stay JSON."""
-    if isinstance(value, dict) and all(not isinstance(v, (dict, list)) for v in value.values()):
-        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
-    return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
-
-
-def _scalars(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """A step's report as metric/value rows (artifacts and the error list have sections of their own)."""
-    return [{"metric": k, "value": _readable(v)} for k, v in report.items() if k not in ("artifacts", "top_errors")]
-
-
-def render_html(document: dict[str, Any]) -> str:
-    title = f"Icecat sync report: {document['client']} / {document['run_id']}"
-    sections = [f"<h1>{html.escape(title)}</h1>", "<h2>Summary</h2>", _table(_scalars(document["summary"])),
-                "<h2>Top errors</h2>", _table(document["top_errors"])]
-    coverage = document["transform"].get("values_per_locale") or {}
-    if coverage:
-        sections += ["<h2>Per-locale coverage</h2>",
-                     _table([{"locale": k, "values": v} for k, v in sorted(coverage.items())])]
-    for step in STEPS:
-        sections += [f"<h2>{step}</h2>", _table(_scalars(document[step]))]
-    gx_docs = document["validate"].get("data_docs")
-    if gx_docs:
-        sections.append(f'<p><a href="{html.escape(str(gx_docs))}">Great Expectations Data Docs</a></p>')
-    sections += ["<h2>Artifacts</h2>", "<ul>" + "".join(
-        f'<li><a href="{html.escape(a)}">{html.escape(a)}</a></li>' for a in document["artifacts"]) + "</ul>"]
-    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{style}</style></head><body>{''.join(sections)}</body></html>")
