@@ -14,7 +14,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.akeneo import routes_admin, routes_auth, routes_catalog, routes_media, routes_products
+from sandbox.akeneo import (
+    routes_admin,
+    routes_auth,
+    routes_catalog,
+    routes_media,
+    routes_options,
+    routes_products,
+)
 from sandbox.akeneo.errors import ApiError
 from sandbox.akeneo.faults import FaultInjector, send_json
 from sandbox.akeneo.state import SandboxState
@@ -31,7 +38,7 @@ def _json_error(
 def create_app(state: SandboxState) -> FastAPI:
     app = FastAPI(title="Akeneo sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sandbox = state
-    for module in (routes_admin, routes_auth, routes_products, routes_media, routes_catalog):
+    for module in (routes_admin, routes_auth, routes_products, routes_media, routes_catalog, routes_options):
         app.include_router(module.router)
 
     @app.exception_handler(ApiError)
