@@ -57,6 +57,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--slow-ms", type=float, default=knobs.slow_ms, help="delay before each response body"
     )
     parser.add_argument("--fault-seed", type=int, default=knobs.seed, help="RNG seed of the faults")
+    for kind, what in (("media", "POST /media-files"), ("patch", "product PATCH")):
+        parser.add_argument(
+            f"--drop-{kind}-rate", type=float, default=0, help=f"ratio of {what} answers lost after processing"
+        )
+        parser.add_argument(
+            f"--drop-{kind}-next", type=int, default=0, help=f"lose the answers of the next N {what} requests"
+        )
     return parser.parse_args(argv)
 
 
@@ -67,17 +74,7 @@ def build_state(args: argparse.Namespace, db_path: str) -> SandboxState:
     store = Store(db_path)
     count = store.seed(synthetic if synthetic is not None else fixture_products(fixture, catalog))
     log.warning("seeded %d products from %s in %.1fs", count, args.seed, time.monotonic() - started)
-    knobs = Knobs(
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        concurrency_limit=args.concurrency_limit,
-        retry_after=args.retry_after,
-        error_rate=args.error_rate,
-        reset_rate=args.reset_rate,
-        slow_ms=args.slow_ms,
-        token_ttl=args.token_ttl,
-        seed=args.fault_seed,
-    )
+    knobs = Knobs(seed=args.fault_seed, **{name: getattr(args, name) for name in Knobs.names() - {"seed"}})
     credentials = Credentials(args.client_id, args.secret, args.username, args.password)
     return SandboxState(credentials=credentials, catalog=catalog, store=store, base_knobs=knobs)
 

@@ -36,13 +36,20 @@ class Knobs:
     slow_ms: float = 0
     token_ttl: int = 3600
     seed: int = 0
+    # lost answers: the request is processed (Akeneo applied it), then the connection closes unanswered
+    drop_media_rate: float = 0  # ratio of POST /media-files
+    drop_media_next: int = 0  # the next N POST /media-files
+    drop_patch_rate: float = 0  # ratio of product PATCHes (one or collection)
+    drop_patch_next: int = 0  # the next N product PATCHes
 
     def __post_init__(self) -> None:
         """Refuse a knob of the wrong type here, not as a 500 on every later API call."""
         for item in fields(self):
             value = getattr(self, item.name)
             optional = item.name in ("concurrency_limit", "retry_after")
-            whole = item.name in ("concurrency_limit", "retry_after", "token_ttl", "seed")
+            whole = item.name in ("concurrency_limit", "retry_after", "token_ttl", "seed") or item.name.endswith(
+                "_next"
+            )
             if value is None and optional:
                 continue
             number_types = (int,) if whole else (int, float)
@@ -51,8 +58,9 @@ class Knobs:
                 raise ValueError(
                     f"knob {item.name} must be {kind} >= 0{' or null' if optional else ''}, got {value!r}"
                 )
-        if self.error_rate > 1 or self.reset_rate > 1:
-            raise ValueError("knobs error_rate and reset_rate are ratios between 0 and 1")
+        ratios = [item.name for item in fields(self) if item.name.endswith("_rate")]
+        if any(getattr(self, name) > 1 for name in ratios):
+            raise ValueError(f"knobs {', '.join(ratios)} are ratios between 0 and 1")
 
     @classmethod
     def names(cls) -> set[str]:
@@ -69,6 +77,7 @@ class Counters:
     tokens_issued: int = 0
     max_concurrency: int = 0
     media_uploaded: int = 0
+    responses_dropped: Counter[str] = field(default_factory=Counter)  # lost answers per kind (media, patch)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +86,7 @@ class Counters:
             "tokens_issued": self.tokens_issued,
             "max_concurrency": self.max_concurrency,
             "media_uploaded": self.media_uploaded,
+            "responses_dropped": dict(self.responses_dropped),
         }
 
 
@@ -125,6 +135,7 @@ class SandboxState:
     knobs: Knobs = field(init=False)
     rng: random.Random = field(init=False)
     in_flight: Counter[str] = field(default_factory=Counter)
+    drops_left: Counter[str] = field(default_factory=Counter)  # what is left of the drop_*_next knobs
 
     def __post_init__(self) -> None:
         self.set_knobs({})
@@ -133,6 +144,15 @@ class SandboxState:
         """Start from the CLI values and apply `changes`; `{}` clears every fault set at run time."""
         self.knobs = Knobs(**{**self.base_knobs.as_dict(), **changes})
         self.rng = random.Random(self.knobs.seed)
+        self.drops_left = Counter(media=self.knobs.drop_media_next, patch=self.knobs.drop_patch_next)
+
+    def should_drop(self, kind: str) -> bool:
+        """Whether this answer of `kind` (media, patch) is lost: the `next N` knob first, then the rate."""
+        if self.drops_left[kind] > 0:
+            self.drops_left[kind] -= 1
+            return True
+        rate = getattr(self.knobs, f"drop_{kind}_rate")
+        return bool(rate) and self.rng.random() < rate
 
     def reset(self) -> None:
         self.catalog.restore()
