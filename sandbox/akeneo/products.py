@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from urllib.parse import quote
 from sandbox.akeneo.catalog import DEFAULT_ASSOCIATION_TYPES, MEDIA_TYPES, Catalog
 from sandbox.akeneo.errors import CHECK_FORMAT, ApiError, documented, type_name, validation_failed
 from sandbox.akeneo.values import MediaLookup, ValueChecker
+from sandbox.akeneo.variants import axes, axis_conflict, family_variant, level_count, level_errors
 
 WRITABLE_PROPERTIES = (
     "identifier",
@@ -55,9 +57,7 @@ def new_product(identifier: str, now: str) -> dict[str, Any]:
 
 def _require_type(name: str, value: object, expected: type, what: str) -> None:
     if not isinstance(value, expected):
-        raise documented(
-            f'Property "{name}" expects {what} as data, "{type_name(value)}" given.{CHECK_FORMAT}'
-        )
+        raise documented(f'Property "{name}" expects {what} as data, "{type_name(value)}" given.{CHECK_FORMAT}')
 
 
 def _string_list(name: str, value: object) -> list[str]:
@@ -90,6 +90,8 @@ class ProductUpdater:
 
     catalog: Catalog
     media_lookup: MediaLookup
+    model_lookup: Callable[[str], dict[str, Any] | None] = lambda code: None
+    siblings: Callable[[str], Iterable[dict[str, Any]]] = lambda parent: ()
 
     def apply(
         self, current: dict[str, Any] | None, identifier: str, payload: dict[str, Any]
@@ -121,10 +123,8 @@ class ProductUpdater:
             groups = _string_list("groups", payload["groups"])
             if groups:  # the sandbox has no product groups
                 raise documented(f"The {groups[0]} group does not exist in your PIM.{CHECK_FORMAT}")
-        if payload.get("parent") is not None:
-            raise documented(
-                f"The {payload['parent']} product model does not exist in your PIM.{CHECK_FORMAT}"
-            )
+        if "parent" in payload:
+            product["parent"] = self._parent(payload["parent"])
         checker = ValueChecker(self.catalog, self.media_lookup)
         if "values" in payload:
             changes = checker.normalize(payload["values"])
@@ -139,12 +139,43 @@ class ProductUpdater:
                 **product["quantified_associations"],
                 **payload["quantified_associations"],
             }
-        if checker.errors:
-            raise validation_failed(checker.errors)
-        changed = current is None or {**product, "updated": None} != {**current, "updated": None}
-        if changed and current is not None:
-            product["updated"] = now
-        return product, changed
+        errors = checker.errors + self._variant_errors(product)
+        if errors:
+            raise validation_failed(errors)
+        return product, stamped(current, product, now)
+
+    def _parent(self, parent: object) -> str | None:
+        if parent is None:
+            return None
+        if not isinstance(parent, str) or self.model_lookup(parent) is None:
+            raise ApiError(422, f'The given product model "{parent}" does not exist')
+        return parent
+
+    def _variant_errors(self, product: dict[str, Any]) -> list[dict[str, Any]]:
+        """A variant product: its model's family, a model of the last level, its own level's values."""
+        model = self.model_lookup(product["parent"]) if product["parent"] else None
+        if model is None:
+            return []
+        if product["family"] is None:
+            product["family"] = model["family"]
+        if product["family"] != model["family"]:
+            return [{"property": "family", "message": "The variant product family must be the same than its parent"}]
+        variant = family_variant(self.catalog, model["family_variant"]) or {}
+        levels = level_count(variant)
+        errors = level_errors(self.catalog, variant, levels, product["values"])
+        if (model["parent"] is None) != (levels == 1):
+            errors.append(
+                {
+                    "property": "parent",
+                    "message": f'The variant product cannot have product model "{model["code"]}" as parent, '
+                    "(this product model can only have other product models as children)",
+                }
+            )
+        if errors:
+            return errors
+        siblings = self.siblings(model["code"])
+        codes = axes(variant, levels)
+        return axis_conflict(product["identifier"], "identifier", product["values"], codes, siblings, "variant product")
 
     def _associations(self, current: dict[str, Any], patch: object) -> dict[str, Any]:
         _require_type("associations", patch, dict, "an array")
@@ -158,6 +189,20 @@ class ProductUpdater:
                     raise documented(f'Property "{key}" does not exist.')
                 merged[kind][key] = _string_list(f"associations.{kind}.{key}", codes)
         return merged
+
+
+def stamped(current: dict[str, Any] | None, written: dict[str, Any], now: str) -> bool:
+    """Whether a write changed the entity; `updated` moves to `now` only then (creations keep theirs)."""
+    changed = current is None or {**written, "updated": None} != {**current, "updated": None}
+    if changed and current is not None:
+        written["updated"] = now
+    return changed
+
+
+def refuse_existing(current: dict[str, Any] | None, create_only: bool, prop: str, message: str) -> None:
+    """POST of something that exists: Akeneo's 422 on the key property."""
+    if create_only and current is not None:
+        raise validation_failed([{"property": prop, "message": message}])
 
 
 def check_identifier(value: object) -> str:
@@ -174,6 +219,7 @@ class ReadOptions:
     scope: str | None = None
     locales: frozenset[str] | None = None
     attributes: frozenset[str] | None = None
+    with_completenesses: bool = False
 
 
 def product_url(base_url: str, identifier: str) -> str:
@@ -193,17 +239,11 @@ def render(
         for entry in entries:
             if options.scope is not None and entry["scope"] not in (None, options.scope):
                 continue
-            if (
-                options.locales is not None
-                and entry["locale"] is not None
-                and entry["locale"] not in options.locales
-            ):
+            if options.locales is not None and entry["locale"] is not None and entry["locale"] not in options.locales:
                 continue
             shown = dict(entry)
             if attribute.get("type") in MEDIA_TYPES:
-                shown["_links"] = {
-                    "download": {"href": f"{base_url}/api/rest/v1/media-files/{entry['data']}/download"}
-                }
+                shown["_links"] = {"download": {"href": f"{base_url}/api/rest/v1/media-files/{entry['data']}/download"}}
             kept.append(shown)
         if kept:
             values[code] = kept
@@ -243,8 +283,15 @@ def completeness(product: dict[str, Any], catalog: Catalog, channel_code: str) -
                 locale if attribute.get("localizable") else None,
                 channel_code if attribute.get("scopable") else None,
             )
-            filled += any(
-                (entry["locale"], entry["scope"]) == wanted for entry in product["values"].get(code, [])
-            )
+            filled += any((entry["locale"], entry["scope"]) == wanted for entry in product["values"].get(code, []))
         result[locale] = filled * 100 // len(required)
     return result
+
+
+def completenesses(product: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
+    """`with_completenesses=true`: the completeness of every channel and locale, Akeneo's list shape."""
+    return [
+        {"scope": channel, "locale": locale, "data": percent}
+        for channel in sorted(catalog.entities["channels"])
+        for locale, percent in sorted(completeness(product, catalog, channel).items())
+    ]

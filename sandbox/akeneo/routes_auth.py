@@ -12,7 +12,7 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from sandbox.akeneo.bodies import media_type, parse_object, require_content_type
@@ -127,3 +127,19 @@ async def api_root(request: Request) -> dict[str, Any]:
         "authentication": {"fos_oauth_server_token": {"route": "/api/oauth/v1/token", "methods": ["POST"]}},
         "routes": routes,
     }
+
+
+# --edition -> Akeneo's answer (api-reference: SaaS answers "Serenity" and a build stamp, PaaS/on-premise
+# "CE"/"EE" and the version)
+EDITIONS = {
+    "saas": {"edition": "Serenity", "version": "20260101000000"},
+    "7.0": {"edition": "CE", "version": "7.0.50"},
+    "6.0": {"edition": "CE", "version": "6.0.60"},
+    "5.0": {"edition": "CE", "version": "5.0.28"},
+}
+
+
+@router.get("/api/rest/v1/system-information", dependencies=[Depends(authenticate)])
+async def system_information(request: Request) -> dict[str, str]:
+    """Which PIM this is: clients tell Akeneo 7/SaaS (UUID API) from 5/6 by it."""
+    return EDITIONS[request.app.state.sandbox.edition]

@@ -10,8 +10,16 @@ from starlette.responses import Response
 
 from sandbox.akeneo.bodies import collection_response, json_object
 from sandbox.akeneo.errors import ApiError
+from sandbox.akeneo.models import inherited_values
 from sandbox.akeneo.paging import page_envelope, parse_paging, search_after_envelope
-from sandbox.akeneo.products import ProductUpdater, ReadOptions, check_identifier, product_url, render
+from sandbox.akeneo.products import (
+    ReadOptions,
+    check_identifier,
+    completenesses,
+    product_url,
+    refuse_existing,
+    render,
+)
 from sandbox.akeneo.routes_auth import authenticate
 from sandbox.akeneo.search import SearchParser, load_search
 from sandbox.akeneo.state import SandboxState
@@ -50,7 +58,18 @@ def read_options(request: Request, state: SandboxState) -> ReadOptions:
     unknown_attributes = sorted(code for code in attributes or () if state.catalog.attribute(code) is None)
     if unknown_attributes:
         raise ApiError(422, f'Attributes "{", ".join(unknown_attributes)}" do not exist.')
-    return ReadOptions(scope, locales, attributes)
+    return ReadOptions(scope, locales, attributes, params.get("with_completenesses") == "true")
+
+
+def shown(request: Request, state: SandboxState, product: dict[str, Any], options: ReadOptions) -> dict[str, Any]:
+    """The product as GET returns it: a variant with its models' values, completenesses if asked."""
+    parents = state.models.ancestors(product["parent"])
+    if parents:
+        product = {**product, "values": inherited_values(product["values"], parents)}
+    body = render(product, _base(request), state.catalog, options)
+    if options.with_completenesses:
+        body["completenesses"] = completenesses(product, state.catalog)
+    return body
 
 
 @router.get("/api/rest/v1/products")
@@ -58,7 +77,8 @@ async def list_products(request: Request) -> dict[str, Any]:
     state = _state(request)
     paging = parse_paging(request, allow_search_after=True)
     params = request.query_params
-    query = SearchParser(state.catalog, params.get("search_locale"), params.get("search_scope")).parse(
+    ancestors = state.models.ancestor_codes
+    query = SearchParser(state.catalog, params.get("search_locale"), params.get("search_scope"), ancestors).parse(
         params.get("search")
     )
     options = read_options(request, state)
@@ -74,8 +94,7 @@ async def list_products(request: Request) -> dict[str, Any]:
     else:
         rows = store.scan(query.where, query.params, offset=paging.offset)
     matching = (product for product in rows if query.matches(product))
-    base = _base(request)
-    items = [render(product, base, state.catalog, options) for product in islice(matching, paging.limit)]
+    items = [shown(request, state, product, options) for product in islice(matching, paging.limit)]
     if paging.type == "search_after":
         return search_after_envelope(request, paging, items)
     count = None
@@ -93,27 +112,15 @@ async def get_product(identifier: str, request: Request) -> dict[str, Any]:
     state = _state(request)
     product = state.store.get(identifier)
     if product is None:
-        raise ApiError(
-            404, f'Product "{identifier}" does not exist or you do not have permission to access it.'
-        )
-    return render(product, _base(request), state.catalog, read_options(request, state))
+        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
+    return shown(request, state, product, read_options(request, state))
 
 
 def upsert(state: SandboxState, identifier: str, payload: dict[str, Any], create_only: bool = False) -> int:
     """Apply a payload to one product; 201 if created, 204 if updated (changed or not)."""
     current = state.store.get(identifier)
-    if create_only and current is not None:
-        raise ApiError(
-            422,
-            "Validation failed.",
-            errors=[
-                {"property": "identifier", "message": "The same identifier is already set on another product"}
-            ],
-        )
-    updater = ProductUpdater(
-        state.catalog, lambda code: (state.store.media(code) or {}).get("original_filename")
-    )
-    product, changed = updater.apply(current, identifier, payload)
+    refuse_existing(current, create_only, "identifier", "The same identifier is already set on another product")
+    product, changed = state.product_updater().apply(current, identifier, payload)
     if changed:
         state.store.put(product)
     return 201 if current is None else 204
@@ -147,9 +154,7 @@ async def patch_product(identifier: str, request: Request) -> Response:
 async def delete_product(identifier: str, request: Request) -> Response:
     state = _state(request)
     if state.store.get(identifier) is None:
-        raise ApiError(
-            404, f'Product "{identifier}" does not exist or you do not have permission to access it.'
-        )
+        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
     state.store.delete(identifier)
     return Response(status_code=204)
 

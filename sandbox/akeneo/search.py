@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -57,16 +58,12 @@ def load_search(raw: str) -> dict[str, Any]:
 
 def _code_list(name: str, value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
-        raise ApiError(
-            422, f'Property "{name}" expects an array of codes as data, "{type_name(value)}" given.'
-        )
+        raise ApiError(422, f'Property "{name}" expects an array of codes as data, "{type_name(value)}" given.')
     return value
 
 
 def _unsupported(name: str, operator: str) -> ApiError:
-    return ApiError(
-        422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"'
-    )
+    return ApiError(422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"')
 
 
 def _datetime_value(name: str, value: object) -> str:
@@ -75,8 +72,7 @@ def _datetime_value(name: str, value: object) -> str:
     except ValueError:
         raise ApiError(
             422,
-            f'Property "{name}" expects a string with the format "yyyy-mm-dd H:i:s" as data, '
-            f'"{value}" given.',
+            f'Property "{name}" expects a string with the format "yyyy-mm-dd H:i:s" as data, "{value}" given.',
         ) from None
     return moment.replace(tzinfo=dt.UTC).isoformat()
 
@@ -84,8 +80,15 @@ def _datetime_value(name: str, value: object) -> str:
 class SearchParser:
     """Turns `search`, `search_locale` and `search_scope` into a ProductQuery."""
 
-    def __init__(self, catalog: Catalog, search_locale: str | None, search_scope: str | None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        search_locale: str | None,
+        search_scope: str | None,
+        ancestors: Callable[[str | None], list[str]] = lambda code: [code] if code else [],
+    ) -> None:
         self.catalog = catalog
+        self.ancestors = ancestors  # a product's parent -> the codes of it and its own parent
         self.search_locale = search_locale
         self.search_scope = search_scope
         if search_locale is not None and search_locale not in catalog.activated_locales():
@@ -134,9 +137,7 @@ class SearchParser:
         elif name == "groups":
             query.predicates.append(self._groups(operator, value))
         elif name == "parent":
-            if operator not in ("=", "IN", "EMPTY", "NOT EMPTY"):
-                raise _unsupported(name, operator)
-            query.predicates.append(lambda product: operator == "EMPTY")
+            query.predicates.append(self._parent(operator, value))
         elif name == "identifier" or name == self.catalog.identifier_attribute:
             self._identifier(query, operator, value)
         else:
@@ -144,6 +145,17 @@ class SearchParser:
             if attribute is None or operator not in OPERATORS_BY_TYPE.get(attribute["type"], set()):
                 raise _unsupported(name, operator)
             query.predicates.append(attribute_predicate(self.catalog, self, attribute, operator, value, item))
+
+    def _parent(self, operator: str, value: object) -> Predicate:
+        """Variant products whose model or root model is given (Akeneo's ancestor filter)."""
+        if operator in ("EMPTY", "NOT EMPTY"):
+            return lambda product: (product["parent"] is None) == (operator == "EMPTY")
+        if operator not in ("=", "IN"):
+            raise _unsupported("parent", operator)
+        wanted = set(_code_list("parent", value) if operator == "IN" else [value])
+        if operator == "=" and not isinstance(value, str):
+            raise ApiError(422, f'Property "parent" expects a string as data, "{type_name(value)}" given.')
+        return lambda product: bool(wanted & set(self.ancestors(product["parent"])))
 
     def _family(self, query: ProductQuery, operator: str, value: object) -> None:
         if operator in ("EMPTY", "NOT EMPTY"):
@@ -153,9 +165,7 @@ class SearchParser:
             raise _unsupported("family", operator)
         value = _code_list("family", value)
         marks = ",".join("?" * len(value)) or "NULL"
-        query.sql.append(
-            f"family IN ({marks})" if operator == "IN" else f"(family IS NULL OR family NOT IN ({marks}))"
-        )
+        query.sql.append(f"family IN ({marks})" if operator == "IN" else f"(family IS NULL OR family NOT IN ({marks}))")
         query.params.extend(value)
 
     def _date_property(self, query: ProductQuery, name: str, operator: str, value: object) -> None:
@@ -163,9 +173,7 @@ class SearchParser:
             raise _unsupported(name, operator)
         if operator == "SINCE LAST N DAYS":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ApiError(
-                    422, f'Property "{name}" expects an integer as data, "{type_name(value)}" given.'
-                )
+                raise ApiError(422, f'Property "{name}" expects an integer as data, "{type_name(value)}" given.')
             since = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=value)
             query.sql.append(f"{name} >= ?")
             query.params.append(since.isoformat())
@@ -199,9 +207,7 @@ class SearchParser:
             query.params.extend(value)
             return
         if not isinstance(value, str):
-            raise ApiError(
-                422, f'Property "identifier" expects a string as data, "{type_name(value)}" given.'
-            )
+            raise ApiError(422, f'Property "identifier" expects a string as data, "{type_name(value)}" given.')
         escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses = {
             "=": ("identifier = ?", value),
@@ -250,9 +256,7 @@ class SearchParser:
         if not isinstance(scope, str) or self.catalog.channel(scope) is None:
             raise ApiError(422, 'Property "completeness" expects a valid scope.')
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ApiError(
-                422, f'Property "completeness" expects an integer as data, "{type_name(value)}" given.'
-            )
+            raise ApiError(422, f'Property "completeness" expects an integer as data, "{type_name(value)}" given.')
         compare = COMPARATORS.get(
             operator.replace(" ON ALL LOCALES", "")
             .replace("GREATER OR EQUALS THAN", ">=")
@@ -273,7 +277,5 @@ class SearchParser:
                 if locale in locales
             )
         return lambda product: any(
-            compare(Decimal(percent), Decimal(value))
-            for percent in completeness(product, self.catalog, scope).values()
+            compare(Decimal(percent), Decimal(value)) for percent in completeness(product, self.catalog, scope).values()
         )
-

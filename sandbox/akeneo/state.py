@@ -6,10 +6,13 @@ import random
 import secrets
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from sandbox.akeneo.catalog import Catalog
+from sandbox.akeneo.models import ModelStore
+from sandbox.akeneo.products import ProductUpdater
 from sandbox.akeneo.store import Store
 
 REFRESH_TTL = 1_209_600  # 14 days, Akeneo's default
@@ -130,6 +133,8 @@ class SandboxState:
     catalog: Catalog
     store: Store
     base_knobs: Knobs
+    models: ModelStore = field(default_factory=ModelStore)
+    edition: str = "7.0"  # saas, 7.0, 6.0 or 5.0: what system-information and the route list answer
     tokens: Tokens = field(default_factory=Tokens)
     counters: Counters = field(default_factory=Counters)
     knobs: Knobs = field(init=False)
@@ -154,9 +159,23 @@ class SandboxState:
         rate = getattr(self.knobs, f"drop_{kind}_rate")
         return bool(rate) and self.rng.random() < rate
 
+    def product_updater(self) -> ProductUpdater:
+        """The product write rules, with this sandbox's media files and product models."""
+
+        def siblings(parent: str) -> Iterator[dict[str, Any]]:
+            return (product for product in self.store.scan("1", []) if product["parent"] == parent)
+
+        return ProductUpdater(
+            self.catalog,
+            lambda code: (self.store.media(code) or {}).get("original_filename"),
+            self.models.get,
+            siblings,
+        )
+
     def reset(self) -> None:
         self.catalog.restore()
         self.store.restore()
+        self.models.restore()
         self.counters = Counters()
         self.in_flight.clear()
         self.set_knobs({})
