@@ -22,6 +22,7 @@ from sandbox.akeneo import (
     routes_models,
     routes_options,
     routes_products,
+    routes_products_uuid,
 )
 from sandbox.akeneo.errors import ApiError
 from sandbox.akeneo.faults import FaultInjector, send_json
@@ -37,7 +38,16 @@ def _json_error(status: int, message: str, headers: dict[str, str] | None = None
 def create_app(state: SandboxState) -> FastAPI:
     app = FastAPI(title="Akeneo sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sandbox = state
-    routers = (routes_admin, routes_auth, routes_products, routes_media, routes_catalog, routes_options, routes_models)
+    routers = (
+        routes_admin,
+        routes_auth,
+        routes_products,
+        routes_products_uuid,
+        routes_media,
+        routes_catalog,
+        routes_options,
+        routes_models,
+    )
     for module in routers:
         app.include_router(module.router)
 

@@ -30,6 +30,8 @@ DROPPABLE = {
     "POST /api/rest/v1/media-files": "media",
     "PATCH /api/rest/v1/products": "patch",
     "PATCH /api/rest/v1/products/{identifier}": "patch",
+    "PATCH /api/rest/v1/products-uuid": "patch",
+    "PATCH /api/rest/v1/products-uuid/{product_id}": "patch",
 }
 
 

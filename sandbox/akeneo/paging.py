@@ -106,15 +106,18 @@ def page_envelope(
     return envelope
 
 
-def search_after_envelope(request: Request, paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Cursor pagination: no `current_page`/`previous`; `next` iff the page is full, after its last item."""
+def search_after_envelope(
+    request: Request, paging: Paging, items: list[dict[str, Any]], last: str | None = None
+) -> dict[str, Any]:
+    """Cursor pagination: no `current_page`/`previous`; `next` iff the page is full, after its last item
+    (`last`: its key, by default its identifier)."""
     links = {
         "self": _link(request, limit=paging.limit),
         "first": _link(request, search_after=None, limit=paging.limit),
     }
     if items and len(items) >= paging.limit:
         links["next"] = _link(
-            request, search_after=encode_cursor(items[-1]["identifier"]), limit=paging.limit
+            request, search_after=encode_cursor(last or items[-1]["identifier"]), limit=paging.limit
         )
     return {"_links": links, "_embedded": {"items": items}}
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from sandbox.akeneo.catalog import DEFAULT_ASSOCIATION_TYPES, MEDIA_TYPES, Catalog
+from sandbox.akeneo.catalog import DEFAULT_ASSOCIATION_TYPES, Catalog
 from sandbox.akeneo.errors import CHECK_FORMAT, ApiError, documented, type_name, validation_failed
 from sandbox.akeneo.values import MediaLookup, ValueChecker
 from sandbox.akeneo.variants import axes, axis_conflict, family_variant, level_count, level_errors
@@ -39,8 +39,15 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def new_product(identifier: str, now: str) -> dict[str, Any]:
+def product_uuid(identifier: str) -> str:
+    """The uuid of a seeded or identifier-API-created product: derived from the identifier, so every run of
+    a fixture has the same uuids (Akeneo draws random ones)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"akeneo-sandbox:{identifier}"))
+
+
+def new_product(identifier: str | None, now: str, product_id: str | None = None) -> dict[str, Any]:
     return {
+        "uuid": product_id or product_uuid(identifier or ""),
         "identifier": identifier,
         "enabled": True,
         "family": None,
@@ -94,14 +101,19 @@ class ProductUpdater:
     siblings: Callable[[str], Iterable[dict[str, Any]]] = lambda parent: ()
 
     def apply(
-        self, current: dict[str, Any] | None, identifier: str, payload: dict[str, Any]
+        self,
+        current: dict[str, Any] | None,
+        identifier: str | None,
+        payload: dict[str, Any],
+        product_id: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Return (product, changed); raise ApiError (422) with Akeneo's body when the payload is refused."""
         for key in payload:
             if key not in WRITABLE_PROPERTIES:
                 raise documented(f'Property "{key}" does not exist.')
         now = utc_now()
-        product = copy.deepcopy(current) if current else new_product(identifier, now)
+        product = copy.deepcopy(current) if current else new_product(identifier, now, product_id)
+        product["identifier"] = identifier  # the UUID API may rename (or remove) the identifier
         entities = self.catalog.entities
         if "enabled" in payload:
             _require_type("enabled", payload["enabled"], bool, "a boolean")
@@ -210,88 +222,3 @@ def check_identifier(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ApiError(422, "Identifier is missing.")
     return value
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """The `scope`, `locales` and `attributes` query parameters: which values a read returns."""
-
-    scope: str | None = None
-    locales: frozenset[str] | None = None
-    attributes: frozenset[str] | None = None
-    with_completenesses: bool = False
-
-
-def product_url(base_url: str, identifier: str) -> str:
-    return f"{base_url}/api/rest/v1/products/{quote(identifier, safe='')}"
-
-
-def render(
-    product: dict[str, Any], base_url: str, catalog: Catalog, options: ReadOptions = ReadOptions()
-) -> dict[str, Any]:
-    """The product exactly as Akeneo's GET returns it (key order, media download links, filtered values)."""
-    values: dict[str, list[dict[str, Any]]] = {}
-    for code, entries in product["values"].items():
-        if options.attributes is not None and code not in options.attributes:
-            continue
-        attribute = catalog.attribute(code) or {}
-        kept = []
-        for entry in entries:
-            if options.scope is not None and entry["scope"] not in (None, options.scope):
-                continue
-            if options.locales is not None and entry["locale"] is not None and entry["locale"] not in options.locales:
-                continue
-            shown = dict(entry)
-            if attribute.get("type") in MEDIA_TYPES:
-                shown["_links"] = {"download": {"href": f"{base_url}/api/rest/v1/media-files/{entry['data']}/download"}}
-            kept.append(shown)
-        if kept:
-            values[code] = kept
-    return {
-        "_links": {"self": {"href": product_url(base_url, product["identifier"])}},
-        "identifier": product["identifier"],
-        "enabled": product["enabled"],
-        "family": product["family"],
-        "categories": product["categories"],
-        "groups": product["groups"],
-        "parent": product["parent"],
-        "values": values,
-        "created": product["created"],
-        "updated": product["updated"],
-        "associations": product["associations"],
-        "quantified_associations": product["quantified_associations"],
-    }
-
-
-def completeness(product: dict[str, Any], catalog: Catalog, channel_code: str) -> dict[str, int]:
-    """Percent of the family's required attributes filled, per locale of the channel."""
-    channel = catalog.channel(channel_code) or {}
-    family = catalog.entities["families"].get(product.get("family") or "")
-    required = (family or {}).get("attribute_requirements", {}).get(channel_code, [])
-    result = {}
-    for locale in channel.get("locales", []):
-        if not required:
-            result[locale] = 100 if family else 0
-            continue
-        filled = 0
-        for code in required:
-            attribute = catalog.attribute(code) or {}
-            if code == catalog.identifier_attribute:
-                filled += 1
-                continue
-            wanted = (
-                locale if attribute.get("localizable") else None,
-                channel_code if attribute.get("scopable") else None,
-            )
-            filled += any((entry["locale"], entry["scope"]) == wanted for entry in product["values"].get(code, []))
-        result[locale] = filled * 100 // len(required)
-    return result
-
-
-def completenesses(product: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
-    """`with_completenesses=true`: the completeness of every channel and locale, Akeneo's list shape."""
-    return [
-        {"scope": channel, "locale": locale, "data": percent}
-        for channel in sorted(catalog.entities["channels"])
-        for locale, percent in sorted(completeness(product, catalog, channel).items())
-    ]

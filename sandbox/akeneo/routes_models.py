@@ -13,7 +13,8 @@ from sandbox.akeneo.catalog_writes import code_of
 from sandbox.akeneo.errors import ApiError
 from sandbox.akeneo.models import ModelUpdater, check_code, inherited_values
 from sandbox.akeneo.paging import api_url, paged
-from sandbox.akeneo.products import refuse_existing, render
+from sandbox.akeneo.product_views import render
+from sandbox.akeneo.products import refuse_existing
 from sandbox.akeneo.routes_auth import authenticate
 from sandbox.akeneo.search import load_search
 from sandbox.akeneo.state import SandboxState

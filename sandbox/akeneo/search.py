@@ -16,7 +16,7 @@ from typing import Any
 
 from sandbox.akeneo.catalog import Catalog
 from sandbox.akeneo.errors import ApiError, type_name
-from sandbox.akeneo.products import completeness
+from sandbox.akeneo.product_views import completeness
 from sandbox.akeneo.search_values import (
     COMPARATORS,
     OPERATORS_BY_TYPE,

@@ -93,9 +93,9 @@ def fixture_products(
         identifier = payload.get("identifier") if isinstance(payload, dict) else None
         if not isinstance(identifier, str) or not identifier:
             raise SeedError(f"fixture product #{position} has no identifier")
-        body = {key: value for key, value in payload.items() if key not in ("created", "updated")}
+        body = {key: value for key, value in payload.items() if key not in ("created", "updated", "uuid")}
         try:
-            product, _ = updater.apply(None, identifier, body)
+            product, _ = updater.apply(None, identifier, body, payload.get("uuid"))
         except ApiError as error:
             raise SeedError(f"fixture product {identifier!r} is refused: {json.dumps(error.body())}") from error
         product["created"] = payload.get("created", product["created"])

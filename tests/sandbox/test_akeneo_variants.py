@@ -1,20 +1,15 @@
 """Issue 14 (sandbox): family variants, product models, variant products with `parent`, completenesses,
 system-information and the main identifier, on the `--seed variants` catalogue (the demo plus a Samsung
-Galaxy S25+ model: colour sub-models x storage variants), in-process through Starlette's TestClient."""
+Galaxy S25+ model: colour sub-models x storage variants), in-process (`sandbox.akeneo.testing.in_process`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from starlette.testclient import TestClient
-
-from sandbox.akeneo.__main__ import build_state, parse_args
-from sandbox.akeneo.app import create_app
 from sandbox.akeneo.bodies import COLLECTION_TYPE
-from sandbox.akeneo.state import SandboxState
+from sandbox.akeneo.testing import InProcessApi as Api
+from sandbox.akeneo.testing import in_process, in_process_fixtures
 
 V1 = "/api/rest/v1"
 ROOT, GREEN = "DEMO-S25P", "DEMO-S25P-GREEN"
@@ -26,41 +21,7 @@ def value(data: Any) -> list[dict[str, Any]]:
     return [{"locale": None, "scope": None, "data": data}]
 
 
-class Api(TestClient):
-    def lines(self, path: str, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        body = "\n".join(json.dumps(line) for line in lines)
-        response = self.patch(path, content=body, headers={"Content-Type": COLLECTION_TYPE})
-        assert response.status_code == 200, response.text
-        return [json.loads(line) for line in response.text.split("\n")]
-
-    def errors(self, response: Any) -> list[str]:
-        assert response.status_code == 422, response.text
-        return [error["message"] for error in response.json().get("errors", [])] or [response.json()["message"]]
-
-
-def started(*flags: str) -> tuple[SandboxState, Api]:
-    state = build_state(parse_args(["--port", "1", "--seed", "variants", *flags]), ":memory:")
-    api = Api(create_app(state))
-    token = api.post(
-        "/api/oauth/v1/token",
-        auth=("sandbox_client", "sandbox_secret"),
-        json={"grant_type": "password", "username": "sandbox_user", "password": "sandbox_password"},
-    ).json()["access_token"]
-    api.headers["Authorization"] = f"Bearer {token}"
-    return state, api
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[tuple[SandboxState, Api]]:
-    state, api = started()
-    yield state, api
-    state.store.close()
-
-
-@pytest.fixture
-def api(sandbox: tuple[SandboxState, Api]) -> Api:
-    sandbox[0].reset()
-    return sandbox[1]
+sandbox, api = in_process_fixtures("--seed", "variants")
 
 
 def test_family_variants_list_their_levels(api: Api) -> None:
@@ -210,7 +171,7 @@ def test_with_completenesses_follows_the_family_requirements(api: Api) -> None:
 
 def test_system_information_follows_the_edition_flag(api: Api) -> None:
     assert api.get(V1 + "/system-information").json() == {"edition": "CE", "version": "7.0.50"}
-    state, saas = started("--edition", "saas")
+    state, saas = in_process("--seed", "variants", "--edition", "saas")
     assert saas.get(V1 + "/system-information").json()["edition"] == "Serenity"
     state.store.close()
     sku = api.get(V1 + "/attributes/sku").json()
