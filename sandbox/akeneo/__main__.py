@@ -15,7 +15,8 @@ import uvicorn
 from sandbox.akeneo.app import create_app
 from sandbox.akeneo.catalog import Catalog
 from sandbox.akeneo.faults import ResettableH11Protocol
-from sandbox.akeneo.seeding import SeedError, fixture_products, load_fixture
+from sandbox.akeneo.routes_auth import EDITIONS
+from sandbox.akeneo.seeding import SeedError, fixture_models, fixture_products, load_fixture
 from sandbox.akeneo.state import Credentials, Knobs, SandboxState
 from sandbox.akeneo.store import Store
 
@@ -28,7 +29,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox.akeneo", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (0.0.0.0 only inside a container)")
-    parser.add_argument("--seed", default="demo", help="demo (default), synthetic:N, or a fixture file path")
+    parser.add_argument(
+        "--seed",
+        default="demo",
+        help="demo (default), variants (demo + a variant family), synthetic:N, or a fixture file",
+    )
+    parser.add_argument(
+        "--edition", default="7.0", choices=EDITIONS, help="what GET /api/rest/v1/system-information answers"
+    )
     parser.add_argument("--db", help="SQLite file (recreated); default: a temporary file removed at exit")
     parser.add_argument("--client-id", default=defaults.client_id)
     parser.add_argument("--secret", default=defaults.secret)
@@ -50,13 +58,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="Retry-After seconds on 429 (omitted: 429 without the header)",
     )
     parser.add_argument("--error-rate", type=float, default=knobs.error_rate, help="ratio of 500/502/503")
-    parser.add_argument(
-        "--reset-rate", type=float, default=knobs.reset_rate, help="ratio of connection resets"
-    )
-    parser.add_argument(
-        "--slow-ms", type=float, default=knobs.slow_ms, help="delay before each response body"
-    )
+    parser.add_argument("--reset-rate", type=float, default=knobs.reset_rate, help="ratio of connection resets")
+    parser.add_argument("--slow-ms", type=float, default=knobs.slow_ms, help="delay before each response body")
     parser.add_argument("--fault-seed", type=int, default=knobs.seed, help="RNG seed of the faults")
+    for kind, what in (("media", "POST /media-files"), ("patch", "product PATCH")):
+        parser.add_argument(
+            f"--drop-{kind}-rate", type=float, default=0, help=f"ratio of {what} answers lost after processing"
+        )
+        parser.add_argument(
+            f"--drop-{kind}-next", type=int, default=0, help=f"lose the answers of the next N {what} requests"
+        )
     return parser.parse_args(argv)
 
 
@@ -65,21 +76,14 @@ def build_state(args: argparse.Namespace, db_path: str) -> SandboxState:
     fixture, synthetic = load_fixture(args.seed)
     catalog = Catalog(fixture)
     store = Store(db_path)
-    count = store.seed(synthetic if synthetic is not None else fixture_products(fixture, catalog))
+    models = fixture_models(fixture, catalog)
+    count = store.seed(synthetic if synthetic is not None else fixture_products(fixture, catalog, models))
     log.warning("seeded %d products from %s in %.1fs", count, args.seed, time.monotonic() - started)
-    knobs = Knobs(
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        concurrency_limit=args.concurrency_limit,
-        retry_after=args.retry_after,
-        error_rate=args.error_rate,
-        reset_rate=args.reset_rate,
-        slow_ms=args.slow_ms,
-        token_ttl=args.token_ttl,
-        seed=args.fault_seed,
-    )
+    knobs = Knobs(seed=args.fault_seed, **{name: getattr(args, name) for name in Knobs.names() - {"seed"}})
     credentials = Credentials(args.client_id, args.secret, args.username, args.password)
-    return SandboxState(credentials=credentials, catalog=catalog, store=store, base_knobs=knobs)
+    return SandboxState(
+        credentials=credentials, catalog=catalog, store=store, base_knobs=knobs, models=models, edition=args.edition
+    )
 
 
 def serve(args: argparse.Namespace, db_path: str) -> int:

@@ -14,7 +14,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.akeneo import routes_admin, routes_auth, routes_catalog, routes_media, routes_products
+from sandbox.akeneo import (
+    routes_admin,
+    routes_auth,
+    routes_catalog,
+    routes_media,
+    routes_models,
+    routes_options,
+    routes_products,
+    routes_products_uuid,
+)
 from sandbox.akeneo.errors import ApiError
 from sandbox.akeneo.faults import FaultInjector, send_json
 from sandbox.akeneo.state import SandboxState
@@ -22,16 +31,24 @@ from sandbox.akeneo.state import SandboxState
 log = logging.getLogger("sandbox.akeneo")
 
 
-def _json_error(
-    status: int, message: str, headers: dict[str, str] | None = None, **extra: object
-) -> JSONResponse:
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None, **extra: object) -> JSONResponse:
     return JSONResponse({"code": status, "message": message, **extra}, status_code=status, headers=headers)
 
 
 def create_app(state: SandboxState) -> FastAPI:
     app = FastAPI(title="Akeneo sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sandbox = state
-    for module in (routes_admin, routes_auth, routes_products, routes_media, routes_catalog):
+    routers = (
+        routes_admin,
+        routes_auth,
+        routes_products,
+        routes_products_uuid,
+        routes_media,
+        routes_catalog,
+        routes_options,
+        routes_models,
+    )
+    for module in routers:
         app.include_router(module.router)
 
     @app.exception_handler(ApiError)
@@ -81,6 +98,4 @@ class BugsAsJson:
         except Exception as error:  # noqa: BLE001 - the point is to answer whatever went wrong
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if scope["type"] == "http" and not started:
-                await send_json(
-                    send, 500, {"code": 500, "message": f"Sandbox bug: {type(error).__name__}: {error}"}
-                )
+                await send_json(send, 500, {"code": 500, "message": f"Sandbox bug: {type(error).__name__}: {error}"})

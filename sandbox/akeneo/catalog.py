@@ -17,6 +17,7 @@ CATALOG_KINDS = (
     "categories",
     "attributes",
     "families",
+    "family_variants",  # each with its `family` (the API shows it in the URL only)
 )
 IDENTIFIER_TYPE = "pim_catalog_identifier"
 SELECT_TYPES = ("pim_catalog_simpleselect", "pim_catalog_multiselect")
@@ -102,6 +103,10 @@ class Catalog:
         self.entities["attributes"] = {
             code: complete_attribute(item) for code, item in self.entities["attributes"].items()
         }
+        identifiers = [item for item in self.entities["attributes"].values() if item["type"] == IDENTIFIER_TYPE]
+        main = next((item for item in identifiers if item.get("is_main_identifier")), None)
+        for item in identifiers:  # Akeneo 7: exactly one identifier attribute is the main one
+            item["is_main_identifier"] = item is (main or identifiers[0])
         self.options: dict[str, dict[str, dict[str, Any]]] = {}
         for option in seed["attribute_options"]:
             self.options.setdefault(option["attribute"], {})[option["code"]] = option
@@ -112,8 +117,9 @@ class Catalog:
 
     @property
     def identifier_attribute(self) -> str:
+        """The main identifier attribute (`is_main_identifier`), the product's top-level `identifier`."""
         for code, attribute in self.entities["attributes"].items():
-            if attribute["type"] == IDENTIFIER_TYPE:
+            if attribute["type"] == IDENTIFIER_TYPE and attribute.get("is_main_identifier", True):
                 return code
         return "sku"
 

@@ -1,6 +1,8 @@
 """Test and benchmark knobs applied to every `/api` request: latency + jitter, a per-token concurrency
-limit answered by 429 (with or without Retry-After), a ratio of 500/502/503, connection resets and slow
-bodies, all drawn from one seeded RNG so a test sees the same faults on every run. Also counts requests.
+limit answered by 429 (with or without Retry-After), a ratio of 500/502/503, connection resets, slow
+bodies and lost answers (media uploads and product PATCHes processed, then the connection closed without
+a response), all drawn from one seeded RNG so a test sees the same faults on every run. Also counts
+requests.
 
 A connection reset needs the socket, which ASGI hides: `ResettableH11Protocol` (given to uvicorn) records
 each connection's transport by peer address so a reset can abort it with SO_LINGER 0 (a real TCP RST).
@@ -23,6 +25,14 @@ from sandbox.akeneo.state import SandboxState
 TRANSPORTS: dict[tuple[str, int], asyncio.Transport] = {}
 RATE_LIMIT_MESSAGE = "You have exceeded the limit of API requests per second."
 SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+# route -> kind of the drop_<kind>_rate / drop_<kind>_next knobs that may lose its answer
+DROPPABLE = {
+    "POST /api/rest/v1/media-files": "media",
+    "PATCH /api/rest/v1/products": "patch",
+    "PATCH /api/rest/v1/products/{identifier}": "patch",
+    "PATCH /api/rest/v1/products-uuid": "patch",
+    "PATCH /api/rest/v1/products-uuid/{product_id}": "patch",
+}
 
 
 class ResettableH11Protocol(H11Protocol):
@@ -37,13 +47,14 @@ class ResettableH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
-def reset_connection(scope: Scope) -> None:
+def reset_connection(scope: Scope, rst: bool = True) -> None:
+    """Drop the request's connection at once: a TCP RST, or with `rst=False` a plain close (FIN)."""
     client = scope.get("client")
     transport = TRANSPORTS.get(tuple(client)) if client else None  # type: ignore[arg-type]
     if transport is None:
         return
     sock = transport.get_extra_info("socket")
-    if sock is not None:
+    if sock is not None and rst:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
 
@@ -84,7 +95,8 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
         state, knobs = self.state, self.state.knobs
-        state.counters.requests[self.route_key(scope)] += 1
+        route = self.route_key(scope)
+        state.counters.requests[route] += 1
         token = bearer_of(scope) or ""
         if (
             token
@@ -108,9 +120,24 @@ class FaultInjector:
                 status = state.rng.choice(sorted(SERVER_ERRORS))
                 await send_json(send, status, {"code": status, "message": SERVER_ERRORS[status]})
                 return
+            drop = DROPPABLE.get(route)
+            if drop and state.should_drop(drop):
+                await self._answer_lost(scope, receive, drop)
+                return
             await self.app(scope, receive, self._slowed(send) if knobs.slow_ms else send)
         finally:
             state.in_flight[token] -= 1
+
+    async def _answer_lost(self, scope: Scope, receive: Receive, kind: str) -> None:
+        """Process the request in full (Akeneo applied it), then close the connection without answering."""
+
+        async def nowhere(message: Message) -> None:
+            return None
+
+        await self.app(scope, receive, nowhere)
+        self.state.counters.responses_dropped[kind] += 1
+        reset_connection(scope, rst=False)
+        await asyncio.sleep(0)  # let uvicorn see the disconnect (else it answers 500 for a missing response)
 
     def _slowed(self, send: Send) -> Send:
         """Headers go out at once, the body only after `slow_ms`: a client read timeout fires mid-response."""

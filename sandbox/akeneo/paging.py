@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -105,14 +106,32 @@ def page_envelope(
     return envelope
 
 
-def search_after_envelope(request: Request, paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Cursor pagination: no `current_page`/`previous`; `next` iff the page is full, after its last item."""
+def search_after_envelope(
+    request: Request, paging: Paging, items: list[dict[str, Any]], last: str | None = None
+) -> dict[str, Any]:
+    """Cursor pagination: no `current_page`/`previous`; `next` iff the page is full, after its last item
+    (`last`: its key, by default its identifier)."""
     links = {
         "self": _link(request, limit=paging.limit),
         "first": _link(request, search_after=None, limit=paging.limit),
     }
     if items and len(items) >= paging.limit:
         links["next"] = _link(
-            request, search_after=encode_cursor(items[-1]["identifier"]), limit=paging.limit
+            request, search_after=encode_cursor(last or items[-1]["identifier"]), limit=paging.limit
         )
     return {"_links": links, "_embedded": {"items": items}}
+
+
+def api_url(request: Request, *parts: str) -> str:
+    return (
+        str(request.base_url).rstrip("/") + "/api/rest/v1/" + "/".join(quote(part, safe="") for part in parts)
+    )
+
+
+def paged(
+    request: Request, items: list[dict[str, Any]], link: Callable[[dict[str, Any]], str]
+) -> dict[str, Any]:
+    paging = parse_paging(request)
+    page = items[paging.offset : paging.offset + paging.limit]
+    shown = [{"_links": {"self": {"href": link(item)}}, **item} for item in page]
+    return page_envelope(request, paging, shown, len(items) if paging.with_count else None)

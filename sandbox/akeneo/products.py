@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from sandbox.akeneo.catalog import DEFAULT_ASSOCIATION_TYPES, MEDIA_TYPES, Catalog
+from sandbox.akeneo.catalog import DEFAULT_ASSOCIATION_TYPES, Catalog
 from sandbox.akeneo.errors import CHECK_FORMAT, ApiError, documented, type_name, validation_failed
 from sandbox.akeneo.values import MediaLookup, ValueChecker
+from sandbox.akeneo.variants import axes, axis_conflict, family_variant, level_count, level_errors
 
 WRITABLE_PROPERTIES = (
     "identifier",
@@ -37,8 +39,15 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def new_product(identifier: str, now: str) -> dict[str, Any]:
+def product_uuid(identifier: str) -> str:
+    """The uuid of a seeded or identifier-API-created product: derived from the identifier, so every run of
+    a fixture has the same uuids (Akeneo draws random ones)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"akeneo-sandbox:{identifier}"))
+
+
+def new_product(identifier: str | None, now: str, product_id: str | None = None) -> dict[str, Any]:
     return {
+        "uuid": product_id or product_uuid(identifier or ""),
         "identifier": identifier,
         "enabled": True,
         "family": None,
@@ -55,9 +64,7 @@ def new_product(identifier: str, now: str) -> dict[str, Any]:
 
 def _require_type(name: str, value: object, expected: type, what: str) -> None:
     if not isinstance(value, expected):
-        raise documented(
-            f'Property "{name}" expects {what} as data, "{type_name(value)}" given.{CHECK_FORMAT}'
-        )
+        raise documented(f'Property "{name}" expects {what} as data, "{type_name(value)}" given.{CHECK_FORMAT}')
 
 
 def _string_list(name: str, value: object) -> list[str]:
@@ -90,16 +97,23 @@ class ProductUpdater:
 
     catalog: Catalog
     media_lookup: MediaLookup
+    model_lookup: Callable[[str], dict[str, Any] | None] = lambda code: None
+    siblings: Callable[[str], Iterable[dict[str, Any]]] = lambda parent: ()
 
     def apply(
-        self, current: dict[str, Any] | None, identifier: str, payload: dict[str, Any]
+        self,
+        current: dict[str, Any] | None,
+        identifier: str | None,
+        payload: dict[str, Any],
+        product_id: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Return (product, changed); raise ApiError (422) with Akeneo's body when the payload is refused."""
         for key in payload:
             if key not in WRITABLE_PROPERTIES:
                 raise documented(f'Property "{key}" does not exist.')
         now = utc_now()
-        product = copy.deepcopy(current) if current else new_product(identifier, now)
+        product = copy.deepcopy(current) if current else new_product(identifier, now, product_id)
+        product["identifier"] = identifier  # the UUID API may rename (or remove) the identifier
         entities = self.catalog.entities
         if "enabled" in payload:
             _require_type("enabled", payload["enabled"], bool, "a boolean")
@@ -121,10 +135,8 @@ class ProductUpdater:
             groups = _string_list("groups", payload["groups"])
             if groups:  # the sandbox has no product groups
                 raise documented(f"The {groups[0]} group does not exist in your PIM.{CHECK_FORMAT}")
-        if payload.get("parent") is not None:
-            raise documented(
-                f"The {payload['parent']} product model does not exist in your PIM.{CHECK_FORMAT}"
-            )
+        if "parent" in payload:
+            product["parent"] = self._parent(payload["parent"])
         checker = ValueChecker(self.catalog, self.media_lookup)
         if "values" in payload:
             changes = checker.normalize(payload["values"])
@@ -139,12 +151,43 @@ class ProductUpdater:
                 **product["quantified_associations"],
                 **payload["quantified_associations"],
             }
-        if checker.errors:
-            raise validation_failed(checker.errors)
-        changed = current is None or {**product, "updated": None} != {**current, "updated": None}
-        if changed and current is not None:
-            product["updated"] = now
-        return product, changed
+        errors = checker.errors + self._variant_errors(product)
+        if errors:
+            raise validation_failed(errors)
+        return product, stamped(current, product, now)
+
+    def _parent(self, parent: object) -> str | None:
+        if parent is None:
+            return None
+        if not isinstance(parent, str) or self.model_lookup(parent) is None:
+            raise ApiError(422, f'The given product model "{parent}" does not exist')
+        return parent
+
+    def _variant_errors(self, product: dict[str, Any]) -> list[dict[str, Any]]:
+        """A variant product: its model's family, a model of the last level, its own level's values."""
+        model = self.model_lookup(product["parent"]) if product["parent"] else None
+        if model is None:
+            return []
+        if product["family"] is None:
+            product["family"] = model["family"]
+        if product["family"] != model["family"]:
+            return [{"property": "family", "message": "The variant product family must be the same than its parent"}]
+        variant = family_variant(self.catalog, model["family_variant"]) or {}
+        levels = level_count(variant)
+        errors = level_errors(self.catalog, variant, levels, product["values"])
+        if (model["parent"] is None) != (levels == 1):
+            errors.append(
+                {
+                    "property": "parent",
+                    "message": f'The variant product cannot have product model "{model["code"]}" as parent, '
+                    "(this product model can only have other product models as children)",
+                }
+            )
+        if errors:
+            return errors
+        siblings = self.siblings(model["code"])
+        codes = axes(variant, levels)
+        return axis_conflict(product["identifier"], "identifier", product["values"], codes, siblings, "variant product")
 
     def _associations(self, current: dict[str, Any], patch: object) -> dict[str, Any]:
         _require_type("associations", patch, dict, "an array")
@@ -160,91 +203,22 @@ class ProductUpdater:
         return merged
 
 
+def stamped(current: dict[str, Any] | None, written: dict[str, Any], now: str) -> bool:
+    """Whether a write changed the entity; `updated` moves to `now` only then (creations keep theirs)."""
+    changed = current is None or {**written, "updated": None} != {**current, "updated": None}
+    if changed and current is not None:
+        written["updated"] = now
+    return changed
+
+
+def refuse_existing(current: dict[str, Any] | None, create_only: bool, prop: str, message: str) -> None:
+    """POST of something that exists: Akeneo's 422 on the key property."""
+    if create_only and current is not None:
+        raise validation_failed([{"property": prop, "message": message}])
+
+
 def check_identifier(value: object) -> str:
     """The identifier of a PATCH/POST body, or the 422 Akeneo gives when it is absent."""
     if not isinstance(value, str) or not value.strip():
         raise ApiError(422, "Identifier is missing.")
     return value
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """The `scope`, `locales` and `attributes` query parameters: which values a read returns."""
-
-    scope: str | None = None
-    locales: frozenset[str] | None = None
-    attributes: frozenset[str] | None = None
-
-
-def product_url(base_url: str, identifier: str) -> str:
-    return f"{base_url}/api/rest/v1/products/{quote(identifier, safe='')}"
-
-
-def render(
-    product: dict[str, Any], base_url: str, catalog: Catalog, options: ReadOptions = ReadOptions()
-) -> dict[str, Any]:
-    """The product exactly as Akeneo's GET returns it (key order, media download links, filtered values)."""
-    values: dict[str, list[dict[str, Any]]] = {}
-    for code, entries in product["values"].items():
-        if options.attributes is not None and code not in options.attributes:
-            continue
-        attribute = catalog.attribute(code) or {}
-        kept = []
-        for entry in entries:
-            if options.scope is not None and entry["scope"] not in (None, options.scope):
-                continue
-            if (
-                options.locales is not None
-                and entry["locale"] is not None
-                and entry["locale"] not in options.locales
-            ):
-                continue
-            shown = dict(entry)
-            if attribute.get("type") in MEDIA_TYPES:
-                shown["_links"] = {
-                    "download": {"href": f"{base_url}/api/rest/v1/media-files/{entry['data']}/download"}
-                }
-            kept.append(shown)
-        if kept:
-            values[code] = kept
-    return {
-        "_links": {"self": {"href": product_url(base_url, product["identifier"])}},
-        "identifier": product["identifier"],
-        "enabled": product["enabled"],
-        "family": product["family"],
-        "categories": product["categories"],
-        "groups": product["groups"],
-        "parent": product["parent"],
-        "values": values,
-        "created": product["created"],
-        "updated": product["updated"],
-        "associations": product["associations"],
-        "quantified_associations": product["quantified_associations"],
-    }
-
-
-def completeness(product: dict[str, Any], catalog: Catalog, channel_code: str) -> dict[str, int]:
-    """Percent of the family's required attributes filled, per locale of the channel."""
-    channel = catalog.channel(channel_code) or {}
-    family = catalog.entities["families"].get(product.get("family") or "")
-    required = (family or {}).get("attribute_requirements", {}).get(channel_code, [])
-    result = {}
-    for locale in channel.get("locales", []):
-        if not required:
-            result[locale] = 100 if family else 0
-            continue
-        filled = 0
-        for code in required:
-            attribute = catalog.attribute(code) or {}
-            if code == catalog.identifier_attribute:
-                filled += 1
-                continue
-            wanted = (
-                locale if attribute.get("localizable") else None,
-                channel_code if attribute.get("scopable") else None,
-            )
-            filled += any(
-                (entry["locale"], entry["scope"]) == wanted for entry in product["values"].get(code, [])
-            )
-        result[locale] = filled * 100 // len(required)
-    return result

@@ -31,7 +31,9 @@ async def reset(request: Request) -> dict[str, str]:
 
 @router.get("/counters")
 async def counters(request: Request) -> dict[str, Any]:
-    return _state(request).counters.as_dict()
+    """Counters since the last reset, and `media_files`: how many media files the sandbox holds now."""
+    state = _state(request)
+    return {**state.counters.as_dict(), "media_files": state.store.media_count()}
 
 
 @router.post("/faults")

@@ -12,7 +12,7 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from sandbox.akeneo.bodies import media_type, parse_object, require_content_type
@@ -67,9 +67,7 @@ async def token(request: Request) -> JSONResponse:
     if grant_type not in ("password", "refresh_token"):
         raise ApiError(
             422,
-            PASSWORD_INVALID_REQUEST
-            if not grant_type
-            else "Invalid grant_type parameter or parameter missing",
+            PASSWORD_INVALID_REQUEST if not grant_type else "Invalid grant_type parameter or parameter missing",
         )
     client_id, secret = _client_credentials(request, fields)
     credentials = state.credentials
@@ -108,18 +106,18 @@ def authenticate(request: Request) -> None:
         and "application/json" not in accept
         and "*/*" not in accept
     ):
-        raise ApiError(
-            406, f'"{accept}" in "Accept" header is not valid. Only "application/json" is allowed.'
-        )
+        raise ApiError(406, f'"{accept}" in "Accept" header is not valid. Only "application/json" is allowed.')
 
 
 @router.get("/api/rest/v1")
 async def api_root(request: Request) -> dict[str, Any]:
-    """The unauthenticated route list clients use to detect the API (as Akeneo's root endpoint)."""
+    """The unauthenticated route list clients use to detect the API (as Akeneo's root endpoint); the UUID
+    routes are listed for 7.0 and SaaS only, which is how clients tell them from 5.0 / 6.0."""
     routes = {}
     for route in request.app.routes:
         path = getattr(route, "path_format", "")
-        if path.startswith("/api/rest/v1/"):
+        uuid_api = path.startswith("/api/rest/v1/products-uuid")
+        if path.startswith("/api/rest/v1/") and (not uuid_api or request.app.state.sandbox.edition in UUID_EDITIONS):
             entry = routes.setdefault(path, {"route": path, "methods": []})
             entry["methods"] = sorted(set(entry["methods"]) | (route.methods or set()))
     return {
@@ -127,3 +125,20 @@ async def api_root(request: Request) -> dict[str, Any]:
         "authentication": {"fos_oauth_server_token": {"route": "/api/oauth/v1/token", "methods": ["POST"]}},
         "routes": routes,
     }
+
+
+# --edition -> Akeneo's answer (api-reference: SaaS answers "Serenity" and a build stamp, PaaS/on-premise
+# "CE"/"EE" and the version)
+UUID_EDITIONS = ("saas", "7.0")  # editions with the /products-uuid API
+EDITIONS = {
+    "saas": {"edition": "Serenity", "version": "20260101000000"},
+    "7.0": {"edition": "CE", "version": "7.0.50"},
+    "6.0": {"edition": "CE", "version": "6.0.60"},
+    "5.0": {"edition": "CE", "version": "5.0.28"},
+}
+
+
+@router.get("/api/rest/v1/system-information", dependencies=[Depends(authenticate)])
+async def system_information(request: Request) -> dict[str, str]:
+    """Which PIM this is: clients tell Akeneo 7/SaaS (UUID API) from 5/6 by it."""
+    return EDITIONS[request.app.state.sandbox.edition]

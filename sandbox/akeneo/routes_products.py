@@ -10,8 +10,10 @@ from starlette.responses import Response
 
 from sandbox.akeneo.bodies import collection_response, json_object
 from sandbox.akeneo.errors import ApiError
+from sandbox.akeneo.models import inherited_values
 from sandbox.akeneo.paging import page_envelope, parse_paging, search_after_envelope
-from sandbox.akeneo.products import ProductUpdater, ReadOptions, check_identifier, product_url, render
+from sandbox.akeneo.product_views import ReadOptions, completenesses, product_url, render, render_by_uuid
+from sandbox.akeneo.products import check_identifier, refuse_existing
 from sandbox.akeneo.routes_auth import authenticate
 from sandbox.akeneo.search import SearchParser, load_search
 from sandbox.akeneo.state import SandboxState
@@ -50,15 +52,30 @@ def read_options(request: Request, state: SandboxState) -> ReadOptions:
     unknown_attributes = sorted(code for code in attributes or () if state.catalog.attribute(code) is None)
     if unknown_attributes:
         raise ApiError(422, f'Attributes "{", ".join(unknown_attributes)}" do not exist.')
-    return ReadOptions(scope, locales, attributes)
+    return ReadOptions(scope, locales, attributes, params.get("with_completenesses") == "true")
 
 
-@router.get("/api/rest/v1/products")
-async def list_products(request: Request) -> dict[str, Any]:
+def shown(
+    request: Request, state: SandboxState, product: dict[str, Any], options: ReadOptions, by_uuid: bool = False
+) -> dict[str, Any]:
+    """The product as GET returns it: a variant with its models' values, completenesses if asked, in the
+    identifier API's shape or (`by_uuid`) the UUID API's."""
+    parents = state.models.ancestors(product["parent"])
+    if parents:
+        product = {**product, "values": inherited_values(product["values"], parents)}
+    body = (render_by_uuid if by_uuid else render)(product, _base(request), state.catalog, options)
+    if options.with_completenesses:
+        body["completenesses"] = completenesses(product, state.catalog)
+    return body
+
+
+def product_page(request: Request, order: str) -> dict[str, Any]:
+    """A page of `GET /products` (order identifier) or `GET /products-uuid` (order uuid)."""
     state = _state(request)
     paging = parse_paging(request, allow_search_after=True)
     params = request.query_params
-    query = SearchParser(state.catalog, params.get("search_locale"), params.get("search_scope")).parse(
+    ancestors = state.models.ancestor_codes
+    query = SearchParser(state.catalog, params.get("search_locale"), params.get("search_scope"), ancestors).parse(
         params.get("search")
     )
     options = read_options(request, state)
@@ -68,24 +85,29 @@ async def list_products(request: Request) -> dict[str, Any]:
         query.predicates.append(lambda product: bool(tree & set(product["categories"])))
     store = state.store
     if paging.type == "search_after":
-        rows = store.scan(query.where, query.params, after=paging.search_after)
+        rows = store.scan(query.where, query.params, after=paging.search_after, order=order)
     elif query.predicates:
-        rows = islice(store.scan(query.where, query.params), paging.offset, None)
+        rows = islice(store.scan(query.where, query.params, order=order), paging.offset, None)
     else:
-        rows = store.scan(query.where, query.params, offset=paging.offset)
+        rows = store.scan(query.where, query.params, offset=paging.offset, order=order)
     matching = (product for product in rows if query.matches(product))
-    base = _base(request)
-    items = [render(product, base, state.catalog, options) for product in islice(matching, paging.limit)]
+    page = list(islice(matching, paging.limit))
+    items = [shown(request, state, product, options, by_uuid=order == "uuid") for product in page]
     if paging.type == "search_after":
-        return search_after_envelope(request, paging, items)
+        return search_after_envelope(request, paging, items, page[-1][order] if page else None)
     count = None
     if paging.with_count:
         count = (
-            sum(1 for product in store.scan(query.where, query.params) if query.matches(product))
+            sum(1 for product in store.scan(query.where, query.params, order=order) if query.matches(product))
             if query.predicates
-            else store.count(query.where, query.params)
+            else store.count(query.where, query.params, order=order)
         )
     return page_envelope(request, paging, items, count)
+
+
+@router.get("/api/rest/v1/products")
+async def list_products(request: Request) -> dict[str, Any]:
+    return product_page(request, "identifier")
 
 
 @router.get("/api/rest/v1/products/{identifier:path}")
@@ -93,27 +115,15 @@ async def get_product(identifier: str, request: Request) -> dict[str, Any]:
     state = _state(request)
     product = state.store.get(identifier)
     if product is None:
-        raise ApiError(
-            404, f'Product "{identifier}" does not exist or you do not have permission to access it.'
-        )
-    return render(product, _base(request), state.catalog, read_options(request, state))
+        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
+    return shown(request, state, product, read_options(request, state))
 
 
 def upsert(state: SandboxState, identifier: str, payload: dict[str, Any], create_only: bool = False) -> int:
     """Apply a payload to one product; 201 if created, 204 if updated (changed or not)."""
     current = state.store.get(identifier)
-    if create_only and current is not None:
-        raise ApiError(
-            422,
-            "Validation failed.",
-            errors=[
-                {"property": "identifier", "message": "The same identifier is already set on another product"}
-            ],
-        )
-    updater = ProductUpdater(
-        state.catalog, lambda code: (state.store.media(code) or {}).get("original_filename")
-    )
-    product, changed = updater.apply(current, identifier, payload)
+    refuse_existing(current, create_only, "identifier", "The same identifier is already set on another product")
+    product, changed = state.product_updater().apply(current, identifier, payload)
     if changed:
         state.store.put(product)
     return 201 if current is None else 204
@@ -147,10 +157,8 @@ async def patch_product(identifier: str, request: Request) -> Response:
 async def delete_product(identifier: str, request: Request) -> Response:
     state = _state(request)
     if state.store.get(identifier) is None:
-        raise ApiError(
-            404, f'Product "{identifier}" does not exist or you do not have permission to access it.'
-        )
-    state.store.delete(identifier)
+        raise ApiError(404, f'Product "{identifier}" does not exist or you do not have permission to access it.')
+    state.store.delete(state.store.get(identifier)["uuid"])  # type: ignore[index]
     return Response(status_code=204)
 
 

@@ -14,38 +14,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sandbox.akeneo.catalog import IDENTIFIER_TYPE, MEDIA_TYPES, SELECT_TYPES, Catalog
+from sandbox.akeneo.catalog import Catalog
 from sandbox.akeneo.errors import ApiError, type_name
-from sandbox.akeneo.products import completeness
-from sandbox.akeneo.values import as_decimal, is_empty
+from sandbox.akeneo.product_views import completeness
+from sandbox.akeneo.search_values import (
+    COMPARATORS,
+    OPERATORS_BY_TYPE,
+    Predicate,
+    attribute_predicate,
+    check_locales,
+)
 
-Predicate = Callable[[dict[str, Any]], bool]
-TEXT_OPERATORS = {
-    "STARTS WITH",
-    "CONTAINS",
-    "DOES NOT CONTAIN",
-    "=",
-    "!=",
-    "EMPTY",
-    "NOT EMPTY",
-    "IN",
-    "NOT IN",
-}
-NUMBER_OPERATORS = {"<", "<=", "=", "!=", ">=", ">", "EMPTY", "NOT EMPTY"}
-OPERATORS_BY_TYPE = {
-    IDENTIFIER_TYPE: TEXT_OPERATORS,
-    "pim_catalog_text": TEXT_OPERATORS,
-    "pim_catalog_textarea": TEXT_OPERATORS,
-    "pim_catalog_number": NUMBER_OPERATORS,
-    "pim_catalog_metric": NUMBER_OPERATORS,
-    "pim_catalog_price_collection": NUMBER_OPERATORS,
-    "pim_catalog_simpleselect": {"IN", "NOT IN", "EMPTY", "NOT EMPTY"},
-    "pim_catalog_multiselect": {"IN", "NOT IN", "EMPTY", "NOT EMPTY"},
-    "pim_catalog_boolean": {"=", "!=", "EMPTY", "NOT EMPTY"},
-    "pim_catalog_date": {"<", "=", "!=", ">", "BETWEEN", "NOT BETWEEN", "EMPTY", "NOT EMPTY"},
-    "pim_catalog_image": TEXT_OPERATORS - {"IN", "NOT IN"},
-    "pim_catalog_file": TEXT_OPERATORS - {"IN", "NOT IN"},
-}
 DATE_PROPERTY_OPERATORS = {"=", "!=", "<", ">", "BETWEEN", "NOT BETWEEN", "SINCE LAST N DAYS"}
 NO_VALUE_OPERATORS = {"EMPTY", "NOT EMPTY", "UNCLASSIFIED"}
 
@@ -79,16 +58,12 @@ def load_search(raw: str) -> dict[str, Any]:
 
 def _code_list(name: str, value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
-        raise ApiError(
-            422, f'Property "{name}" expects an array of codes as data, "{type_name(value)}" given.'
-        )
+        raise ApiError(422, f'Property "{name}" expects an array of codes as data, "{type_name(value)}" given.')
     return value
 
 
 def _unsupported(name: str, operator: str) -> ApiError:
-    return ApiError(
-        422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"'
-    )
+    return ApiError(422, f'Filter on property "{name}" is not supported or does not support operator "{operator}"')
 
 
 def _datetime_value(name: str, value: object) -> str:
@@ -97,8 +72,7 @@ def _datetime_value(name: str, value: object) -> str:
     except ValueError:
         raise ApiError(
             422,
-            f'Property "{name}" expects a string with the format "yyyy-mm-dd H:i:s" as data, '
-            f'"{value}" given.',
+            f'Property "{name}" expects a string with the format "yyyy-mm-dd H:i:s" as data, "{value}" given.',
         ) from None
     return moment.replace(tzinfo=dt.UTC).isoformat()
 
@@ -106,8 +80,15 @@ def _datetime_value(name: str, value: object) -> str:
 class SearchParser:
     """Turns `search`, `search_locale` and `search_scope` into a ProductQuery."""
 
-    def __init__(self, catalog: Catalog, search_locale: str | None, search_scope: str | None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        search_locale: str | None,
+        search_scope: str | None,
+        ancestors: Callable[[str | None], list[str]] = lambda code: [code] if code else [],
+    ) -> None:
         self.catalog = catalog
+        self.ancestors = ancestors  # a product's parent -> the codes of it and its own parent
         self.search_locale = search_locale
         self.search_scope = search_scope
         if search_locale is not None and search_locale not in catalog.activated_locales():
@@ -156,16 +137,25 @@ class SearchParser:
         elif name == "groups":
             query.predicates.append(self._groups(operator, value))
         elif name == "parent":
-            if operator not in ("=", "IN", "EMPTY", "NOT EMPTY"):
-                raise _unsupported(name, operator)
-            query.predicates.append(lambda product: operator == "EMPTY")
+            query.predicates.append(self._parent(operator, value))
         elif name == "identifier" or name == self.catalog.identifier_attribute:
             self._identifier(query, operator, value)
         else:
             attribute = self.catalog.attribute(name)
             if attribute is None or operator not in OPERATORS_BY_TYPE.get(attribute["type"], set()):
                 raise _unsupported(name, operator)
-            query.predicates.append(self._attribute(attribute, operator, value, item))
+            query.predicates.append(attribute_predicate(self.catalog, self, attribute, operator, value, item))
+
+    def _parent(self, operator: str, value: object) -> Predicate:
+        """Variant products whose model or root model is given (Akeneo's ancestor filter)."""
+        if operator in ("EMPTY", "NOT EMPTY"):
+            return lambda product: (product["parent"] is None) == (operator == "EMPTY")
+        if operator not in ("=", "IN"):
+            raise _unsupported("parent", operator)
+        wanted = set(_code_list("parent", value) if operator == "IN" else [value])
+        if operator == "=" and not isinstance(value, str):
+            raise ApiError(422, f'Property "parent" expects a string as data, "{type_name(value)}" given.')
+        return lambda product: bool(wanted & set(self.ancestors(product["parent"])))
 
     def _family(self, query: ProductQuery, operator: str, value: object) -> None:
         if operator in ("EMPTY", "NOT EMPTY"):
@@ -175,9 +165,7 @@ class SearchParser:
             raise _unsupported("family", operator)
         value = _code_list("family", value)
         marks = ",".join("?" * len(value)) or "NULL"
-        query.sql.append(
-            f"family IN ({marks})" if operator == "IN" else f"(family IS NULL OR family NOT IN ({marks}))"
-        )
+        query.sql.append(f"family IN ({marks})" if operator == "IN" else f"(family IS NULL OR family NOT IN ({marks}))")
         query.params.extend(value)
 
     def _date_property(self, query: ProductQuery, name: str, operator: str, value: object) -> None:
@@ -185,9 +173,7 @@ class SearchParser:
             raise _unsupported(name, operator)
         if operator == "SINCE LAST N DAYS":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ApiError(
-                    422, f'Property "{name}" expects an integer as data, "{type_name(value)}" given.'
-                )
+                raise ApiError(422, f'Property "{name}" expects an integer as data, "{type_name(value)}" given.')
             since = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=value)
             query.sql.append(f"{name} >= ?")
             query.params.append(since.isoformat())
@@ -221,9 +207,7 @@ class SearchParser:
             query.params.extend(value)
             return
         if not isinstance(value, str):
-            raise ApiError(
-                422, f'Property "identifier" expects a string as data, "{type_name(value)}" given.'
-            )
+            raise ApiError(422, f'Property "identifier" expects a string as data, "{type_name(value)}" given.')
         escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses = {
             "=": ("identifier = ?", value),
@@ -272,10 +256,8 @@ class SearchParser:
         if not isinstance(scope, str) or self.catalog.channel(scope) is None:
             raise ApiError(422, 'Property "completeness" expects a valid scope.')
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ApiError(
-                422, f'Property "completeness" expects an integer as data, "{type_name(value)}" given.'
-            )
-        compare = _COMPARATORS.get(
+            raise ApiError(422, f'Property "completeness" expects an integer as data, "{type_name(value)}" given.')
+        compare = COMPARATORS.get(
             operator.replace(" ON ALL LOCALES", "")
             .replace("GREATER OR EQUALS THAN", ">=")
             .replace("GREATER THAN", ">")
@@ -288,146 +270,12 @@ class SearchParser:
             locales = item.get("locales")
             if not isinstance(locales, list):
                 raise ApiError(422, 'Property "completeness" expects an array with the key "locales".')
-            self._check_locales(locales)
+            check_locales(self.catalog, locales)
             return lambda product: all(
                 compare(Decimal(percent), Decimal(value))
                 for locale, percent in completeness(product, self.catalog, scope).items()
                 if locale in locales
             )
         return lambda product: any(
-            compare(Decimal(percent), Decimal(value))
-            for percent in completeness(product, self.catalog, scope).values()
+            compare(Decimal(percent), Decimal(value)) for percent in completeness(product, self.catalog, scope).values()
         )
-
-    def _check_locales(self, locales: list[Any]) -> None:
-        unknown = [str(locale) for locale in locales if locale not in self.catalog.activated_locales()]
-        if len(unknown) == 1:
-            raise ApiError(422, f'Locale "{unknown[0]}" does not exist or is not activated.')
-        if unknown:
-            raise ApiError(422, f'Locales "{", ".join(unknown)}" do not exist or are not activated.')
-
-    def _attribute(
-        self, attribute: dict[str, Any], operator: str, value: object, item: dict[str, Any]
-    ) -> Predicate:
-        code = attribute["code"]
-        locale = item.get("locale", self.search_locale if attribute["localizable"] else None)
-        scope = item.get("scope", self.search_scope if attribute["scopable"] else None)
-        for key, code_value in (("locale", locale), ("scope", scope)):
-            if code_value is not None and not isinstance(code_value, str):
-                raise ApiError(
-                    422, f'Property "{code}" expects a {key} code, "{type_name(code_value)}" given.'
-                )
-        if attribute["localizable"] and locale is None:
-            raise ApiError(422, f'Attribute "{code}" expects a locale, none given.')
-        if not attribute["localizable"] and locale is not None:
-            raise ApiError(422, f'Attribute "{code}" does not expect a locale, "{locale}" given.')
-        if locale is not None:
-            self._check_locales([locale])
-        if attribute["scopable"] and scope is None:
-            raise ApiError(422, f'Attribute "{code}" expects a scope, none given.')
-        if not attribute["scopable"] and scope is not None:
-            raise ApiError(422, f'Attribute "{code}" does not expect a scope, "{scope}" given.')
-        if scope is not None and self.catalog.channel(scope) is None:
-            raise ApiError(422, f'Scope "{scope}" does not exist.')
-        test = _value_test(attribute, operator, value)
-
-        def predicate(product: dict[str, Any]) -> bool:
-            data = next(
-                (
-                    entry["data"]
-                    for entry in product["values"].get(code, [])
-                    if entry["locale"] == locale and entry["scope"] == scope
-                ),
-                None,
-            )
-            if operator in ("EMPTY", "NOT EMPTY"):
-                return is_empty(data) == (operator == "EMPTY")
-            return not is_empty(data) and test(data)
-
-        return predicate
-
-
-_COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    ">=": lambda a, b: a >= b,
-    ">": lambda a, b: a > b,
-}
-
-
-def _value_test(attribute: dict[str, Any], operator: str, value: object) -> Callable[[Any], bool]:
-    """How one stored value is compared with the filter value, per attribute type."""
-    kind = attribute["type"]
-    code = attribute["code"]
-    if operator in ("EMPTY", "NOT EMPTY"):
-        return lambda data: True
-    if kind in SELECT_TYPES:
-        if not isinstance(value, list):
-            raise ApiError(422, f'Property "{code}" expects an array as data, "{type_name(value)}" given.')
-        wanted = {str(option).lower() for option in value}
-
-        def options_match(data: Any) -> bool:
-            found = {str(option).lower() for option in (data if isinstance(data, list) else [data])}
-            return bool(found & wanted) == (operator == "IN")
-
-        return options_match
-    if kind == "pim_catalog_boolean":
-        if not isinstance(value, bool):
-            raise ApiError(422, f'Property "{code}" expects a boolean as data, "{type_name(value)}" given.')
-        return lambda data: (data == value) == (operator == "=")
-    if kind in ("pim_catalog_number", "pim_catalog_metric", "pim_catalog_price_collection"):
-        wanted_number = as_decimal(value.get("amount") if isinstance(value, dict) else value)
-        if wanted_number is None:
-            raise ApiError(422, f'Property "{code}" expects a numeric as data, "{type_name(value)}" given.')
-        compare = _COMPARATORS[operator]
-
-        def amounts(data: Any) -> list[Decimal | None]:
-            if kind == "pim_catalog_metric":
-                return [as_decimal(data.get("amount"))]
-            if kind == "pim_catalog_price_collection":
-                return [as_decimal(price.get("amount")) for price in data]
-            return [as_decimal(data)]
-
-        return lambda data: any(
-            amount is not None and compare(amount, wanted_number) for amount in amounts(data)
-        )
-    if kind == "pim_catalog_date":
-        bounds = value if operator in ("BETWEEN", "NOT BETWEEN") else [value]
-        if not isinstance(bounds, list) or not bounds or not all(isinstance(bound, str) for bound in bounds):
-            raise ApiError(422, f'Property "{code}" expects a string with the format "yyyy-mm-dd" as data.')
-        days = [bound[:10] for bound in bounds]
-        if operator == "BETWEEN":
-            return lambda data: days[0] <= data[:10] <= days[-1]
-        if operator == "NOT BETWEEN":
-            return lambda data: not days[0] <= data[:10] <= days[-1]
-        compare = _COMPARATORS[operator]
-        return lambda data: compare(data[:10], days[0])
-    return _text_test(code, operator, value, kind in MEDIA_TYPES)
-
-
-def _text_test(code: str, operator: str, value: object, is_media: bool) -> Callable[[Any], bool]:
-    """Text-like filters, case-insensitive as Akeneo's search index is; media compare the file name."""
-    if operator in ("IN", "NOT IN"):
-        if not isinstance(value, list):
-            raise ApiError(422, f'Property "{code}" expects an array as data, "{type_name(value)}" given.')
-        wanted = {str(item).lower() for item in value}
-        return lambda data: (str(data).lower() in wanted) == (operator == "IN")
-    if not isinstance(value, str):
-        raise ApiError(422, f'Property "{code}" expects a string as data, "{type_name(value)}" given.')
-    needle = value.lower()
-
-    def text_of(data: Any) -> str:
-        text = str(data).lower()
-        return text.rsplit("/", 1)[-1].split("_", 1)[-1] if is_media else text
-
-    tests: dict[str, Callable[[str], bool]] = {
-        "STARTS WITH": lambda text: text.startswith(needle),
-        "CONTAINS": lambda text: needle in text,
-        "DOES NOT CONTAIN": lambda text: needle not in text,
-        "=": lambda text: text == needle,
-        "!=": lambda text: text != needle,
-    }
-    test = tests[operator]
-    return lambda data: test(text_of(data))

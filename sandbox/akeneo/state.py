@@ -6,10 +6,13 @@ import random
 import secrets
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from sandbox.akeneo.catalog import Catalog
+from sandbox.akeneo.models import ModelStore
+from sandbox.akeneo.products import ProductUpdater
 from sandbox.akeneo.store import Store
 
 REFRESH_TTL = 1_209_600  # 14 days, Akeneo's default
@@ -36,13 +39,20 @@ class Knobs:
     slow_ms: float = 0
     token_ttl: int = 3600
     seed: int = 0
+    # lost answers: the request is processed (Akeneo applied it), then the connection closes unanswered
+    drop_media_rate: float = 0  # ratio of POST /media-files
+    drop_media_next: int = 0  # the next N POST /media-files
+    drop_patch_rate: float = 0  # ratio of product PATCHes (one or collection)
+    drop_patch_next: int = 0  # the next N product PATCHes
 
     def __post_init__(self) -> None:
         """Refuse a knob of the wrong type here, not as a 500 on every later API call."""
         for item in fields(self):
             value = getattr(self, item.name)
             optional = item.name in ("concurrency_limit", "retry_after")
-            whole = item.name in ("concurrency_limit", "retry_after", "token_ttl", "seed")
+            whole = item.name in ("concurrency_limit", "retry_after", "token_ttl", "seed") or item.name.endswith(
+                "_next"
+            )
             if value is None and optional:
                 continue
             number_types = (int,) if whole else (int, float)
@@ -51,8 +61,9 @@ class Knobs:
                 raise ValueError(
                     f"knob {item.name} must be {kind} >= 0{' or null' if optional else ''}, got {value!r}"
                 )
-        if self.error_rate > 1 or self.reset_rate > 1:
-            raise ValueError("knobs error_rate and reset_rate are ratios between 0 and 1")
+        ratios = [item.name for item in fields(self) if item.name.endswith("_rate")]
+        if any(getattr(self, name) > 1 for name in ratios):
+            raise ValueError(f"knobs {', '.join(ratios)} are ratios between 0 and 1")
 
     @classmethod
     def names(cls) -> set[str]:
@@ -69,6 +80,7 @@ class Counters:
     tokens_issued: int = 0
     max_concurrency: int = 0
     media_uploaded: int = 0
+    responses_dropped: Counter[str] = field(default_factory=Counter)  # lost answers per kind (media, patch)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +89,7 @@ class Counters:
             "tokens_issued": self.tokens_issued,
             "max_concurrency": self.max_concurrency,
             "media_uploaded": self.media_uploaded,
+            "responses_dropped": dict(self.responses_dropped),
         }
 
 
@@ -120,11 +133,14 @@ class SandboxState:
     catalog: Catalog
     store: Store
     base_knobs: Knobs
+    models: ModelStore = field(default_factory=ModelStore)
+    edition: str = "7.0"  # saas, 7.0, 6.0 or 5.0: what system-information and the route list answer
     tokens: Tokens = field(default_factory=Tokens)
     counters: Counters = field(default_factory=Counters)
     knobs: Knobs = field(init=False)
     rng: random.Random = field(init=False)
     in_flight: Counter[str] = field(default_factory=Counter)
+    drops_left: Counter[str] = field(default_factory=Counter)  # what is left of the drop_*_next knobs
 
     def __post_init__(self) -> None:
         self.set_knobs({})
@@ -133,10 +149,33 @@ class SandboxState:
         """Start from the CLI values and apply `changes`; `{}` clears every fault set at run time."""
         self.knobs = Knobs(**{**self.base_knobs.as_dict(), **changes})
         self.rng = random.Random(self.knobs.seed)
+        self.drops_left = Counter(media=self.knobs.drop_media_next, patch=self.knobs.drop_patch_next)
+
+    def should_drop(self, kind: str) -> bool:
+        """Whether this answer of `kind` (media, patch) is lost: the `next N` knob first, then the rate."""
+        if self.drops_left[kind] > 0:
+            self.drops_left[kind] -= 1
+            return True
+        rate = getattr(self.knobs, f"drop_{kind}_rate")
+        return bool(rate) and self.rng.random() < rate
+
+    def product_updater(self) -> ProductUpdater:
+        """The product write rules, with this sandbox's media files and product models."""
+
+        def siblings(parent: str) -> Iterator[dict[str, Any]]:
+            return (product for product in self.store.scan("1", []) if product["parent"] == parent)
+
+        return ProductUpdater(
+            self.catalog,
+            lambda code: (self.store.media(code) or {}).get("original_filename"),
+            self.models.get,
+            siblings,
+        )
 
     def reset(self) -> None:
         self.catalog.restore()
         self.store.restore()
+        self.models.restore()
         self.counters = Counters()
         self.in_flight.clear()
         self.set_knobs({})

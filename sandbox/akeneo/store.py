@@ -1,7 +1,9 @@
 """SQLite storage for products and media files, so a million products fit in bounded memory.
 
 One row per product: the resource as JSON plus the indexed columns the filters and pagination use. The
-primary key is the identifier of a WITHOUT ROWID table, so `search_after` paging is an index range scan.
+uuid and the identifier (optional since Akeneo 7) have unique indexes, built after the bulk seed (rows are
+appended in seed order, which keeps seeding 1M products fast), so `search_after` paging on either is an
+index range scan.
 A reset must restore the seeded catalogue quickly even at 1M products, so writes are copy-on-write: the
 first write to a product saves its seeded row in `originals`, and a reset puts back only those rows.
 """
@@ -13,21 +15,25 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-COLUMNS = "identifier, family, enabled, created, updated, body"
+COLUMNS = "uuid, identifier, family, enabled, created, updated, body"
+ORDERS = ("identifier", "uuid")  # the identifier API lists by identifier (and skips products without one)
 MEDIA_FIELDS = ("code", "original_filename", "mime_type", "size", "extension")
 MEDIA_FIELDS_SQL = ", ".join(MEDIA_FIELDS)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS products (
-    identifier TEXT PRIMARY KEY, family TEXT, enabled INTEGER, created TEXT, updated TEXT, body TEXT NOT NULL
-) WITHOUT ROWID;
+    uuid TEXT NOT NULL, identifier TEXT, family TEXT, enabled INTEGER, created TEXT, updated TEXT,
+    body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS originals (
-    identifier TEXT PRIMARY KEY, family TEXT, enabled INTEGER, created TEXT, updated TEXT, body TEXT
+    uuid TEXT PRIMARY KEY, identifier TEXT, family TEXT, enabled INTEGER, created TEXT, updated TEXT, body TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS media (
     code TEXT PRIMARY KEY, original_filename TEXT, mime_type TEXT, size INTEGER, extension TEXT, data BLOB
 );
 """
 INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS products_uuid ON products (uuid);
+CREATE UNIQUE INDEX IF NOT EXISTS products_identifier ON products (identifier);
 CREATE INDEX IF NOT EXISTS products_family ON products (family);
 CREATE INDEX IF NOT EXISTS products_enabled ON products (enabled);
 CREATE INDEX IF NOT EXISTS products_updated ON products (updated);
@@ -37,6 +43,7 @@ CREATE INDEX IF NOT EXISTS products_created ON products (created);
 
 def _row(product: dict[str, Any]) -> tuple[Any, ...]:
     return (
+        product["uuid"],
         product["identifier"],
         product["family"],
         int(product["enabled"]),
@@ -55,8 +62,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("PRAGMA cache_size=-32000")  # 32 MB page cache, whatever the catalogue size
         self.db.executescript(
-            "DROP TABLE IF EXISTS products; DROP TABLE IF EXISTS originals; "
-            "DROP TABLE IF EXISTS media;" + SCHEMA
+            "DROP TABLE IF EXISTS products; DROP TABLE IF EXISTS originals; DROP TABLE IF EXISTS media;" + SCHEMA
         )
 
     def close(self) -> None:
@@ -75,7 +81,9 @@ class Store:
 
         with self.db:
             self.db.execute("BEGIN")
-            self.db.executemany(f"INSERT OR REPLACE INTO products ({COLUMNS}) VALUES (?,?,?,?,?,?)", rows())
+            self.db.executemany(f"INSERT OR REPLACE INTO products ({COLUMNS}) VALUES (?,?,?,?,?,?,?)", rows())
+        # a fixture listing one product twice keeps the last, as INSERT OR REPLACE does once indexed
+        self.db.execute("DELETE FROM products WHERE rowid NOT IN (SELECT max(rowid) FROM products GROUP BY uuid)")
         self.db.executescript(INDEXES)
         self.db.execute("ANALYZE")
         return count
@@ -84,51 +92,58 @@ class Store:
         """Put back every product written since the seed, and forget uploaded media."""
         with self.db:
             self.db.execute("BEGIN")
-            self.db.execute("DELETE FROM products WHERE identifier IN (SELECT identifier FROM originals)")
-            self.db.execute(
-                f"INSERT INTO products ({COLUMNS}) SELECT {COLUMNS} FROM originals WHERE body IS NOT NULL"
-            )
+            self.db.execute("DELETE FROM products WHERE uuid IN (SELECT uuid FROM originals)")
+            self.db.execute(f"INSERT INTO products ({COLUMNS}) SELECT {COLUMNS} FROM originals WHERE body IS NOT NULL")
             self.db.execute("DELETE FROM originals")
             self.db.execute("DELETE FROM media")
 
     # --- products ---
     def get(self, identifier: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT body FROM products WHERE identifier = ?", (identifier,)).fetchone()
+        return self._one("identifier", identifier)
+
+    def by_uuid(self, uuid: str) -> dict[str, Any] | None:
+        return self._one("uuid", uuid)
+
+    def _one(self, column: str, key: str) -> dict[str, Any] | None:
+        row = self.db.execute(f"SELECT body FROM products WHERE {column} = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def put(self, product: dict[str, Any]) -> None:
-        self._keep_original(product["identifier"])
-        self.db.execute(f"INSERT OR REPLACE INTO products ({COLUMNS}) VALUES (?,?,?,?,?,?)", _row(product))
+        self._keep_original(product["uuid"])
+        self.db.execute(f"INSERT OR REPLACE INTO products ({COLUMNS}) VALUES (?,?,?,?,?,?,?)", _row(product))
 
-    def delete(self, identifier: str) -> None:
-        self._keep_original(identifier)
-        self.db.execute("DELETE FROM products WHERE identifier = ?", (identifier,))
+    def delete(self, uuid: str) -> None:
+        self._keep_original(uuid)
+        self.db.execute("DELETE FROM products WHERE uuid = ?", (uuid,))
 
-    def _keep_original(self, identifier: str) -> None:
+    def _keep_original(self, uuid: str) -> None:
         self.db.execute(
-            f"INSERT OR IGNORE INTO originals ({COLUMNS}) SELECT ?, family, enabled, created, updated, body "
-            "FROM (SELECT 1) LEFT JOIN products ON identifier = ?",
-            (identifier, identifier),
+            f"INSERT OR IGNORE INTO originals ({COLUMNS}) SELECT ?, identifier, family, enabled, created, "
+            "updated, body FROM (SELECT 1) LEFT JOIN products ON uuid = ?",
+            (uuid, uuid),
         )
 
     def scan(
-        self, where: str, params: list[Any], after: str | None = None, offset: int = 0
+        self, where: str, params: list[Any], after: str | None = None, offset: int = 0, order: str = "identifier"
     ) -> Iterator[dict[str, Any]]:
-        """Products matching an SQL condition, in identifier order, after a cursor and/or an offset."""
-        sql = f"SELECT body FROM products WHERE ({where})"
+        """Products matching an SQL condition, in `order` (identifier or uuid), after a cursor and/or an offset."""
+        assert order in ORDERS
+        sql = f"SELECT body FROM products WHERE ({where}) AND {order} IS NOT NULL"
         args = list(params)
         if after is not None:
-            sql += " AND identifier > ?"
+            sql += f" AND {order} > ?"
             args.append(after)
-        sql += " ORDER BY identifier"
+        sql += f" ORDER BY {order}"
         if offset:
             sql += " LIMIT -1 OFFSET ?"
             args.append(offset)
         for (body,) in self.db.execute(sql, args):
             yield json.loads(body)
 
-    def count(self, where: str, params: list[Any]) -> int:
-        return int(self.db.execute(f"SELECT count(*) FROM products WHERE ({where})", params).fetchone()[0])
+    def count(self, where: str, params: list[Any], order: str = "identifier") -> int:
+        assert order in ORDERS
+        sql = f"SELECT count(*) FROM products WHERE ({where}) AND {order} IS NOT NULL"
+        return int(self.db.execute(sql, params).fetchone()[0])
 
     # --- media ---
     def add_media(self, code: str, filename: str, mime_type: str, data: bytes) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sandbox.icecat.faults import Faults
@@ -75,26 +75,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--reset-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
+    copied = {item.name for item in fields(Settings)} - {"samples", "restricted_categories", "faults"}
     return Settings(
-        port=args.port,
-        host=args.host,
         samples=tuple(args.samples),
-        full_user=args.full_user,
-        full_password=args.full_password,
-        app_key=args.app_key,
-        api_token=args.api_token,
-        content_token=args.content_token,
         restricted_categories=frozenset(args.restricted_category),
-        keep_media_urls=args.keep_media_urls,
-        synthetic=args.synthetic,
-        creation_delay_generations=args.creation_delay_generations,
-        faults=Faults(
-            args.latency_ms,
-            args.jitter_ms,
-            args.concurrency_limit,
-            args.retry_after,
-            args.error_rate,
-            args.reset_rate,
-            args.seed,
-        ),
+        faults=Faults(**{item.name: getattr(args, item.name) for item in fields(Faults)}),
+        **{name: getattr(args, name) for name in copied},
     )

@@ -1,13 +1,16 @@
-"""Point 6 (knobs): latency, per-token concurrency 429s, seeded 5xx, resets, slow bodies, counters, reset."""
+"""Point 6 (knobs): latency, per-token concurrency 429s, seeded 5xx, resets, slow bodies, lost answers,
+counters, reset."""
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from sandbox.akeneo.__main__ import build_state, parse_args
 from sandbox.akeneo.testing import ApiSession, api_fixture  # noqa: F401 - provides the `api` fixture
 from tests.conftest import Sandbox
 
@@ -112,3 +115,59 @@ def test_reset_restores_the_seed_and_keeps_tokens_valid(akeneo: Sandbox, api: Ap
     assert api.get(PRODUCTS + "/DEMO-HILLS").status_code == 200
     assert api.get("/api/rest/v1/attributes/color/options/pink").status_code == 404
     assert akeneo.counters()["patch_lines"] == {}
+
+
+MEDIA = "/api/rest/v1/media-files"
+PRODUCT = PRODUCTS + "/DEMO-DELL-G5"
+MEDIA_TARGET = {"identifier": "DEMO-DELL-G5", "attribute": "main_image", "locale": None, "scope": None}
+
+
+def upload_image(api: ApiSession) -> httpx.Response:
+    return api.post(
+        MEDIA,
+        data={"product": json.dumps(MEDIA_TARGET)},
+        files={"file": ("g5.jpg", b"\xff\xd8\xff\xe0" + bytes(64), "image/jpeg")},
+    )
+
+
+def test_lost_media_answer_keeps_the_file_and_the_value(akeneo: Sandbox, api: ApiSession) -> None:
+    akeneo.faults(drop_media_next=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        upload_image(api)
+    counters = akeneo.counters()
+    assert counters["media_files"] == 1 and counters["responses_dropped"] == {"media": 1}
+    stored = api.get(MEDIA).json()["_embedded"]["items"][0]["code"]
+    assert api.get(PRODUCT).json()["values"]["main_image"][0]["data"] == stored
+    retried = upload_image(api)  # only the next one was lost: a blind retry stores the file twice
+    assert retried.status_code == 201 and akeneo.counters()["media_files"] == 2
+
+
+def test_lost_patch_answers_after_the_product_was_updated(akeneo: Sandbox, api: ApiSession) -> None:
+    akeneo.faults(drop_patch_next=2)
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.patch(PRODUCT, json={"enabled": False})
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.patch_lines([{"identifier": "DEMO-HILLS", "enabled": False}])
+    assert api.get(PRODUCT).json()["enabled"] is False
+    assert api.get(PRODUCTS + "/DEMO-HILLS").json()["enabled"] is False
+    assert api.patch(PRODUCT, json={"enabled": True}).status_code == 204  # the next PATCH is answered
+    assert akeneo.counters()["responses_dropped"] == {"patch": 2}
+
+
+def test_lost_answer_rate_touches_only_its_route(akeneo: Sandbox, api: ApiSession) -> None:
+    akeneo.faults(drop_patch_rate=1)
+    for _ in range(3):
+        with pytest.raises(httpx.RemoteProtocolError):
+            api.patch(PRODUCT, json={"enabled": False})
+    assert api.get(PRODUCT).status_code == 200 and upload_image(api).status_code == 201
+    akeneo.faults()
+    assert api.patch(PRODUCT, json={"enabled": True}).status_code == 204
+    assert httpx.post(akeneo.base_url + "/_sandbox/faults", json={"drop_media_rate": 1.5}).status_code == 422
+
+
+def test_lost_answer_knobs_as_cli_flags() -> None:
+    args = parse_args(["--port", "1", "--drop-media-next", "2", "--drop-patch-rate", "0.25", "--fault-seed", "3"])
+    state = build_state(args, ":memory:")
+    assert (state.knobs.drop_media_next, state.knobs.drop_patch_rate, state.knobs.seed) == (2, 0.25, 3)
+    assert [state.should_drop("media") for _ in range(3)] == [True, True, False]
+    state.store.close()
