@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: demo test test-slow bench lint venv clean
+.PHONY: demo test test-slow test-browser bench lint venv clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,11 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# Headless Chromium from Debian (Playwright drives it; it never downloads a browser), screenshots printed.
+test-browser: $(STAMP)
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	$(PY) -m pytest -q -s -m browser
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,9 +1,10 @@
-"""One `icecat_sync__<client>` DAG per `include/mappings/<client>.yaml`.
+"""One `icecat_sync__<client>` DAG per `include/mappings/<client>.yaml` (operators' docs: include/docs/icecat_sync.md).
 
 Only wiring lives here: each task is a few lines calling `icecat_akeneo.tasks`, which reads the mapping,
 builds clients from Airflow Connections and runs the pure step over the run folder. Nothing slow happens at
 parse time: the (small) mapping files are read, nothing else. A broken mapping file becomes an import error
-that names it, and every other client's DAG still loads.
+that names it, and every other client's DAG still loads. The tasks' "Run report" and "Data Docs" buttons
+come from the plugin `plugins/icecat_akeneo_ui.py`.
 """
 from __future__ import annotations
 
@@ -19,21 +20,26 @@ from icecat_akeneo.dag_support import (
     schedule_of,
 )
 from icecat_akeneo.mapping import ClientMapping
+from icecat_akeneo.ui.dag_docs import dag_doc_md
+
+DOC_PAGE = Path(__file__).resolve().parent.parent / "include" / "docs" / "icecat_sync.md"
 
 
 def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
     """The five steps (+ report) for one client; `mapping_path` is bound here, read again at run time."""
+    params = dag_params(mapping)
 
     @dag(
         dag_id=f"icecat_sync__{mapping.client}",
         description=f"Icecat -> Akeneo sync for {mapping.client}",
-        doc_md=__doc__ + f"\n\nMapping file: `{mapping_path}`\n\n" + (mapping.description or ""),
+        doc_md=dag_doc_md(DOC_PAGE, params, client=mapping.client, description=mapping.description or "",
+                          schedule=mapping.schedule or "none (manual runs only)", mapping_path=mapping_path),
         schedule=schedule_of(mapping),
         start_date=mapping.start_date,
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
-        params=dag_params(mapping),
+        params=params,
         tags=["icecat", "akeneo", "sync", f"client:{mapping.client}"],
     )
     def sync() -> None:
