@@ -64,7 +64,7 @@ def as_text(value: object, numbers: bool = False) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int) if numbers else str):
         raise Refused(f"expected a string, got {describe(value)}")
-    if isinstance(value, int) and value.bit_length() > 64:
+    if isinstance(value, int) and not 0 <= value <= INT64_MAX:
         raise Refused(f"expected a code, got {describe(value)}")
     text = str(value).strip()
     if len(text) > MAX_TEXT_CHARS:
@@ -188,6 +188,17 @@ class FieldReader:
         if number is None and value in _NO_VALUE:
             self.refuse(path, "missing")
         return number
+
+    def flag(self, value: object, path: str, yes: tuple[object, ...], no: tuple[object, ...]) -> bool:
+        """A yes/no value spelled as one of `yes` / `no` (Icecat: "Y" / "N", 1 / 0); anything else is refused
+        and reads as no."""
+        if not isinstance(value, bool):
+            if value in yes:
+                return True
+            if value in _NO_VALUE or value in no:
+                return False
+        self.refuse(path, f"expected one of {', '.join(map(repr, yes + no))}, got {describe(value)}")
+        return False
 
     def url(self, value: object, path: str) -> str | None:
         return self._guarded(path, as_url, value)

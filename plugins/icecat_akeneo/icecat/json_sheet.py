@@ -183,7 +183,7 @@ def _media(read: FieldReader, data: dict[str, Any], description: dict[str, Any])
         media.append(
             Media(
                 url=url,
-                kind=media_kind(type_, mime, text, is_video=item.get("IsVideo") in (1, "1")),
+                kind=media_kind(type_, mime, text, is_video=read.flag(item.get("IsVideo"), f"{path}.IsVideo", (1, "1"), (0, "0"))),
                 type=type_,
                 mime=mime,
                 size=read.integer(item.get("Size"), f"{path}.Size"),

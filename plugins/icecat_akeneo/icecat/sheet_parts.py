@@ -76,14 +76,17 @@ def images(read: FieldReader, main: Attributes, main_path: str,
     """The gallery (main picture first, then Icecat's order); without one, the product's main image alone.
 
     `gallery` pairs each picture with its path for refusals (`Gallery[2]`, `ProductPicture[2]`)."""
-    pictures = [(path, pic, url) for path, pic in gallery if (url := read.url(pic.get("Pic"), f"{path}.Pic"))]
+    pictures = []
+    for path, pic in gallery:
+        url = read.url(pic.get("Pic"), f"{path}.Pic")
+        if url:
+            pictures.append((path, pic, url, read.flag(pic.get("IsMain"), f"{path}.IsMain", ("Y",), ("N",))))
     if not pictures:
         url = read.url(main.get("HighPic"), f"{main_path}.HighPic")
         return [_image(read, main, MAIN_IMAGE_KEYS, main_path, url, order=0, is_main=True)] if url else []
-    pictures.sort(key=lambda item: (item[1].get("IsMain") != "Y",
-                                    read.integer(item[1].get("No"), f"{item[0]}.No") or 0))
-    return [_image(read, pic, PICTURE_KEYS, path, url, order=order, is_main=pic.get("IsMain") == "Y")
-            for order, (path, pic, url) in enumerate(pictures)]
+    pictures.sort(key=lambda item: (not item[3], read.integer(item[1].get("No"), f"{item[0]}.No") or 0))
+    return [_image(read, pic, PICTURE_KEYS, path, url, order=order, is_main=is_main)
+            for order, (path, pic, url, is_main) in enumerate(pictures)]
 
 
 # (width, height, size) keys: the main image and a gallery picture name the same facts differently
