@@ -95,14 +95,17 @@ def _json_documents() -> Iterator[tuple[str, Any]]:
             yield f"{sample.name} truncated at {fraction}", raw[: int(len(raw) * fraction)]
         yield f"{sample.name} invalid UTF-8", raw[:500] + b"\xff\xfe\xc3" + raw[500:]
         yield f"{sample.name} as UTF-16", raw.decode("utf-8").encode("utf-16")
-        yield f"{sample.name} as Latin-1", raw.decode("utf-8").replace("GeneralInfo", "GénéralInfo").encode("latin-1", "replace")
+        latin = raw.decode("utf-8").replace("GeneralInfo", "GénéralInfo").encode("latin-1", "replace")
+        yield f"{sample.name} as Latin-1", latin
     data = _sample(SAMPLES / "icecat-learning-hub__json_56195846_dell-g5-5587-laptop_EN.json")
     general, gallery, media = ("GeneralInfo",), ("Gallery", 0), ("Multimedia", 0)
     feature = ("FeaturesGroups", 0, "Features", 0, "Feature")
-    for path in [(*general, "Title"), (*general, "Description", "LongDesc"), (*gallery, "Pic"), (*feature, "Name", "Value")]:
+    texts = [(*general, "Title"), (*general, "Description", "LongDesc"), (*gallery, "Pic"), (*feature, "Name", "Value")]
+    for path in texts:
         yield f"5 MB string at {path}", _replaced(data, path, BIG)
         yield f"lone surrogate at {path}", _replaced(data, path, "ok \udc00 ok")
-    yield "lone surrogate in JSON text", json.dumps({"data": _replaced(data, (*general, "Title"), "x")}).replace('"x"', '"\\ud800x"')
+    text = json.dumps({"data": _replaced(data, (*general, "Title"), "x")})
+    yield "lone surrogate in JSON text", text.replace('"x"', '"\\ud800x"')
     for depth in (100, 1000, 5000):
         yield f"{depth} levels deep (object)", _replaced(data, ("ProductRelated",), _nested(depth))
         yield f"{depth} levels deep (text)", '{"data": ' + "[" * depth + "]" * depth + "}"
@@ -116,7 +119,8 @@ def _json_documents() -> Iterator[tuple[str, Any]]:
     yield "huge JSON number literal", '{"data": {"GeneralInfo": {"IcecatId": ' + "9" * 5000 + "}}}"
     yield "NaN and Infinity literals", '{"data": {"GeneralInfo": {"IcecatId": 7, "Title": NaN, "BrandID": Infinity}}}'
     for index, url in enumerate(HOSTILE_URLS):
-        path = [(*gallery, "Pic"), (*media, "URL"), (*general, "Description", "ManualPDFURL"), ("Image", "HighPic")][index % 4]
+        urls = [(*gallery, "Pic"), (*media, "URL"), (*general, "Description", "ManualPDFURL"), ("Image", "HighPic")]
+        path = urls[index % len(urls)]
         yield f"hostile URL {url!r:.40} at {path}", _replaced(data, path, url)
     for html in HOSTILE_HTML:
         yield f"hostile HTML {html[:30]!r}", _replaced(data, (*general, "Description", "LongDesc"), html)
@@ -144,7 +148,8 @@ def _xml_documents() -> Iterator[tuple[str, Any]]:
         '<ICECAT-interface><Product ID="1" Title="&b;"/></ICECAT-interface>'
     yield "1000 levels deep", "<ICECAT-interface>" + "<x>" * 1000 + "</x>" * 1000 + "</ICECAT-interface>"
     yield "Product without ID", dell.replace('<Product ', '<Product Nope="', 1).replace('Nope="', '', 1)
-    yield "ProductFeature without Feature", dell.replace("<Feature ", "<Futures ", 3).replace("</Feature>", "</Futures>", 3)
+    without = dell.replace("<Feature ", "<Futures ", 3).replace("</Feature>", "</Futures>", 3)
+    yield "ProductFeature without Feature", without
     yield "5 MB title", dell.replace(' Title="', ' Title="' + BIG, 1)
 
 

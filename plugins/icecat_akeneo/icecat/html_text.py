@@ -1,7 +1,8 @@
 """Plain text from Icecat's HTML descriptions, with the standard library only.
 
-Icecat's LongDesc mixes `<b>`, `<br>`, `<p>` and lists. Akeneo text attributes and quality checks need readable text, so block-level tags become line
-breaks and everything else is dropped; the HTML itself is kept separately for rich-text attributes.
+Icecat's LongDesc mixes `<b>`, `<br>`, `<p>` and lists. Akeneo text attributes and quality checks need
+readable text, so block-level tags become line breaks and everything else is dropped; the HTML itself is
+kept separately for rich-text attributes.
 """
 
 from __future__ import annotations

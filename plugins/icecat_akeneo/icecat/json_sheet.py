@@ -16,6 +16,7 @@ from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
 from icecat_akeneo.icecat.sheet_parts import description_pdfs, images, media_kind, unique
 
 JSON_DATE = "%d-%m-%Y"
+MEDIA_TEXTS = ("Type", "ContentType", "Description")
 DESCRIPTION_PDFS = {"manual": ("ManualPDFURL", "ManualPDFSize"), "leaflet": ("LeafletPDFURL", "PDFSize")}
 
 
@@ -179,11 +180,12 @@ def _media(read: FieldReader, data: dict[str, Any], description: dict[str, Any])
         url = read.url(item.get("URL"), f"{path}.URL")
         if not url:
             continue
-        type_, mime, text = (read.text(item.get(key), f"{path}.{key}") for key in ("Type", "ContentType", "Description"))
+        type_, mime, text = (read.text(item.get(key), f"{path}.{key}") for key in MEDIA_TEXTS)
+        is_video = read.flag(item.get("IsVideo"), f"{path}.IsVideo", (1, "1"), (0, "0"))
         media.append(
             Media(
                 url=url,
-                kind=media_kind(type_, mime, text, is_video=read.flag(item.get("IsVideo"), f"{path}.IsVideo", (1, "1"), (0, "0"))),
+                kind=media_kind(type_, mime, text, is_video=is_video),
                 type=type_,
                 mime=mime,
                 size=read.integer(item.get("Size"), f"{path}.Size"),

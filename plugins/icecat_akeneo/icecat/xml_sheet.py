@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from icecat_akeneo.icecat.fields import MAX_DEPTH, FieldReader, NormalizeError, describe, required_id
+from icecat_akeneo.icecat.fields import MAX_DEPTH, FieldReader, NormalizeError, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
 from icecat_akeneo.icecat.languages import LANGID_TO_LANG
 from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
@@ -24,6 +24,7 @@ from icecat_akeneo.icecat.sheet_parts import (
 )
 
 XML_DATE = "%Y-%m-%d"
+MEDIA_TEXTS = ("Type", "ContentType", "Description")
 DESCRIPTION_PDFS = {"manual": ("ManualPDFURL", "ManualPDFSize"), "leaflet": ("PDFURL", "PDFSize")}
 
 
@@ -194,7 +195,7 @@ def _media(read: FieldReader, element: ET.Element) -> list[Media]:
         url = read.url(item.get("URL"), f"{path}.URL")
         if not url:
             continue
-        type_, mime, text = (_text(read, item.get(key), f"{path}.{key}") for key in ("Type", "ContentType", "Description"))
+        type_, mime, text = (_text(read, item.get(key), f"{path}.{key}") for key in MEDIA_TEXTS)
         media.append(
             Media(
                 url=url,
