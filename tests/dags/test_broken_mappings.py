@@ -11,7 +11,8 @@ from icecat_akeneo.mapping import MAX_FILE_BYTES, MappingError, load_mapping
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = (REPO / "include" / "mappings" / "demo.yaml").read_text(encoding="utf-8")
-BOMB = "l0: &l0 [x]\n" + "".join(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 10)}]\n" for level in range(1, 9))
+BOMB = "l0: &l0 [x]\n" + "".join(
+    f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 10)}]\n" for level in range(1, 9))
 TOP_LEVEL_KEYS = ["version", "client", "mapping_option", "connections", "schedule", "start_date", "selection",
                   "identifiers", "languages", "channel", "fields", "completeness", "params"]
 REQUIRED_KEYS = ["version", "client", "connections", "start_date", "identifiers", "languages", "channel", "fields"]
@@ -39,7 +40,8 @@ def _broken() -> Iterator[tuple[str, bytes | str, str]]:
     yield "impossible date", _replace("start_date: 2026-11-01", "start_date: 2026-02-30"), ":12 start_date:"
     yield "month 13", _replace("start_date: 2026-11-01", "start_date: 2026-13-01"), ":12 start_date:"
     yield "invalid UTF-8", _replace("channel: ecommerce", "channel: ecommerce").encode() + b"# \xff\xfe\n", "UTF-8"
-    yield "Latin-1 text", _replace("description: Demo", "description: Démo").encode("latin-1"), ":6 (file): not valid UTF-8"
+    latin = _replace("description: Demo", "description: Démo").encode("latin-1")
+    yield "Latin-1 text", latin, ":6 (file): not valid UTF-8"
     yield "UTF-16 file", DEMO.encode("utf-16"), "UTF-8"
     yield "NUL byte", _replace("channel: ecommerce", "channel: ecom\x00merce"), ":25 (file): contains a NUL byte"
     yield "recursive alias", _replace("selection:\n", "loop: &loop [*loop]\nselection:\n"), "recursive alias"
