@@ -145,3 +145,22 @@ def test_broken_files_cost_only_their_own_clients(monkeypatch: pytest.MonkeyPatc
     errors = "\n".join(bag.import_errors.values())
     assert len(bag.import_errors) == 2     # one placeholder per DAG file (sync, preflight), nothing else
     assert [name for name in written if f"{name}.yaml:" not in errors] == []
+
+
+def test_a_dag_that_cannot_be_built_costs_only_its_client(tmp_path: Path) -> None:
+    from airflow.sdk import DAG
+    from icecat_akeneo.dag_support import register_client_dags
+
+    (tmp_path / "demo.yaml").write_text(DEMO, encoding="utf-8")
+    (tmp_path / "acme.yaml").write_text(DEMO.replace("client: demo", "client: acme"), encoding="utf-8")
+
+    def build(mapping, mapping_path: str) -> DAG:  # noqa: ANN001 - a ClientMapping
+        if mapping.client == "acme":
+            raise KeyError("something only acme's mapping triggers")
+        return DAG(dag_id=f"sync__{mapping.client}", schedule=None)
+
+    namespace: dict[str, object] = {}
+    register_client_dags(namespace, tmp_path, build, "sync")
+    assert sorted(namespace) == ["sync__broken_mappings", "sync__demo"]
+    [error] = namespace["sync__broken_mappings"].timetable.errors
+    assert str(error).startswith(f"{tmp_path / 'acme.yaml'}:1 (dag): the DAG cannot be built")
