@@ -18,6 +18,34 @@ TOP_LEVEL_KEYS = ["version", "client", "mapping_option", "connections", "schedul
 REQUIRED_KEYS = ["version", "client", "connections", "start_date", "identifiers", "languages", "channel", "fields"]
 
 
+# (what, demo text, replaced by, what the error must contain: the key, or the problem where there is no key)
+REPLACEMENTS = [
+    ("impossible date", "start_date: 2026-11-01", "start_date: 2026-02-30", ":12 start_date:"),
+    ("month 13", "start_date: 2026-11-01", "start_date: 2026-13-01", ":12 start_date:"),
+    ("NUL byte", "channel: ecommerce", "channel: ecom\x00merce", ":25 (file): contains a NUL byte"),
+    ("recursive alias", "selection:\n", "loop: &loop [*loop]\nselection:\n", "recursive alias"),
+    ("deep nesting", "description: Demo", "description: " + "[" * 100 + "]" * 100 + " #", "nesting"),
+    ("python tag", "channel: ecommerce", "channel: !!python/object/apply:os.system [id]", ":25 channel"),
+    ("9000-digit number", "batch_size: 100", "batch_size: " + "9" * 9000, "params.batch_size"),
+    ("syntax error", "channel: ecommerce", "channel: [ecommerce", "(yaml)"),
+    ("tab indentation", "  akeneo: akeneo_demo", "\takeneo: akeneo_demo", "(yaml)"),
+    ("unprintable character", "channel: ecommerce", "channel: ecom\x07merce", ":25 (yaml)"),
+    ("a bad cron", 'schedule: "@daily"', 'schedule: "61 * * * *"', ":11 schedule: schedule '61 * * * *'"),
+    ("cron prose", 'schedule: "@daily"', 'schedule: "every day"', ":11 schedule:"),
+    ("an unknown preset", 'schedule: "@daily"', 'schedule: "@fortnightly"', ":11 schedule:"),
+    ("unknown language XX", "  DE: de_DE", "  XX: de_DE", "languages.XX: Icecat language 'XX'"),
+    ("two languages, one locale", "  DE: de_DE", "  US: en_US", ":22 languages: one Icecat language"),
+    ("a bad locale", "  DE: de_DE", "  DE: german", "languages.DE: Akeneo locale"),
+    ("empty akeneo connection", "akeneo: akeneo_demo", 'akeneo: ""', "connections.akeneo"),
+    ("blank icecat connection", "icecat: icecat_demo", 'icecat: "  "', "connections.icecat"),
+    ("duplicate key", "channel: ecommerce", "channel: ecommerce\nchannel: print", "key given twice"),
+    ("client is not the file name", "client: demo", "client: someone", "must equal the file name"),
+    ("unknown source", "source: release_date", "source: launch_date", "fields[4].source"),
+    ("unknown key", "channel: ecommerce", "channel: ecommerce\nchanel: print", "chanel"),
+    ("negative failure ratio", "failure_ratio: 0.3", "failure_ratio: -1", "params.failure_ratio"),
+]
+
+
 def _replace(old: str, new: str) -> str:
     assert old in DEMO, old
     return DEMO.replace(old, new, 1)
@@ -37,48 +65,27 @@ def _with_value(key: str, value: str) -> str:
 
 def _broken() -> Iterator[tuple[str, bytes | str, str]]:
     """(what, content, text the error must contain: the key, or the problem where there is no key)."""
-    yield "impossible date", _replace("start_date: 2026-11-01", "start_date: 2026-02-30"), ":12 start_date:"
-    yield "month 13", _replace("start_date: 2026-11-01", "start_date: 2026-13-01"), ":12 start_date:"
+    for what, old, new, expected in REPLACEMENTS:
+        yield what, _replace(old, new), expected
     yield "invalid UTF-8", _replace("channel: ecommerce", "channel: ecommerce").encode() + b"# \xff\xfe\n", "UTF-8"
     latin = _replace("description: Demo", "description: Démo").encode("latin-1")
     yield "Latin-1 text", latin, ":6 (file): not valid UTF-8"
     yield "UTF-16 file", DEMO.encode("utf-16"), "UTF-8"
-    yield "NUL byte", _replace("channel: ecommerce", "channel: ecom\x00merce"), ":25 (file): contains a NUL byte"
-    yield "recursive alias", _replace("selection:\n", "loop: &loop [*loop]\nselection:\n"), "recursive alias"
     yield "alias bomb", BOMB + DEMO, "once aliases are expanded"
     yield "alias bomb as a value", BOMB + _replace("  updated_in_interval: false\n",
                                                    "  updated_in_interval: false\n  extra_filters: {sku: *l8}\n"), \
         "expanded"
     yield "too many aliases", "a: &a 1\n" + "".join(f"k{i}: *a\n" for i in range(300)) + DEMO, "aliases"
-    yield "deep nesting", _replace("description: Demo", "description: " + "[" * 100 + "]" * 100 + " #"), "nesting"
     yield "too large", DEMO + "#" * (MAX_FILE_BYTES + 1), "more than a mapping file needs"
-    yield "python tag", _replace("channel: ecommerce", "channel: !!python/object/apply:os.system [id]"), ":25 channel"
-    yield "9000-digit number", _replace("batch_size: 100", "batch_size: " + "9" * 9000), "params.batch_size"
-    yield "syntax error", _replace("channel: ecommerce", "channel: [ecommerce"), "(yaml)"
-    yield "tab indentation", _replace("  akeneo: akeneo_demo", "\takeneo: akeneo_demo"), "(yaml)"
-    yield "unprintable character", _replace("channel: ecommerce", "channel: ecom\x07merce"), ":25 (yaml)"
     yield "a list at the top", "- 1\n- 2\n", "(top level)"
     yield "a scalar at the top", "just text\n", "(top level)"
     yield "an empty file", "", "(top level)"
-    yield "a bad cron", _replace('schedule: "@daily"', 'schedule: "61 * * * *"'), ":11 schedule: schedule '61 * * * *'"
-    yield "cron prose", _replace('schedule: "@daily"', 'schedule: "every day"'), ":11 schedule:"
-    yield "an unknown preset", _replace('schedule: "@daily"', 'schedule: "@fortnightly"'), ":11 schedule:"
-    yield "unknown language XX", _replace("  DE: de_DE", "  XX: de_DE"), "languages.XX: Icecat language 'XX'"
-    yield "two languages, one locale", _replace("  DE: de_DE", "  US: en_US"), ":22 languages: one Icecat language"
-    yield "a bad locale", _replace("  DE: de_DE", "  DE: german"), "languages.DE: Akeneo locale"
     yield "two fields, one attribute", _replace("attribute: short_description", "attribute: name"), \
         ":29 fields[2]: writes 'name'"
     yield "all identifiers null", _replace("  gtin: ean\n  brand: brand\n  mpn: mpn\n  icecat_id: icecat_id",
                                            "  gtin: null\n  brand: null\n  mpn: null\n  icecat_id: null"), "identifiers"
     yield "brand without mpn only", _replace("  gtin: ean\n  brand: brand\n  mpn: mpn\n  icecat_id: icecat_id",
                                              "  brand: brand"), "identifiers: no identifier"
-    yield "empty akeneo connection", _replace("akeneo: akeneo_demo", 'akeneo: ""'), "connections.akeneo"
-    yield "blank icecat connection", _replace("icecat: icecat_demo", 'icecat: "  "'), "connections.icecat"
-    yield "duplicate key", _replace("channel: ecommerce", "channel: ecommerce\nchannel: print"), "key given twice"
-    yield "client is not the file name", _replace("client: demo", "client: someone"), "must equal the file name"
-    yield "unknown source", _replace("source: release_date", "source: launch_date"), "fields[4].source"
-    yield "unknown key", _replace("channel: ecommerce", "channel: ecommerce\nchanel: print"), "chanel"
-    yield "negative failure ratio", _replace("failure_ratio: 0.3", "failure_ratio: -1"), "params.failure_ratio"
     yield "field is a string", _replace("  - {source: release_date, attribute: release_date}", "  - release_date"),\
         "fields[4]"
     for key in REQUIRED_KEYS:
