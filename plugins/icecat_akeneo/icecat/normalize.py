@@ -44,15 +44,18 @@ def _plain(value: Any) -> str:
     return describe(value)
 
 
+_CONTAINERS = (dict, list)
+
+
 def _check_depth(document: Any, source: str) -> None:
-    """Refuse documents nested deeper than MAX_DEPTH (walked without recursion)."""
-    stack = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
+    """Refuse documents nested deeper than MAX_DEPTH (walked level by level, without recursion)."""
+    level, depth = [document], 1
+    while level:
         if depth > MAX_DEPTH:
             raise NormalizeError(source, "document", f"nested deeper than {MAX_DEPTH} levels")
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        level = [child for value in level for child in (value.values() if type(value) is dict else value)
+                 if type(child) in _CONTAINERS]
+        depth += 1
 
 
 def _decode_json(text: str | bytes, source: str) -> Any:
