@@ -667,3 +667,18 @@ def test_missing_blocks_become_nulls_and_empty_lists() -> None:
         None,
     )
     assert record.features == record.images == record.media == record.gtins == record.bullet_points == []
+
+
+def test_the_largest_accepted_numbers_fit_the_parquet_schema_and_one_more_is_refused() -> None:
+    envelope = json.loads(
+        (SAMPLES / "icecat-learning-hub__zip_json_jabra-evolve2-50_headset_EN.json").read_text()
+    )
+    data = envelope["data"]
+    data["GeneralInfo"]["IcecatId"] = 2**63 - 1
+    data["Gallery"][0].update(PicWidth=2**31 - 1, Size=2**63 - 1)
+    data["Gallery"][1].update(PicWidth=2**31, Size=2**63)
+    record = normalize_response(envelope, "EN")
+    assert (record.icecat_id, record.images[0].width, record.images[0].size) == (2**63 - 1, 2**31 - 1, 2**63 - 1)
+    assert (record.images[1].width, record.images[1].size) == (None, None)
+    assert [line.split(":")[0] for line in record.refusals] == ["Gallery[1].PicWidth", "Gallery[1].Size"]
+    assert records_to_table([record]).num_rows == 1
