@@ -75,6 +75,16 @@ def broken_mappings_dag(dag_id: str, errors: list[MappingError]) -> DAG:
     return DAG(dag_id=dag_id, schedule=BrokenMappingTimetable(errors), start_date=dt.datetime(2026, 1, 1))
 
 
+def _client_dag(path: Path, build: Callable[[ClientMapping, str], DAG]) -> DAG:
+    """One client's DAG; MappingError (`file:line key: message`) for anything its file makes go wrong."""
+    mapping = load_mapping(path)
+    try:
+        return build(mapping, str(path))
+    except Exception as error:  # noqa: BLE001 - one client's DAG must not cost the others theirs
+        raise MappingError(f"{path}:1 (dag): the DAG cannot be built from this mapping: "
+                           f"{type(error).__name__}: {str(error)[:300]}") from error
+
+
 def register_client_dags(
     namespace: MutableMapping[str, object],
     folder: Path,
@@ -86,11 +96,10 @@ def register_client_dags(
     broken: list[MappingError] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            mapping = load_mapping(path)
+            built = _client_dag(path, build)
         except MappingError as error:
             broken.append(error)
             continue
-        built = build(mapping, str(path))
         namespace[built.dag_id] = built
     if broken:
         placeholder = broken_mappings_dag(f"{prefix}__broken_mappings", broken)

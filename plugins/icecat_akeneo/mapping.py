@@ -1,258 +1,127 @@
-"""The client mapping file (`include/mappings/<client>.yaml`): schema, loading, and what it means for Akeneo.
+"""Loading a client mapping file (`include/mappings/<client>.yaml`), each inside its own guard.
 
 A mapping file is written by an integrator (or drafted for a client), so its mistakes must be pointed at, not
 explained: every error names the file, the line and the key (`acme.yaml:23 fields[4].attribute: Field
-required`). YAML is composed into nodes first to keep line numbers, then validated by pydantic. A broken file
-raises `MappingError`; `load_all` returns it in place of the mapping so only that client's DAG is lost.
-Nothing here imports Airflow: the DAG factory, the CLI and the steps all read mappings through this module.
+required`). One file must never cost the other clients their DAGs, so whatever is in it (invalid UTF-8, NUL
+bytes, a recursive YAML alias, an alias bomb, 2026-02-30, a 9000-digit number) ends as a `MappingError`:
+the file is size-capped, its YAML composed by a loader that counts nodes, aliases and depth (a bomb is
+refused after composing a few thousand nodes, in milliseconds), then constructed with every value error
+tied to its line, then validated by pydantic (`mapping_schema`). `load_all` returns the error in place of
+the mapping, so only that client's DAG is lost. Nothing here imports Airflow.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
+from pydantic import ValidationError
+
+from icecat_akeneo.mapping_schema import (  # noqa: F401 - the mapping's public names live here too
+    MEDIA_KINDS,
+    PER_LANGUAGE_RULES,
+    ClientMapping,
+    CompletenessRule,
+    FieldMapping,
+    check_source,
 )
 
-from icecat_akeneo.catalog.compatibility import source_kind
-from icecat_akeneo.icecat.record import ProductRecord
+MAX_FILE_BYTES = 256 * 1024
+MAX_NODES = 20_000
+"""YAML nodes after expanding aliases (the demo mapping has ~400)."""
+MAX_ALIASES = 200
+MAX_DEPTH = 40
 
-MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
-RULES_NEEDING_VALUE = ("min_images", "description_min_length")
-PER_LANGUAGE_RULES = ("title_present", "description_min_length")
-"""Checked on each language Icecat returned (or only those in `languages:`); other rules judge the product."""
-AKENEO_DATETIME = "%Y-%m-%d %H:%M:%S"
-
-
-def _icecat_language(code: str) -> str:
-    if not re.fullmatch(r"[A-Z]{2,3}(_[A-Z]{2})?", code):
-        raise ValueError(f"Icecat language {code!r} must look like EN, DE or ZH_TW")
-    return code
-
-
-def _akeneo_locale(code: str) -> str:
-    if not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]+)+", code):
-        raise ValueError(f"Akeneo locale {code!r} must look like en_US")
-    return code
-
-
-IcecatLanguage = Annotated[str, AfterValidator(_icecat_language)]
-AkeneoLocale = Annotated[str, AfterValidator(_akeneo_locale)]
+Lines = dict[tuple[Any, ...], int]
 
 
 class MappingError(ValueError):
     """A mapping file that cannot be used; the message starts with `<file>:<line>`."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _GuardedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses oversized, alias-heavy or deep documents while composing, and turns value
+    errors of construction (a date like 2026-02-30) into YAML errors that carry the node's line."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.nodes = self.aliases = self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases", mark)
+        self.nodes += 1
+        self.depth += 1
+        if self.nodes > MAX_NODES or self.depth > MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_NODES} nodes or {MAX_DEPTH} levels of nesting", mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            if isinstance(error, yaml.YAMLError):
+                raise
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {str(node.value)[:40]!r}: {error}", node.start_mark) from None
 
 
-class Connections(_Strict):
-    akeneo: str
-    icecat: str
-
-
-class CompletenessFilter(_Strict):
-    operator: str
-    value: int
-    scope: str | None = None          # defaults to the mapping's channel (Akeneo requires one)
-    locales: list[str] | None = None
-
-
-class Selection(_Strict):
-    data_owner: list[str] | None = None
-    enabled: bool | None = True
-    families: list[str] | None = None
-    categories: list[str] | None = None
-    completeness: CompletenessFilter | None = None
-    updated_in_interval: bool = False
-    extra_filters: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
-
-
-class Identifiers(_Strict):
-    gtin: str | None = None
-    brand: str | None = None
-    mpn: str | None = None
-    icecat_id: str | None = None
-
-
-class FieldMapping(_Strict):
-    source: str
-    attribute: str
-    fallback: list[str] = Field(default_factory=list)
-    locales: list[str] | None = None
-    scope: str | None = None
-    options: dict[str, str] = Field(default_factory=dict)
-    unit: str | None = None
-    join: str = "\n"
-    manual_edits_win: bool | None = None
-    precheck: bool = True     # false: send text/option values unchecked and let Akeneo judge (422 at load)
-
-    @field_validator("source")
-    @classmethod
-    def _known_source(cls, source: str) -> str:
-        check_source(source)
-        return source
-
-    @field_validator("fallback")
-    @classmethod
-    def _known_fallbacks(cls, fallback: list[str]) -> list[str]:
-        for source in fallback:
-            check_source(source)
-        return fallback
-
-    @property
-    def sources(self) -> list[str]:
-        """The source then its fallbacks, in the order they are tried."""
-        return [self.source, *self.fallback]
-
-
-class CompletenessRule(_Strict):
-    rule: Literal["title_present", "min_images", "description_min_length", "valid_ean13", "field_present"]
-    value: int | None = Field(default=None, ge=0)
-    field: str | None = None
-    languages: list[str] | None = None    # per-language rules only: restrict to these Icecat languages
-
-    @model_validator(mode="after")
-    def _arguments_present(self) -> CompletenessRule:
-        if self.rule in RULES_NEEDING_VALUE and self.value is None:
-            raise ValueError(f"rule {self.rule} needs `value` (an integer)")
-        if self.rule == "field_present" and self.field not in ProductRecord.__dataclass_fields__:
-            raise ValueError(f"rule field_present needs `field`: a record field such as brand or mpn, "
-                             f"not {self.field!r}")
-        if self.languages and self.rule not in PER_LANGUAGE_RULES:
-            raise ValueError(f"`languages` only applies to {' and '.join(PER_LANGUAGE_RULES)}")
-        return self
-
-    @property
-    def name(self) -> str:
-        """Readable rule id for quarantine rows and reports (`min_images`, `field_present:brand`)."""
-        return f"{self.rule}:{self.field}" if self.field else self.rule
-
-
-class RunParams(_Strict):
-    failure_ratio: float = Field(default=0.25, ge=0, le=1)
-    batch_size: int = Field(default=100, ge=1, le=100)
-    akeneo_concurrency: int = Field(default=4, ge=1)
-    icecat_concurrency: int = Field(default=8, ge=1)
-    dry_run: bool = False
-    manual_edits_win: bool = True
-
-
-class ClientMapping(_Strict):
-    version: Literal[1]
-    client: str = Field(pattern=r"^[a-z0-9_]+$")
-    description: str | None = None
-    mapping_option: Literal["client_taxonomy", "drafted", "icecat_taxonomy"] = "client_taxonomy"
-    connections: Connections
-    schedule: str | None = None
-    start_date: dt.datetime
-    selection: Selection = Field(default_factory=Selection)
-    identifiers: Identifiers
-    languages: dict[IcecatLanguage, AkeneoLocale] = Field(min_length=1)
-    channel: str
-    fields: list[FieldMapping] = Field(min_length=1)
-    completeness: list[CompletenessRule] = Field(default_factory=list)
-    params: RunParams = Field(default_factory=RunParams)
-
-    @field_validator("start_date", mode="before")
-    @classmethod
-    def _date_is_midnight_utc(cls, value: Any) -> Any:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
-        return value
-
-    @field_validator("start_date")
-    @classmethod
-    def _aware(cls, value: dt.datetime) -> dt.datetime:
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-    @property
-    def locales(self) -> list[str]:
-        return list(self.languages.values())
-
-    def akeneo_search(self, data_interval: tuple[dt.datetime, dt.datetime] | None) -> dict[str, Any]:
-        """The `search` filter of `GET /products` for this client's selection (filters are AND-ed); with a
-        data interval (an incremental run), only products updated in it."""
-        selection = self.selection
-        search: dict[str, list[dict[str, Any]]] = {}
-        if selection.data_owner:
-            search["data_owner"] = [{"operator": "IN", "value": list(selection.data_owner)}]
-        if selection.enabled is not None:
-            search["enabled"] = [{"operator": "=", "value": selection.enabled}]
-        if selection.families:
-            search["family"] = [{"operator": "IN", "value": list(selection.families)}]
-        if selection.categories:
-            search["categories"] = [{"operator": "IN", "value": list(selection.categories)}]
-        if selection.completeness is not None:
-            completeness = selection.completeness
-            entry: dict[str, Any] = {"operator": completeness.operator, "value": completeness.value,
-                                     "scope": completeness.scope or self.channel}
-            if completeness.locales:
-                entry["locales"] = list(completeness.locales)
-            search["completeness"] = [entry]
-        if data_interval is not None:
-            start, end = (_akeneo_datetime(moment) for moment in data_interval)
-            search["updated"] = [{"operator": "BETWEEN", "value": [start, end]}]
-        for key, filters in selection.extra_filters.items():
-            search[key] = [*search.get(key, []), *filters]
-        return search
-
-    def dag_params(self) -> dict[str, Any]:
-        """Defaults of the DAG's run params (overridable per run); `selection.updated_in_interval` makes
-        incremental runs (`full_refresh: false`) the default."""
-        return {**self.params.model_dump(), "full_refresh": not self.selection.updated_in_interval}
-
-
-def _akeneo_datetime(moment: dt.datetime) -> str:
-    """Akeneo compares `updated` in the server's time zone (UTC on SaaS): send UTC wall time."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.strftime(AKENEO_DATETIME)
-
-
-def check_source(source: str) -> None:
-    """Raise ValueError unless `source` names a field of the normalized record (docs/mapping.md)."""
-    if re.fullmatch(r"feature:\d+", source):
-        return
-    if source.startswith("media:"):
-        if source.removeprefix("media:") not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind in {source!r}: use one of {', '.join(MEDIA_KINDS)}")
-        return
-    if source_kind(source) is None:
-        raise ValueError(f"unknown source {source!r}: use a record field (title, description_html, ...), "
-                         "feature:<Icecat feature id> or media:<kind> (see docs/mapping.md)")
-
-
-# --- loading with line numbers ----------------------------------------------------------------------------
-
-def _line_index(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int],
-                duplicates: list[tuple[tuple[Any, ...], int]]) -> None:
-    """Map every key path to its 1-based line; note keys given twice (YAML would silently keep the last)."""
-    lines.setdefault(path, node.start_mark.line + 1)
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                duplicates.append(((*path, key), key_node.start_mark.line + 1))
-            seen.add(key)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _line_index(value_node, (*path, key), lines, duplicates)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _line_index(item, (*path, index), lines, duplicates)
+        return [child for pair in node.value for child in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _check_expansion(root: yaml.Node) -> str | None:
+    """Why the node graph cannot be expanded safely (a recursive alias; too many nodes once aliases are
+    expanded), or None. Walked without recursion, each distinct node once."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[id(node)] > MAX_NODES:
+                return f"more than {MAX_NODES} nodes once aliases are expanded"
+        elif id(node) in open_nodes:
+            return f"recursive alias (line {node.start_mark.line + 1} contains itself)"
+        elif id(node) not in sizes:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return None
+
+
+def _line_index(root: yaml.Node) -> tuple[Lines, list[tuple[tuple[Any, ...], int]]]:
+    """Every key path's 1-based line, and the keys given twice (YAML would silently keep the last)."""
+    lines: Lines = {}
+    duplicates: list[tuple[tuple[Any, ...], int]] = []
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+                if key in seen:
+                    duplicates.append(((*path, key), key_node.start_mark.line + 1))
+                seen.add(key)
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return lines, sorted(duplicates, key=lambda duplicate: duplicate[1])
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
@@ -262,7 +131,7 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return text or "(top level)"
 
 
-def _line_of(path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int:
+def _line_of(path: tuple[Any, ...], lines: Lines) -> int:
     """The line of the deepest part of `path` the file has (a missing key points at its parent)."""
     for end in range(len(path), -1, -1):
         if path[:end] in lines:
@@ -270,66 +139,114 @@ def _line_of(path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int:
     return 1
 
 
+def _key_at(line: int, lines: Lines) -> str:
+    """The deepest key path starting on `line` (how a construction error names its key)."""
+    paths = [path for path, start in lines.items() if start == line]
+    return _dotted(max(paths, key=len)) if paths else "(yaml)"
+
+
 def _loc_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """pydantic adds `[key]` for dict entries it validates; keep only the keys of the file."""
     return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("[")))
 
 
-def _validation_errors(name: str, error: ValidationError, lines: dict[tuple[Any, ...], int]) -> str:
+def _validation_errors(name: str, error: ValidationError, lines: Lines) -> str:
     messages = []
     for problem in error.errors(include_url=False):
         path = _loc_path(tuple(problem["loc"]))
         message = problem["msg"].removeprefix("Value error, ")
+        item = re.match(r"\[(\d+)\] ", message)   # a list validator naming the item at fault
+        if item:
+            path, message = (*path, int(item.group(1))), message[item.end():]
         messages.append(f"{name}:{_line_of(path, lines)} {_dotted(path)}: {message}")
     return "\n".join(messages)
 
 
-def parse_mapping(text: str, name: str) -> ClientMapping:
-    """Validate a mapping's YAML text; `name` is how errors refer to the file."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as error:
+def _yaml_error(name: str, text: str, error: yaml.YAMLError, lines: Lines) -> MappingError:
+    if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        raise MappingError(f"{name}:{line} (yaml): {error.problem or error}") from None
+        return MappingError(f"{name}:{line} {_key_at(line, lines)}: {error.problem or error}")
+    position = getattr(error, "position", 0) or 0  # a ReaderError (unprintable character)
+    reason = str(error).splitlines()[0]
+    return MappingError(f"{name}:{text.count(chr(10), 0, position) + 1} (yaml): {reason}")
+
+
+def _compose(text: str, name: str) -> tuple[Any, Lines]:
+    """The YAML data and its line index, inside the guards above."""
+    loader, lines = None, {}
+    try:
+        loader = _GuardedLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None, lines
+        problem = _check_expansion(node)
+        if problem:
+            raise MappingError(f"{name}:{node.start_mark.line + 1} (yaml): {problem}")
+        lines, duplicates = _line_index(node)
+        if duplicates:
+            raise MappingError("\n".join(f"{name}:{line} {_dotted(path)}: key given twice (the last would win)"
+                                         for path, line in duplicates))
+        return loader.construct_document(node), lines
+    except yaml.YAMLError as error:
+        raise _yaml_error(name, text, error, lines) from None
+    except RecursionError:
+        raise MappingError(f"{name}:1 (yaml): nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _parse(text: str, name: str) -> tuple[ClientMapping, Lines]:
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise MappingError(f"{name}:{text.count(chr(10), 0, nul) + 1} (file): contains a NUL byte")
+    data, lines = _compose(text, name)
     if not isinstance(data, dict):
         raise MappingError(f"{name}:1 (top level): a mapping file must be a YAML mapping (key: value lines)")
-    lines: dict[tuple[Any, ...], int] = {}
-    duplicates: list[tuple[tuple[Any, ...], int]] = []
-    _line_index(node, (), lines, duplicates)
-    if duplicates:
-        raise MappingError("\n".join(f"{name}:{line} {_dotted(path)}: key given twice (the last would win)"
-                                     for path, line in duplicates))
     try:
-        return ClientMapping.model_validate(data)
+        return ClientMapping.model_validate(data), lines
     except ValidationError as error:
         raise MappingError(_validation_errors(name, error, lines)) from None
 
 
+def parse_mapping(text: str, name: str) -> ClientMapping:
+    """Validate a mapping's YAML text; `name` is how errors refer to the file."""
+    return _parse(text, name)[0]
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text, refused before reading when larger than MAX_FILE_BYTES."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise MappingError(f"{path}:1 (file): {size} bytes, more than a mapping file needs ({MAX_FILE_BYTES})")
+        content = path.read_bytes()
+    except OSError as error:
+        raise MappingError(f"{path}:0 (file): cannot read the mapping file: {error.strerror or error}") from None
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        raise MappingError(f"{path}:{line} (file): not valid UTF-8 (byte {error.start})") from None
+
+
 def load_mapping(path: str | Path) -> ClientMapping:
-    """Load and validate one mapping file; its `client` must equal the file name (one DAG id per file)."""
+    """Load and validate one mapping file; its `client` must equal the file name (one DAG id per file).
+
+    Raises MappingError only: anything unforeseen is one too (saying it is a connector bug)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        reason = error.strerror or error
-        raise MappingError(f"{path}:0 (file): cannot read the mapping file: {reason}") from None
-    mapping = parse_mapping(text, str(path))
+        mapping, lines = _parse(_read_text(path), str(path))
+    except MappingError:
+        raise
+    except Exception as error:  # noqa: BLE001 - isolation boundary of one client's file
+        raise MappingError(f"{path}:1 (file): unexpected {type(error).__name__} while loading (a connector "
+                           f"bug: please report it): {str(error)[:200]}") from error
     if mapping.client != path.stem:
-        line = _client_line(text)
-        raise MappingError(f"{path}:{line} client: {mapping.client!r} must equal the file name {path.stem!r} "
-                           "(the DAG ids are derived from it)")
+        raise MappingError(f"{path}:{lines.get(('client',), 1)} client: {mapping.client!r} must equal the file "
+                           f"name {path.stem!r} (the DAG ids are derived from it)")
     return mapping
-
-
-def _client_line(text: str) -> int:
-    lines: dict[tuple[Any, ...], int] = {}
-    _line_index(yaml.compose(text), (), lines, [])
-    return lines.get(("client",), 1)
 
 
 def load_all(folder: str | Path) -> list[ClientMapping | MappingError]:

@@ -169,7 +169,7 @@ EXPECTED: dict[str, dict] = {
         "generated_title_starts": None,
         "long_product_name_starts": None,
         "description_text_starts": "- Specially engineered HP",
-        "has_html": False,
+        "has_html": True,  # its literal \n line breaks became <br>
         "middle_description_starts": None,
         "short_summary_starts": "HP 10 Black Original Ink ",
         "long_summary_starts": "HP 10 Black Original Ink ",
@@ -588,17 +588,13 @@ def test_json_error_body_is_reported_with_icecat_message() -> None:
 @pytest.mark.parametrize(
     ("mutate", "field"),
     [
-        (lambda d: d["GeneralInfo"].update(ReleaseDate="2025-02-24"), "GeneralInfo.ReleaseDate"),
         (lambda d: d["GeneralInfo"].update(IcecatId="abc"), "GeneralInfo.IcecatId"),
-        (
-            lambda d: d["GeneralInfo"]["Description"].update(Updated="yesterday"),
-            "GeneralInfo.Description.Updated",
-        ),
-        (lambda d: d.update(FeaturesGroups={"x": 1}), "FeaturesGroups"),
+        (lambda d: d["GeneralInfo"].update(IcecatId=2**70), "GeneralInfo.IcecatId"),
+        (lambda d: d["GeneralInfo"].update(IcecatId=-1), "GeneralInfo.IcecatId"),
         (lambda d: d.pop("GeneralInfo"), "GeneralInfo"),
     ],
 )
-def test_malformed_json_names_product_and_field(mutate, field: str) -> None:
+def test_a_document_without_a_usable_id_is_refused_naming_product_and_field(mutate, field: str) -> None:
     envelope = json.loads(
         (SAMPLES / "icecat-learning-hub__zip_json_jabra-evolve2-50_headset_EN.json").read_text()
     )
@@ -607,6 +603,53 @@ def test_malformed_json_names_product_and_field(mutate, field: str) -> None:
         normalize_response(envelope, "EN", source="jabra.json")
     assert caught.value.field == field
     assert "jabra.json" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "refusal"),
+    [
+        (lambda d: d["GeneralInfo"].update(ReleaseDate="2025-02-24"), "GeneralInfo.ReleaseDate: expected a date"),
+        (
+            lambda d: d["GeneralInfo"]["Description"].update(Updated="yesterday"),
+            "GeneralInfo.Description.Updated: expected a timestamp",
+        ),
+        (lambda d: d.update(FeaturesGroups={"x": 1}), "FeaturesGroups: expected a list of objects"),
+        (lambda d: d["GeneralInfo"].update(Title=12345), "GeneralInfo.Title: expected a string, got the integer"),
+        (lambda d: d["Gallery"][0].update(Pic=True), "Gallery[0].Pic: expected a string, got a boolean"),
+        (lambda d: d["Gallery"][0].update(Pic="javascript:alert(1)"), "Gallery[0].Pic: not an http(s) URL"),
+        (lambda d: d["Multimedia"][0].update(Size=1e30), "Multimedia[0].Size: expected an integer"),
+        (lambda d: d["Multimedia"][0].update(Size=10**30), "Multimedia[0].Size: out of range"),
+        (lambda d: d["FeaturesGroups"][0]["Features"][0]["Feature"].update(ID=2**64),
+         "FeaturesGroups[0].Features[0].Feature.ID: out of range"),
+        (lambda d: d["FeaturesGroups"][0].update(FeatureGroup="Display"),
+         "FeaturesGroups[0].FeatureGroup: expected an object"),
+        (lambda d: d["FeaturesGroups"][0]["Features"].insert(0, "not a feature"),
+         "FeaturesGroups[0].Features[0]: expected an object"),
+        (lambda d: d["GeneralInfo"].update(Brand="Jabra\ud800"), "GeneralInfo.Brand: lone UTF-16 surrogate"),
+    ],
+)
+def test_a_bad_value_is_refused_alone_and_the_product_goes_on(mutate, refusal: str) -> None:
+    envelope = json.loads(
+        (SAMPLES / "icecat-learning-hub__zip_json_jabra-evolve2-50_headset_EN.json").read_text()
+    )
+    intact = normalize_response(envelope, "EN")
+    mutate(envelope["data"])
+    record = normalize_response(envelope, "EN", source="jabra.json")
+    assert any(line.startswith(refusal) for line in record.refusals), record.refusals
+    assert (record.icecat_id, record.gtins, record.product_name) == (
+        intact.icecat_id, intact.gtins, intact.product_name)
+    assert records_to_table([intact, record]).num_rows == 2
+
+
+def test_real_samples_have_no_refusals() -> None:
+    for name in sorted(EXPECTED):
+        assert [r.refusals for r in normalize_file(SAMPLES / name)] == [[]], name
+
+
+def test_xml_line_breaks_are_real_line_breaks() -> None:
+    record = normalize_file(SAMPLES / "greencore__xml-product_4948570114344_iiyama-monitor_EN.xml")[0]
+    assert "\\n" not in record.description_html and "<br><br>The ProLite" in record.description_html
+    assert "\\n" not in record.description_text and "\n\nThe ProLite" in record.description_text
 
 
 def test_malformed_xml_names_the_file() -> None:
@@ -624,3 +667,18 @@ def test_missing_blocks_become_nulls_and_empty_lists() -> None:
         None,
     )
     assert record.features == record.images == record.media == record.gtins == record.bullet_points == []
+
+
+def test_the_largest_accepted_numbers_fit_the_parquet_schema_and_one_more_is_refused() -> None:
+    envelope = json.loads(
+        (SAMPLES / "icecat-learning-hub__zip_json_jabra-evolve2-50_headset_EN.json").read_text()
+    )
+    data = envelope["data"]
+    data["GeneralInfo"]["IcecatId"] = 2**63 - 1
+    data["Gallery"][0].update(PicWidth=2**31 - 1, Size=2**63 - 1)
+    data["Gallery"][1].update(PicWidth=2**31, Size=2**63)
+    record = normalize_response(envelope, "EN")
+    assert (record.icecat_id, record.images[0].width, record.images[0].size) == (2**63 - 1, 2**31 - 1, 2**63 - 1)
+    assert (record.images[1].width, record.images[1].size) == (None, None)
+    assert [line.split(":")[0] for line in record.refusals] == ["Gallery[1].PicWidth", "Gallery[1].Size"]
+    assert records_to_table([record]).num_rows == 1

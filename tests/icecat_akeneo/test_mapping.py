@@ -132,3 +132,22 @@ def test_dag_params_are_the_run_defaults() -> None:
     without_params = parse_mapping(text[:text.index("params:")], "demo.yaml")
     assert without_params.dag_params()["failure_ratio"] == 0.25
     assert without_params.dag_params()["batch_size"] == 100
+
+
+def test_the_documented_icecat_languages_are_the_ones_accepted() -> None:
+    from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "mapping.md").read_text(encoding="utf-8")
+    listed = docs.split("Icecat language codes: ")[1].split(" (`")[0].split()
+    assert listed == sorted(ICECAT_LANGUAGES)
+
+
+def test_a_mapping_with_a_cron_schedule_and_shared_attribute_in_other_locales_loads() -> None:
+    text = DEMO_MAPPING.read_text().replace('schedule: "@daily"', 'schedule: "30 2 * * 1-5"')
+    text = text.replace("  - {source: release_date, attribute: release_date}",
+                        "  - {source: title, attribute: short_description, locales: [xx_XX]}\n"
+                        "  - {source: release_date, attribute: release_date}")
+    mapping = parse_mapping(text.replace("locales: [xx_XX]", "locales: [fr_FR]"), "demo.yaml")
+    assert mapping.schedule == "30 2 * * 1-5"
+    with pytest.raises(MappingError, match=r"demo.yaml:31 fields\[4\]: writes 'short_description'"):
+        parse_mapping(text.replace("locales: [xx_XX]", "locales: [de_DE]"), "demo.yaml")

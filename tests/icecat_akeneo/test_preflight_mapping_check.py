@@ -53,7 +53,8 @@ def test_wrong_attribute_inactive_locale_and_type_mismatch_give_exactly_three_na
     demo_taxonomy: dict, demo_features: dict
 ) -> None:
     document = demo_document()
-    fields = document["fields"] + [
+    # the demo's own weight field makes way: one field per attribute, locale and scope
+    fields = [field for field in document["fields"] if field["attribute"] != "weight"] + [
         {"source": "feature:1650", "attribute": "depth"},  # no such attribute
         {"source": "title", "attribute": "weight"},
     ]  # text into a metric
@@ -74,7 +75,7 @@ def test_feature_type_and_unit_are_checked_against_the_sample(
     demo_taxonomy: dict, demo_features: dict
 ) -> None:
     fields = [
-        {"source": "feature:2183", "attribute": "weight"},  # y_n into a metric
+        {"source": "feature:2183", "attribute": "width"},  # y_n into a metric
         {"source": "feature:909", "attribute": "weight"},  # mAh into Weight
         {"source": "feature:1766", "attribute": "color", "options": {"Black": "jet_black"}},
     ]

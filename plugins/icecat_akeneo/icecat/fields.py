@@ -1,21 +1,38 @@
-"""Field conversions shared by the JSON and XML data-sheet readers.
+"""Single values of an Icecat data-sheet, read defensively: one bad value costs that field, not the product.
 
-Icecat sends numbers as strings, empty strings for "no value", two date formats and free-text media types;
-these helpers turn them into typed values and raise `NormalizeError` naming the product and the field when a
-value is present but unusable, so a bad data-sheet is reported instead of silently half-loaded.
+Icecat sends numbers as strings, empty strings / {} / [] for "no value", two date formats, and (on a bad day,
+or from an attacker) anything else: numbers where text belongs, 2^70 as an id, 1e30 as a size, lone UTF-16
+surrogates, `javascript:` URLs, megabytes of text. `FieldReader` converts each value strictly (no coercion:
+a title must be a string, a URL an http(s) URL, an id an integer in range) and *refuses* a value it cannot
+use: the field reads as empty and "path: reason" is kept on the record (`ProductRecord.refusals`), so the
+product goes on and the report can show what was left out. Every accepted number fits its Parquet column.
+Only a document that cannot be read at all (not a data-sheet, no usable Icecat id) raises `NormalizeError`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any, Protocol
+import re
+from urllib.parse import urlsplit
 
-from icecat_akeneo.icecat.record import Image, Media
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+MAX_TEXT_CHARS = 1_000_000
+"""Longer text is refused: no Akeneo attribute holds more than 65535 characters, and a run keeps records."""
+MAX_URL_CHARS = 4096
+MAX_DEPTH = 64
+"""Deepest nesting accepted in a document (real data-sheets nest < 10 levels)."""
+
+_NO_VALUE = (None, "", {}, [])
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_NOT_IN_URL = re.compile("[\\s\x00-\x1f\x7f\ud800-\udfff]")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z]{2,4})?")
+_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S")
 
 
 class NormalizeError(ValueError):
-    """An Icecat document that cannot be turned into a ProductRecord."""
+    """An Icecat document that cannot be turned into a ProductRecord at all."""
 
     def __init__(self, product: str, field: str, problem: str) -> None:
         super().__init__(f"Icecat product {product}: field {field}: {problem}")
@@ -24,41 +41,86 @@ class NormalizeError(ValueError):
         self.problem = problem
 
 
-def text_or_none(value: object) -> str | None:
-    """Icecat's "" / {} / [] mean "no value"; any other scalar becomes a stripped string."""
-    if value is None or isinstance(value, (dict, list)):
+class Refused(ValueError):
+    """A value present but unusable; the message says why (the caller knows the product and path)."""
+
+
+def describe(value: object) -> str:
+    """A short, safe description of a raw value for messages (never a 5 MB repr, never a huge int's digits)."""
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, int):
+        return f"the integer {value}" if value.bit_length() <= 128 else f"a {value.bit_length()}-bit integer"
+    if isinstance(value, str):
+        return f"{value[:60]!r}" + (f" ({len(value)} characters)" if len(value) > 60 else "")
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    return {dict: "an object", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+
+
+def as_text(value: object, numbers: bool = False) -> str | None:
+    """A stripped string, None for "no value"; `numbers` also accepts integers (Icecat sends some codes as
+    JSON numbers). Lone surrogates are left for `FieldReader.text` to replace and report."""
+    if value in _NO_VALUE:
         return None
+    if isinstance(value, bool) or not isinstance(value, (str, int) if numbers else str):
+        raise Refused(f"expected a string, got {describe(value)}")
+    if isinstance(value, int) and not 0 <= value <= INT64_MAX:
+        raise Refused(f"expected a code, got {describe(value)}")
     text = str(value).strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise Refused(f"too long: {len(text)} characters > {MAX_TEXT_CHARS}")
     return text or None
 
 
-def int_or_none(value: object, product: str, field: str) -> int | None:
-    text = text_or_none(value)
+def as_integer(value: object, low: int, high: int) -> int | None:
+    """An integer (a JSON number or a decimal string) within [low, high]; None for "no value"."""
+    if value in _NO_VALUE:
+        return None
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise Refused(f"expected an integer, got {describe(value)}")
+    if not low <= number <= high:
+        raise Refused(f"out of range: {describe(number)} is not in {low}..{high}")
+    return number
+
+
+def as_url(value: object) -> str | None:
+    """An absolute http(s) URL with a host, without whitespace or control characters."""
+    text = as_text(value)
     if text is None:
         return None
+    if len(text) > MAX_URL_CHARS:
+        raise Refused(f"URL too long: {len(text)} characters > {MAX_URL_CHARS}")
+    if _NOT_IN_URL.search(text):
+        raise Refused(f"URL contains whitespace or control characters: {describe(text)}")
     try:
-        return int(text)
+        parts = urlsplit(text)
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:
-        raise NormalizeError(product, field, f"expected an integer, got {text!r}") from None
+        valid = False
+    if not valid:
+        raise Refused(f"not an http(s) URL: {describe(text)}")
+    return text
 
 
-def parse_date(value: object, fmt: str, product: str, field: str) -> dt.date | None:
+def as_date(value: object, fmt: str) -> dt.date | None:
     """`fmt` is "%d-%m-%Y" for the JSON API and "%Y-%m-%d" for the XML interface."""
-    text = text_or_none(value)
+    text = as_text(value)
     if text is None:
         return None
     try:
         return dt.datetime.strptime(text, fmt).date()
     except ValueError:
-        raise NormalizeError(product, field, f"expected a date as {fmt}, got {text!r}") from None
+        raise Refused(f"expected a date as {fmt}, got {describe(text)}") from None
 
 
-_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S")
-
-
-def parse_timestamp(value: object, product: str, field: str) -> dt.datetime | None:
+def as_timestamp(value: object) -> dt.datetime | None:
     """Icecat's `Updated`: "YYYY-MM-DD HH:MM:SS" in data-sheets, "YYYYMMDDhhmmss" in index files."""
-    text = text_or_none(value)
+    text = as_text(value)
     if text is None:
         return None
     for fmt in _TIMESTAMP_FORMATS:
@@ -66,112 +128,93 @@ def parse_timestamp(value: object, product: str, field: str) -> dt.datetime | No
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise NormalizeError(product, field, f"expected a timestamp like 2025-01-31 12:00:00, got {text!r}")
+    raise Refused(f"expected a timestamp like 2025-01-31 12:00:00, got {describe(text)}")
 
 
-def media_kind(type_: str | None, mime: str | None, description: str | None, is_video: bool = False) -> str:
-    """One of manual / datasheet / leaflet / energy_label / product_fiche / video / other.
-
-    Icecat's `Type` is free text ("manual pdf", "leaflet", "EU Energy Label", "video/mp4", "other digital
-    assets") and the description often says more ("quickspecs", "User manual"), so all three are read.
-    """
-    words = " ".join(part.lower() for part in (type_, description) if part)
-    if "energy label" in words:
-        return "energy_label"
-    if "product fiche" in words:
-        return "product_fiche"
-    if is_video or (type_ or "").lower().startswith("video") or (mime or "").lower().startswith("video"):
-        return "video"
-    if "manual" in words or "user guide" in words:
-        return "manual"
-    if "leaflet" in words or "brochure" in words:
-        return "leaflet"
-    if "datasheet" in words or "data sheet" in words or "quickspecs" in words or "spec sheet" in words:
-        return "datasheet"
-    return "other"
+def as_language(value: object) -> str | None:
+    """An Icecat language code (EN, ZH_TW), upper-cased."""
+    text = as_text(value)
+    if text is None:
+        return None
+    if not _LANGUAGE.fullmatch(text):
+        raise Refused(f"expected a language code like EN or ZH_TW, got {describe(text)}")
+    return text.upper().replace("-", "_")
 
 
-def feature_type_from_value(raw_value: str | None) -> str:
-    """The XML interface omits a feature's type; infer the few kinds the mapping treats differently."""
-    if raw_value in ("Y", "N"):
-        return "y_n"
+def parse_timestamp(value: object, product: str, field: str) -> dt.datetime | None:
+    """`as_timestamp` for callers outside a data-sheet (the daily index): a bad value is a NormalizeError."""
     try:
-        float(raw_value or "")
-    except ValueError:
-        return "text"
-    return "numerical"
+        return as_timestamp(value)
+    except Refused as refused:
+        raise NormalizeError(product, field, str(refused)) from None
 
 
-def unique(values: list[str]) -> list[str]:
-    """Drop repeats, keep first-seen order (Icecat repeats GTINs and PDF URLs across blocks)."""
-    return list(dict.fromkeys(values))
+def required_id(value: object, source: str, field: str) -> int:
+    """The product's Icecat id: without a usable one the document cannot be keyed, so it is not read."""
+    try:
+        icecat_id = as_integer(value, 1, INT64_MAX)
+    except Refused as refused:
+        raise NormalizeError(source, field, str(refused)) from None
+    if icecat_id is None:
+        raise NormalizeError(source, field, "missing")
+    return icecat_id
 
 
-def description_pdfs(
-    known: list[Media],
-    manual_url: object,
-    manual_size: object,
-    leaflet_url: object,
-    leaflet_size: object,
-    product: str,
-) -> list[Media]:
-    """The description's manual / leaflet PDF links, unless Multimedia already lists the same URL."""
-    seen = {item.url for item in known}
-    extra: list[Media] = []
-    for kind, url, size in (("manual", manual_url, manual_size), ("leaflet", leaflet_url, leaflet_size)):
-        link = text_or_none(url)
-        if link and link not in seen:
-            seen.add(link)
-            extra.append(
-                Media(
-                    url=link,
-                    kind=kind,
-                    type=f"{kind} pdf",
-                    mime="application/pdf",
-                    size=int_or_none(size, product, f"Description.{kind} PDF size") or None,
-                )
-            )
-    return extra
+class FieldReader:
+    """The converters above for one document: a refused value reads as None and is noted as "path: reason"
+    in `refusals` (which becomes `ProductRecord.refusals`)."""
 
+    def __init__(self) -> None:
+        self.refusals: list[str] = []
 
-class Attributes(Protocol):
-    """A JSON object (dict) or an XML element: both answer `.get(key)` with the same Icecat key names."""
+    def refuse(self, path: str, reason: str) -> None:
+        self.refusals.append(f"{path}: {reason}")
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    def text(self, value: object, path: str, numbers: bool = False) -> str | None:
+        try:
+            text = as_text(value, numbers)
+        except Refused as refused:
+            return self.refuse(path, str(refused))
+        if text is not None and not text.isascii() and _SURROGATES.search(text):
+            self.refuse(path, "lone UTF-16 surrogate(s) replaced by U+FFFD")
+            text = _SURROGATES.sub("\ufffd", text)
+        return text
 
+    def integer(self, value: object, path: str, low: int = 0, high: int = INT64_MAX) -> int | None:
+        return self._guarded(path, as_integer, value, low, high)
 
-def images(main: Attributes, gallery: Sequence[Attributes], product: str, main_name: str,
-           picture_name: str) -> list[Image]:
-    """The gallery (main picture first, then Icecat's order); without one, the product's main image alone.
+    def identifier(self, value: object, path: str) -> int | None:
+        """An Icecat id (positive, int64); a missing one is refused too (the caller leaves its item out)."""
+        number = self._guarded(path, as_integer, value, 1, INT64_MAX)
+        if number is None and value in _NO_VALUE:
+            self.refuse(path, "missing")
+        return number
 
-    JSON (`Image`, `Gallery[]`) and XML (`Product@HighPic...`, `ProductPicture`) use the same key names."""
-    pictures = [pic for pic in gallery if text_or_none(pic.get("Pic"))]
-    if not pictures:
-        if not text_or_none(main.get("HighPic")):
-            return []
-        return [_image(main, MAIN_IMAGE_KEYS, product, main_name, order=0, is_main=True)]
-    pictures.sort(key=lambda pic: (pic.get("IsMain") != "Y",
-                                   int_or_none(pic.get("No"), product, f"{picture_name}.No") or 0))
-    return [_image(pic, PICTURE_KEYS, product, picture_name, order=order, is_main=pic.get("IsMain") == "Y")
-            for order, pic in enumerate(pictures)]
+    def flag(self, value: object, path: str, yes: tuple[object, ...], no: tuple[object, ...]) -> bool:
+        """A yes/no value spelled as one of `yes` / `no` (Icecat: "Y" / "N", 1 / 0); anything else is refused
+        and reads as no."""
+        if not isinstance(value, bool):
+            if value in yes:
+                return True
+            if value in _NO_VALUE or value in no:
+                return False
+        self.refuse(path, f"expected one of {', '.join(map(repr, yes + no))}, got {describe(value)}")
+        return False
 
+    def url(self, value: object, path: str) -> str | None:
+        return self._guarded(path, as_url, value)
 
-# (url, width, height, size) keys: the main image and a gallery picture name the same facts differently
-MAIN_IMAGE_KEYS = ("HighPic", "HighPicWidth", "HighPicHeight", "HighPicSize")
-PICTURE_KEYS = ("Pic", "PicWidth", "PicHeight", "Size")
+    def date(self, value: object, fmt: str, path: str) -> dt.date | None:
+        return self._guarded(path, as_date, value, fmt)
 
+    def timestamp(self, value: object, path: str) -> dt.datetime | None:
+        return self._guarded(path, as_timestamp, value)
 
-def _image(item: Attributes, keys: tuple[str, str, str, str], product: str, block: str, *, order: int,
-           is_main: bool) -> Image:
-    url, width, height, size = keys
-    return Image(
-        url=str(item.get(url)),
-        url_500=text_or_none(item.get("Pic500x500")),
-        url_low=text_or_none(item.get("LowPic")),
-        url_thumb=text_or_none(item.get("ThumbPic")),
-        width=int_or_none(item.get(width), product, f"{block}.{width}"),
-        height=int_or_none(item.get(height), product, f"{block}.{height}"),
-        size=int_or_none(item.get(size), product, f"{block}.{size}"),
-        order=order,
-        is_main=is_main,
-    )
+    def language(self, value: object, path: str) -> str | None:
+        return self._guarded(path, as_language, value)
+
+    def _guarded(self, path: str, convert, *args):  # noqa: ANN001, ANN202 - a converter above and its result
+        try:
+            return convert(*args)
+        except Refused as refused:
+            return self.refuse(path, str(refused))

@@ -1,8 +1,8 @@
 """Plain text from Icecat's HTML descriptions, with the standard library only.
 
-Icecat's LongDesc mixes `<b>`, `<br>`, `<p>` and lists, and its XML interface escapes newlines as a literal
-backslash-n. Akeneo text attributes and quality checks need readable text, so block-level tags become line
-breaks and everything else is dropped; the HTML itself is kept separately for rich-text attributes.
+Icecat's LongDesc mixes `<b>`, `<br>`, `<p>` and lists. Akeneo text attributes and quality checks need
+readable text, so block-level tags become line breaks and everything else is dropped; the HTML itself is
+kept separately for rich-text attributes.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def html_to_text(html: str | None) -> str | None:
     if not html:
         return None
     collector = _TextCollector()
-    collector.feed(html.replace("\\n", "\n"))
+    collector.feed(html)
     collector.close()
     lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in "".join(collector.parts).split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -1,175 +1,196 @@
 """Read one Icecat JSON data-sheet (the `data` object of the Live JSON API) into a ProductRecord.
 
 Field names follow the real responses in `sandbox/icecat/samples/` (api notes §1.3-1.8); every block is
-optional, because Icecat omits or empties blocks freely ({} for an empty object, "" for an empty value).
+optional, because Icecat omits or empties blocks freely ({} for an empty object, "" for an empty value). A
+block or item of the wrong shape (a Feature that is not an object, Gallery a string) is refused like a bad
+value: noted in the record's `refusals`, read as empty, and the rest of the product goes on.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from icecat_akeneo.icecat.fields import (
-    NormalizeError,
-    description_pdfs,
-    images,
-    int_or_none,
-    media_kind,
-    parse_date,
-    parse_timestamp,
-    text_or_none,
-    unique,
-)
+from icecat_akeneo.icecat.fields import FieldReader, NormalizeError, describe, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
 from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
+from icecat_akeneo.icecat.sheet_parts import description_pdfs, images, media_kind, unique
 
 JSON_DATE = "%d-%m-%Y"
+MEDIA_TEXTS = ("Type", "ContentType", "Description")
+DESCRIPTION_PDFS = {"manual": ("ManualPDFURL", "ManualPDFSize"), "leaflet": ("LeafletPDFURL", "PDFSize")}
 
 
-def _block(parent: dict[str, Any], key: str, product: str) -> dict[str, Any]:
+def _block(read: FieldReader, parent: dict[str, Any], path: str, key: str) -> dict[str, Any]:
     value = parent.get(key)
-    if value in (None, "", []):
+    if value in (None, "", [], {}):
         return {}
     if not isinstance(value, dict):
-        raise NormalizeError(product, key, f"expected an object, got {type(value).__name__}")
+        read.refuse(_join(path, key), f"expected an object, got {describe(value)}")
+        return {}
     return value
 
 
-def _items(parent: dict[str, Any], key: str, product: str) -> list[dict[str, Any]]:
-    value = parent.get(key)
-    if value in (None, "", {}):
+def _items(read: FieldReader, parent: dict[str, Any], path: str, key: str) -> list[tuple[str, dict[str, Any]]]:
+    """(path, object) of each entry of a list of objects; entries that are not objects are refused."""
+    value, path = parent.get(key), _join(path, key)
+    if value in (None, "", {}, []):
         return []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise NormalizeError(product, key, "expected a list of objects")
-    return value
+    if not isinstance(value, list):
+        read.refuse(path, f"expected a list of objects, got {describe(value)}")
+        return []
+    entries = []
+    for index, item in enumerate(value):
+        if isinstance(item, dict):
+            entries.append((f"{path}[{index}]", item))
+        else:
+            read.refuse(f"{path}[{index}]", f"expected an object, got {describe(item)}")
+    return entries
 
 
-def _value_of(parent: dict[str, Any], key: str) -> str | None:
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _value_of(read: FieldReader, parent: dict[str, Any], path: str, key: str) -> str | None:
     """Icecat wraps localized strings as {"Value": ..., "Language": ...}."""
-    wrapped = parent.get(key)
-    return text_or_none(wrapped.get("Value")) if isinstance(wrapped, dict) else None
+    return read.text(_block(read, parent, path, key).get("Value"), f"{_join(path, key)}.Value")
 
 
-def _strings(block: dict[str, Any], key: str = "Values") -> list[str]:
-    return [text for text in (text_or_none(v) for v in block.get(key) or []) if text]
+def _strings(read: FieldReader, parent: dict[str, Any], parent_path: str, key: str) -> list[str]:
+    """The texts of `parent[key].Values` (a list of strings)."""
+    path = _join(parent_path, key)
+    values = _block(read, parent, parent_path, key).get("Values")
+    if values in (None, "", {}, []):
+        return []
+    if not isinstance(values, list):
+        read.refuse(f"{path}.Values", f"expected a list of strings, got {describe(values)}")
+        return []
+    texts = (read.text(value, f"{path}.Values[{index}]") for index, value in enumerate(values))
+    return [text for text in texts if text]
 
 
 def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> ProductRecord:
     """`source` names the document in errors (file name or lookup) until the Icecat id is known."""
     if not isinstance(data, dict):
-        raise NormalizeError(source, "data", "expected a JSON object")
+        raise NormalizeError(source, "data", f"expected a JSON object, got {describe(data)}")
     general = data.get("GeneralInfo")
     if not isinstance(general, dict):
         raise NormalizeError(source, "GeneralInfo", "missing: not an Icecat product data-sheet")
-    icecat_id = int_or_none(general.get("IcecatId"), source, "GeneralInfo.IcecatId")
-    if icecat_id is None:
-        raise NormalizeError(source, "GeneralInfo.IcecatId", "missing")
-    product = f"{icecat_id} ({source})"
-    description = _block(general, "Description", product)
-    title_info = _block(general, "TitleInfo", product)
-    summary = _block(general, "SummaryDescription", product)
-    category = _block(general, "Category", product)
-    content_language = text_or_none(description.get("Language"))
+    icecat_id = required_id(general.get("IcecatId"), source, "GeneralInfo.IcecatId")
+    read, info = FieldReader(), "GeneralInfo"
+    description = _block(read, general, info, "Description")
+    title_info = _block(read, general, info, "TitleInfo")
+    summary = _block(read, general, info, "SummaryDescription")
+    category = _block(read, general, info, "Category")
+    content_language = read.language(description.get("Language"), f"{info}.Description.Language")
+    long_desc = read.text(description.get("LongDesc"), f"{info}.Description.LongDesc")
+    text = read.text
     return ProductRecord(
         icecat_id=icecat_id,
         lang=(lang or content_language or "EN").upper(),
         content_language=content_language,
-        gtins=_gtins(general, product),
-        brand=text_or_none(general.get("Brand")),
-        brand_id=text_or_none(general.get("BrandID")),
-        mpn=text_or_none(general.get("BrandPartCode")),
-        product_name=text_or_none(general.get("ProductName")),
-        title=text_or_none(general.get("Title")),
-        generated_title=_value_of(title_info, "GeneratedLocalTitle")
-        or text_or_none(title_info.get("GeneratedIntTitle")),
-        long_product_name=text_or_none(description.get("LongProductName")),
-        category_id=text_or_none(category.get("CategoryID")),
-        category_name=_value_of(category, "Name"),
-        product_family=text_or_none(_block(general, "ProductFamily", product).get("Value")),
-        description_html=text_or_none(description.get("LongDesc")),
-        description_text=html_to_text(text_or_none(description.get("LongDesc"))),
-        middle_description=text_or_none(description.get("MiddleDesc")),
-        short_summary=text_or_none(summary.get("ShortSummaryDescription")),
-        long_summary=text_or_none(summary.get("LongSummaryDescription")),
-        warranty=text_or_none(description.get("WarrantyInfo")),
-        bullet_points=_strings(_block(general, "BulletPoints", product)),
-        generated_bullet_points=_strings(_block(general, "GeneratedBulletPoints", product)),
-        features=_features(data, product),
-        images=_images(data, product),
-        media=_media(data, description, product),
-        release_date=parse_date(general.get("ReleaseDate"), JSON_DATE, product, "GeneralInfo.ReleaseDate"),
-        end_of_life_date=parse_date(
-            general.get("EndOfLifeDate"), JSON_DATE, product, "GeneralInfo.EndOfLifeDate"
-        ),
-        updated=parse_timestamp(description.get("Updated"), product, "GeneralInfo.Description.Updated"),
-        quality=text_or_none(general.get("Quality")),
+        gtins=_gtins(read, general),
+        brand=text(general.get("Brand"), f"{info}.Brand"),
+        brand_id=text(general.get("BrandID"), f"{info}.BrandID", numbers=True),
+        mpn=text(general.get("BrandPartCode"), f"{info}.BrandPartCode"),
+        product_name=text(general.get("ProductName"), f"{info}.ProductName"),
+        title=text(general.get("Title"), f"{info}.Title"),
+        generated_title=_value_of(read, title_info, f"{info}.TitleInfo", "GeneratedLocalTitle")
+        or text(title_info.get("GeneratedIntTitle"), f"{info}.TitleInfo.GeneratedIntTitle"),
+        long_product_name=text(description.get("LongProductName"), f"{info}.Description.LongProductName"),
+        category_id=text(category.get("CategoryID"), f"{info}.Category.CategoryID", numbers=True),
+        category_name=_value_of(read, category, f"{info}.Category", "Name"),
+        product_family=_value_of(read, general, info, "ProductFamily"),
+        description_html=long_desc,
+        description_text=html_to_text(long_desc),
+        middle_description=text(description.get("MiddleDesc"), f"{info}.Description.MiddleDesc"),
+        short_summary=text(summary.get("ShortSummaryDescription"), f"{info}.SummaryDescription.Short"),
+        long_summary=text(summary.get("LongSummaryDescription"), f"{info}.SummaryDescription.Long"),
+        warranty=text(description.get("WarrantyInfo"), f"{info}.Description.WarrantyInfo"),
+        bullet_points=_strings(read, general, info, "BulletPoints"),
+        generated_bullet_points=_strings(read, general, info, "GeneratedBulletPoints"),
+        features=_features(read, data),
+        images=_images(read, data),
+        media=_media(read, data, description),
+        release_date=read.date(general.get("ReleaseDate"), JSON_DATE, f"{info}.ReleaseDate"),
+        end_of_life_date=read.date(general.get("EndOfLifeDate"), JSON_DATE, f"{info}.EndOfLifeDate"),
+        updated=read.timestamp(description.get("Updated"), f"{info}.Description.Updated"),
+        quality=text(general.get("Quality"), f"{info}.Quality"),
         source_format="json",
+        refusals=read.refusals,
     )
 
 
-def _gtins(general: dict[str, Any], product: str) -> list[str]:
-    listed = general.get("GTIN") or []
-    if not isinstance(listed, list):
-        raise NormalizeError(product, "GeneralInfo.GTIN", "expected a list of strings")
-    approved = [entry.get("GTIN") for entry in _items(general, "GTINs", product)]
-    return unique([text for text in (text_or_none(v) for v in [*listed, *approved]) if text])
+def _gtins(read: FieldReader, general: dict[str, Any]) -> list[str]:
+    listed = general.get("GTIN")
+    if listed in (None, "", {}):
+        listed = []
+    elif not isinstance(listed, list):
+        read.refuse("GeneralInfo.GTIN", f"expected a list of strings, got {describe(listed)}")
+        listed = []
+    values = [read.text(value, f"GeneralInfo.GTIN[{index}]") for index, value in enumerate(listed)]
+    values += [read.text(entry.get("GTIN"), f"{path}.GTIN") for path, entry in
+               _items(read, general, "GeneralInfo", "GTINs")]
+    return unique([value for value in values if value])
 
 
-def _features(data: dict[str, Any], product: str) -> list[Feature]:
+def _features(read: FieldReader, data: dict[str, Any]) -> list[Feature]:
     features: list[Feature] = []
-    for group in _items(data, "FeaturesGroups", product):
-        group_info = group.get("FeatureGroup") or {}
-        group_id = int_or_none(group_info.get("ID"), product, "FeaturesGroups.FeatureGroup.ID")
-        group_name = _value_of(group_info, "Name")
-        for item in _items(group, "Features", product):
-            definition = item.get("Feature") or {}
-            feature_id = int_or_none(definition.get("ID"), product, "FeaturesGroups.Features.Feature.ID")
-            if feature_id is None:
-                raise NormalizeError(product, "FeaturesGroups.Features.Feature.ID", "missing")
-            measure = definition.get("Measure") or {}
-            signs = measure.get("Signs") if isinstance(measure.get("Signs"), dict) else {}
-            features.append(
-                Feature(
-                    feature_id=feature_id,
-                    name=_value_of(definition, "Name") or "",
-                    type=text_or_none(item.get("Type")) or "text",
-                    raw_value=text_or_none(item.get("RawValue")) or text_or_none(item.get("Value")),
-                    unit=text_or_none(signs.get("_")) or text_or_none(measure.get("Sign")),
-                    presentation_value=text_or_none(item.get("PresentationValue")),
-                    local_value=text_or_none(item.get("LocalValue")),
-                    group_id=group_id,
-                    group_name=group_name,
-                )
-            )
+    for group_path, group in _items(read, data, "", "FeaturesGroups"):
+        group_info = _block(read, group, group_path, "FeatureGroup")
+        group_id = read.integer(group_info.get("ID"), f"{group_path}.FeatureGroup.ID")
+        group_name = _value_of(read, group_info, f"{group_path}.FeatureGroup", "Name")
+        for path, item in _items(read, group, group_path, "Features"):
+            feature = _feature(read, item, path, group_id, group_name)
+            if feature is not None:
+                features.append(feature)
     return features
 
 
-def _images(data: dict[str, Any], product: str) -> list[Image]:
-    return images(_block(data, "Image", product), _items(data, "Gallery", product), product, "Image", "Gallery")
+def _feature(read: FieldReader, item: dict[str, Any], path: str, group_id: int | None,
+             group_name: str | None) -> Feature | None:
+    """One feature value; None (left out, refusal noted) without a usable Feature.ID."""
+    definition = _block(read, item, path, "Feature")
+    feature_id = read.identifier(definition.get("ID"), f"{path}.Feature.ID")
+    if feature_id is None:
+        return None
+    measure = _block(read, definition, f"{path}.Feature", "Measure")
+    signs = _block(read, measure, f"{path}.Feature.Measure", "Signs")
+    return Feature(
+        feature_id=feature_id,
+        name=_value_of(read, definition, f"{path}.Feature", "Name") or "",
+        type=read.text(item.get("Type"), f"{path}.Type") or "text",
+        raw_value=read.text(item.get("RawValue"), f"{path}.RawValue") or read.text(item.get("Value"), f"{path}.Value"),
+        unit=read.text(signs.get("_"), f"{path}.Feature.Measure.Signs._")
+        or read.text(measure.get("Sign"), f"{path}.Feature.Measure.Sign"),
+        presentation_value=read.text(item.get("PresentationValue"), f"{path}.PresentationValue"),
+        local_value=read.text(item.get("LocalValue"), f"{path}.LocalValue"),
+        group_id=group_id,
+        group_name=group_name,
+    )
 
 
-def _media(data: dict[str, Any], description: dict[str, Any], product: str) -> list[Media]:
+def _images(read: FieldReader, data: dict[str, Any]) -> list[Image]:
+    return images(read, _block(read, data, "", "Image"), "Image", _items(read, data, "", "Gallery"))
+
+
+def _media(read: FieldReader, data: dict[str, Any], description: dict[str, Any]) -> list[Media]:
     media: list[Media] = []
-    for item in _items(data, "Multimedia", product):
-        url = text_or_none(item.get("URL"))
+    for path, item in _items(read, data, "", "Multimedia"):
+        url = read.url(item.get("URL"), f"{path}.URL")
         if not url:
             continue
-        type_, mime, text = (text_or_none(item.get(k)) for k in ("Type", "ContentType", "Description"))
+        type_, mime, text = (read.text(item.get(key), f"{path}.{key}") for key in MEDIA_TEXTS)
+        is_video = read.flag(item.get("IsVideo"), f"{path}.IsVideo", (1, "1"), (0, "0"))
         media.append(
             Media(
                 url=url,
-                kind=media_kind(type_, mime, text, is_video=str(item.get("IsVideo")) == "1"),
+                kind=media_kind(type_, mime, text, is_video=is_video),
                 type=type_,
                 mime=mime,
-                size=int_or_none(item.get("Size"), product, "Multimedia.Size"),
-                language=text_or_none(item.get("Language")),
+                size=read.integer(item.get("Size"), f"{path}.Size"),
+                language=read.language(item.get("Language"), f"{path}.Language"),
                 description=text,
             )
         )
-    return media + description_pdfs(
-        media,
-        description.get("ManualPDFURL"),
-        description.get("ManualPDFSize"),
-        description.get("LeafletPDFURL"),
-        description.get("PDFSize"),
-        product,
-    )
+    return media + description_pdfs(read, media, description, "GeneralInfo.Description", DESCRIPTION_PDFS)

@@ -9,7 +9,7 @@ pyarrow).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -82,6 +82,7 @@ class ProductRecord:
     updated: dt.datetime | None        # Icecat's Updated: the cache and change-detection key
     quality: str | None = None         # ICECAT | SUPPLIER | NOEDITOR ...
     source_format: str = "json"        # json | xml
+    refusals: list[str] = field(default_factory=list)  # "field path: reason" of each value left out
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict for Parquet; shallow by design (`dataclasses.asdict` deep-copies every string and
@@ -100,6 +101,6 @@ def record_from_row(row: dict[str, Any]) -> ProductRecord:
     fields["features"] = [Feature(**feature) for feature in row.get("features") or []]
     fields["images"] = [Image(**image) for image in row.get("images") or []]
     fields["media"] = [Media(**media) for media in row.get("media") or []]
-    for name in ("gtins", "bullet_points", "generated_bullet_points"):
+    for name in ("gtins", "bullet_points", "generated_bullet_points", "refusals"):
         fields[name] = list(row.get(name) or [])
     return ProductRecord(**fields)

@@ -15,7 +15,9 @@ from typing import Any
 
 from icecat_akeneo.icecat.record import ProductRecord, record_from_row
 
-NORMALIZER_MODULES = ("fields", "html_text", "json_sheet", "normalize", "record", "xml_sheet")
+NORMALIZER_MODULES = (
+    "fields", "html_text", "json_sheet", "languages", "normalize", "record", "sheet_parts", "xml_sheet",
+)
 
 
 def _normalizer_version() -> str:

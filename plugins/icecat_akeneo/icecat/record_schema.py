@@ -32,7 +32,7 @@ RECORD_SCHEMA = pa.schema([
     ("generated_bullet_points", pa.list_(pa.string())), ("features", pa.list_(FEATURE_TYPE)),
     ("images", pa.list_(IMAGE_TYPE)), ("media", pa.list_(MEDIA_TYPE)), ("release_date", pa.date32()),
     ("end_of_life_date", pa.date32()), ("updated", pa.timestamp("s")), ("quality", pa.string()),
-    ("source_format", pa.string()),
+    ("source_format", pa.string()), ("refusals", pa.list_(pa.string())),
 ])
 
 

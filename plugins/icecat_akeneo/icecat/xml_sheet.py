@@ -2,109 +2,113 @@
 
 The XML interface carries the same content as the JSON API under other names: attributes instead of keys,
 `Supplier` for the brand, `EANCode` elements for GTINs, `langid` numbers for languages, and no feature type
-(inferred from the value). Errors come back as HTTP 200 with `<Product Code="-1" ErrorMessage=...>`.
+(inferred from the value). Errors come back as HTTP 200 with `<Product Code="-1" ErrorMessage=...>`. Its texts
+escape line breaks as a literal backslash-n: they become real line breaks (`<br>` in the HTML description).
+Entity declarations are refused (no "billion laughs"), and so is nesting deeper than `MAX_DEPTH`.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from icecat_akeneo.icecat.fields import (
-    NormalizeError,
+from icecat_akeneo.icecat.fields import MAX_DEPTH, FieldReader, NormalizeError, required_id
+from icecat_akeneo.icecat.html_text import html_to_text
+from icecat_akeneo.icecat.languages import LANGID_TO_LANG
+from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
+from icecat_akeneo.icecat.sheet_parts import (
     description_pdfs,
     feature_type_from_value,
     images,
-    int_or_none,
     media_kind,
-    parse_date,
-    parse_timestamp,
-    text_or_none,
     unique,
 )
-from icecat_akeneo.icecat.html_text import html_to_text
-from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
 
 XML_DATE = "%Y-%m-%d"
-# The XML interface's verified numeric language ids (api notes §3.2).
-LANGID_TO_LANG = {"0": "INT", "1": "EN", "2": "NL", "3": "FR", "4": "DE", "5": "IT", "6": "ES", "12": "ZH"}
+MEDIA_TEXTS = ("Type", "ContentType", "Description")
+DESCRIPTION_PDFS = {"manual": ("ManualPDFURL", "ManualPDFSize"), "leaflet": ("PDFURL", "PDFSize")}
 
 
 def parse_xml(body: bytes | str, source: str) -> ET.Element:
     """The `<Product>` element; a parse failure or an Icecat error answer raises NormalizeError."""
+    if ("<!ENTITY" if isinstance(body, str) else b"<!ENTITY") in body:
+        raise NormalizeError(source, "document", "XML entity declarations are not accepted")
     try:
         root = ET.fromstring(body)
-    except ET.ParseError as exc:
+    except (ET.ParseError, ValueError) as exc:
         raise NormalizeError(source, "document", f"not well-formed XML: {exc}") from None
+    _check_depth(root, source)
     product = root if root.tag == "Product" else root.find("Product")
     if product is None:
         raise NormalizeError(source, "Product", "missing: not an Icecat XML data-sheet")
     if product.get("Code") == "-1":
-        raise NormalizeError(source, "Product.ErrorMessage", product.get("ErrorMessage") or "Icecat error")
+        message = product.get("ErrorMessage") or "Icecat error"
+        raise NormalizeError(source, "Product.ErrorMessage", message[:300])
     return product
 
 
+def _check_depth(root: ET.Element, source: str) -> None:
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise NormalizeError(source, "document", f"nested deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in element)
+
+
+def _text(read: FieldReader, value: object, path: str) -> str | None:
+    text = read.text(value, path)
+    return text.replace("\\n", "\n") if text else text
+
+
 def read_xml_product(element: ET.Element, lang: str | None, source: str) -> ProductRecord:
-    icecat_id = int_or_none(element.get("ID"), source, "Product.ID")
-    if icecat_id is None:
-        raise NormalizeError(source, "Product.ID", "missing")
-    product = f"{icecat_id} ({source})"
+    icecat_id = required_id(element.get("ID"), source, "Product.ID")
+    read = FieldReader()
     description = element.find("ProductDescription")
     desc = description.attrib if description is not None else {}
     supplier = element.find("Supplier")
+    attributes = supplier.attrib if supplier is not None else {}
     category = element.find("Category")
     summary = element.find("SummaryDescription")
     content_language = LANGID_TO_LANG.get(desc.get("langid") or _first_langid(element) or "")
-    long_desc = text_or_none(desc.get("LongDesc"))
-    media = _media(element, product)
+    long_desc = read.text(desc.get("LongDesc"), "ProductDescription.LongDesc")
+    long_desc = long_desc.replace("\\n", "<br>") if long_desc else long_desc
+    media = _media(read, element)
     return ProductRecord(
         icecat_id=icecat_id,
         lang=(lang or content_language or "EN").upper(),
         content_language=content_language,
-        gtins=unique([ean for ean in (text_or_none(e.get("EAN")) for e in element.iter("EANCode")) if ean]),
-        brand=text_or_none(supplier.get("Name")) if supplier is not None else None,
-        brand_id=text_or_none(supplier.get("ID")) if supplier is not None else None,
-        mpn=text_or_none(element.get("Prod_id")),
-        product_name=text_or_none(element.get("Name")),
-        title=text_or_none(element.get("Title")),
-        generated_title=text_or_none(element.get("GeneratedLocalTitle"))
-        or text_or_none(element.get("GeneratedIntTitle")),
+        gtins=unique([ean for index, code in enumerate(element.iter("EANCode"))
+                      if (ean := read.text(code.get("EAN"), f"EANCode[{index}].EAN"))]),
+        brand=_text(read, attributes.get("Name"), "Supplier.Name"),
+        brand_id=_text(read, attributes.get("ID"), "Supplier.ID"),
+        mpn=_text(read, element.get("Prod_id"), "Product.Prod_id"),
+        product_name=_text(read, element.get("Name"), "Product.Name"),
+        title=_text(read, element.get("Title"), "Product.Title"),
+        generated_title=_text(read, element.get("GeneratedLocalTitle"), "Product.GeneratedLocalTitle")
+        or _text(read, element.get("GeneratedIntTitle"), "Product.GeneratedIntTitle"),
         long_product_name=None,
-        category_id=text_or_none(category.get("ID")) if category is not None else None,
-        category_name=_name(category),
-        product_family=_name(element.find("ProductFamily")),
+        category_id=_text(read, category.get("ID"), "Category.ID") if category is not None else None,
+        category_name=_name(read, category, "Category"),
+        product_family=_name(read, element.find("ProductFamily"), "ProductFamily"),
         description_html=long_desc,
         description_text=html_to_text(long_desc),
-        middle_description=text_or_none(desc.get("MiddleDesc")),
-        short_summary=_child_text(summary, "ShortSummaryDescription"),
-        long_summary=_child_text(summary, "LongSummaryDescription"),
-        warranty=text_or_none(desc.get("WarrantyInfo")),
-        bullet_points=_numbered_values(element, "BulletPoints", "BulletPoint"),
-        generated_bullet_points=_numbered_values(element, "GeneratedBulletPoints", "GeneratedBulletPoint"),
-        features=_features(element, product),
-        images=_images(element, product),
-        media=media
-        + description_pdfs(
-            media,
-            desc.get("ManualPDFURL"),
-            desc.get("ManualPDFSize"),
-            desc.get("PDFURL"),
-            desc.get("PDFSize"),
-            product,
-        ),
-        release_date=parse_date(
-            element.get("ReleaseDate") or _child_text(element, "ReleaseDate"),
-            XML_DATE,
-            product,
-            "Product.ReleaseDate",
-        ),
-        end_of_life_date=parse_date(
-            _child_text(element, "EndOfLifeDate"), XML_DATE, product, "Product.EndOfLifeDate"
-        ),
-        updated=parse_timestamp(
-            desc.get("Updated") or element.get("Updated"), product, "ProductDescription.Updated"
-        ),
-        quality=text_or_none(element.get("Quality")),
+        middle_description=_text(read, desc.get("MiddleDesc"), "ProductDescription.MiddleDesc"),
+        short_summary=_child_text(read, summary, "SummaryDescription", "ShortSummaryDescription"),
+        long_summary=_child_text(read, summary, "SummaryDescription", "LongSummaryDescription"),
+        warranty=_text(read, desc.get("WarrantyInfo"), "ProductDescription.WarrantyInfo"),
+        bullet_points=_numbered_values(read, element, "BulletPoints", "BulletPoint"),
+        generated_bullet_points=_numbered_values(read, element, "GeneratedBulletPoints", "GeneratedBulletPoint"),
+        features=_features(read, element),
+        images=_images(read, element),
+        media=media + description_pdfs(read, media, desc, "ProductDescription", DESCRIPTION_PDFS),
+        release_date=read.date(element.get("ReleaseDate") or _child_text(read, element, "Product", "ReleaseDate"),
+                               XML_DATE, "Product.ReleaseDate"),
+        end_of_life_date=read.date(_child_text(read, element, "Product", "EndOfLifeDate"), XML_DATE,
+                                   "Product.EndOfLifeDate"),
+        updated=read.timestamp(desc.get("Updated") or element.get("Updated"), "ProductDescription.Updated"),
+        quality=_text(read, element.get("Quality"), "Product.Quality"),
         source_format="xml",
+        refusals=read.refusals,
     )
 
 
@@ -113,53 +117,56 @@ def _first_langid(element: ET.Element) -> str | None:
     return found.get("langid") if found is not None else None
 
 
-def _name(parent: ET.Element | None) -> str | None:
+def _name(read: FieldReader, parent: ET.Element | None, path: str) -> str | None:
     name = parent.find("Name") if parent is not None else None
-    return text_or_none(name.get("Value")) if name is not None else None
+    return _text(read, name.get("Value"), f"{path}.Name.Value") if name is not None else None
 
 
-def _child_text(parent: ET.Element | None, tag: str) -> str | None:
+def _child_text(read: FieldReader, parent: ET.Element | None, path: str, tag: str) -> str | None:
     child = parent.find(tag) if parent is not None else None
-    return text_or_none(child.text) if child is not None else None
+    return _text(read, child.text, f"{path}.{tag}") if child is not None else None
 
 
-def _numbered_values(element: ET.Element, block: str, item: str) -> list[str]:
-    items = element.findall(f"{block}/{item}")
-    items.sort(key=lambda e: int(e.get("No") or 0) if (e.get("No") or "0").isdigit() else 0)
-    return [text for text in (text_or_none(e.get("Value") or e.text) for e in items) if text]
+def _numbered_values(read: FieldReader, element: ET.Element, block: str, item: str) -> list[str]:
+    items = [(f"{block}.{item}[{index}]", e) for index, e in enumerate(element.findall(f"{block}/{item}"))]
+    items.sort(key=lambda entry: read.integer(entry[1].get("No"), f"{entry[0]}.No") or 0)
+    texts = (_text(read, e.get("Value") or e.text, f"{path}.Value") for path, e in items)
+    return [text for text in texts if text]
 
 
-def _features(element: ET.Element, product: str) -> list[Feature]:
+def _feature_groups(read: FieldReader, element: ET.Element) -> dict[str, tuple[int | None, str | None]]:
+    """CategoryFeatureGroup ID -> (FeatureGroup ID, name), for the group of each ProductFeature."""
     groups: dict[str, tuple[int | None, str | None]] = {}
-    for group in element.iter("CategoryFeatureGroup"):
+    for index, group in enumerate(element.iter("CategoryFeatureGroup")):
         feature_group = group.find("FeatureGroup")
         if feature_group is not None:
-            groups[group.get("ID") or ""] = (
-                int_or_none(feature_group.get("ID"), product, "CategoryFeatureGroup.FeatureGroup.ID"),
-                _name(feature_group),
-            )
+            path = f"CategoryFeatureGroup[{index}].FeatureGroup"
+            groups[group.get("ID") or ""] = (read.integer(feature_group.get("ID"), f"{path}.ID"),
+                                             _name(read, feature_group, path))
+    return groups
+
+
+def _features(read: FieldReader, element: ET.Element) -> list[Feature]:
+    groups = _feature_groups(read, element)
     features: list[Feature] = []
-    for item in element.findall("ProductFeature"):
+    for index, item in enumerate(element.findall("ProductFeature")):
+        path = f"ProductFeature[{index}]"
         definition = item.find("Feature")
-        feature_id = (
-            int_or_none(definition.get("ID"), product, "ProductFeature.Feature.ID")
-            if definition is not None
-            else None
-        )
+        feature_id = read.identifier(definition.get("ID") if definition is not None else None, f"{path}.Feature.ID")
         if definition is None or feature_id is None:
-            raise NormalizeError(product, "ProductFeature.Feature.ID", "missing")
-        raw_value = text_or_none(item.get("Value"))
+            continue
+        raw_value = _text(read, item.get("Value"), f"{path}.Value")
         local = item.find("LocalValue")
         group_id, group_name = groups.get(item.get("CategoryFeatureGroup_ID") or "", (None, None))
         features.append(
             Feature(
                 feature_id=feature_id,
-                name=_name(definition) or "",
+                name=_name(read, definition, f"{path}.Feature") or "",
                 type=feature_type_from_value(raw_value),
                 raw_value=raw_value,
-                unit=_unit(definition.find("Measure")),
-                presentation_value=text_or_none(item.get("Presentation_Value")),
-                local_value=text_or_none(local.get("Value")) if local is not None else None,
+                unit=_unit(read, definition.find("Measure"), f"{path}.Feature.Measure"),
+                presentation_value=_text(read, item.get("Presentation_Value"), f"{path}.Presentation_Value"),
+                local_value=_text(read, local.get("Value"), f"{path}.LocalValue") if local is not None else None,
                 group_id=group_id,
                 group_name=group_name,
             )
@@ -167,31 +174,35 @@ def _features(element: ET.Element, product: str) -> list[Feature]:
     return features
 
 
-def _unit(measure: ET.Element | None) -> str | None:
+def _unit(read: FieldReader, measure: ET.Element | None, path: str) -> str | None:
     if measure is None:
         return None
     sign = measure.find("Signs/Sign")
-    return (text_or_none(sign.text) if sign is not None else None) or text_or_none(measure.get("Sign"))
+    return (_text(read, sign.text, f"{path}.Signs.Sign") if sign is not None else None) or _text(
+        read, measure.get("Sign"), f"{path}.Sign")
 
 
-def _images(element: ET.Element, product: str) -> list[Image]:
-    return images(element, element.findall("ProductGallery/ProductPicture"), product, "Product", "ProductPicture")
+def _images(read: FieldReader, element: ET.Element) -> list[Image]:
+    gallery = [(f"ProductPicture[{index}]", picture)
+               for index, picture in enumerate(element.findall("ProductGallery/ProductPicture"))]
+    return images(read, element, "Product", gallery)
 
 
-def _media(element: ET.Element, product: str) -> list[Media]:
+def _media(read: FieldReader, element: ET.Element) -> list[Media]:
     media: list[Media] = []
-    for item in element.findall("ProductMultimediaObject/MultimediaObject"):
-        url = text_or_none(item.get("URL"))
+    for index, item in enumerate(element.findall("ProductMultimediaObject/MultimediaObject")):
+        path = f"MultimediaObject[{index}]"
+        url = read.url(item.get("URL"), f"{path}.URL")
         if not url:
             continue
-        type_, mime, text = (text_or_none(item.get(k)) for k in ("Type", "ContentType", "Description"))
+        type_, mime, text = (_text(read, item.get(key), f"{path}.{key}") for key in MEDIA_TEXTS)
         media.append(
             Media(
                 url=url,
                 kind=media_kind(type_, mime, text),
                 type=type_,
                 mime=mime,
-                size=int_or_none(item.get("Size"), product, "MultimediaObject.Size"),
+                size=read.integer(item.get("Size"), f"{path}.Size"),
                 language=LANGID_TO_LANG.get(item.get("langid") or ""),
                 description=text,
             )
