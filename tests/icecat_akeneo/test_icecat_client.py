@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -308,13 +307,17 @@ def test_retry_after_is_honoured() -> None:
     transport = httpx.MockTransport(lambda request: next(answers))
     settings = IcecatSettings("http://icecat.test", "u", retry=RetryPolicy(max_attempts=3, base_delay=0.0))
 
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
     async def run() -> LookupResult:
-        async with IcecatClient(settings, transport=transport) as client:
+        async with IcecatClient(settings, transport=transport, sleep=sleep) as client:
             return await client.lookup(ProductKeys(icecat_id="5"), ["EN"])
 
-    started = time.monotonic()
     result = asyncio.run(run())
-    assert result.outcome == "found" and time.monotonic() - started >= 1.0
+    assert result.outcome == "found" and sleeps == [1.0]
 
 
 def test_transport_errors_end_as_retryable_error() -> None:
