@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from icecat_akeneo.breaker import BreakerSettings
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings
 from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
 from icecat_akeneo.icecat.lookup import LookupResult, ProductKeys
@@ -361,3 +362,54 @@ def test_enrich_many_streams_without_reading_all_input_first() -> None:
     seen_at_first, count = asyncio.run(run())
     assert count == 1000
     assert seen_at_first <= 4 * 3 + 4
+
+
+def mock_lookup(answer: Callable[[httpx.Request], httpx.Response], settings: IcecatSettings) -> LookupResult:
+    async def run() -> LookupResult:
+        async with IcecatClient(settings, transport=httpx.MockTransport(answer), sleep=no_wait) as client:
+            return await client.lookup(ProductKeys(icecat_id="5"), ["EN"])
+
+    return asyncio.run(run())
+
+
+async def no_wait(seconds: float) -> None:
+    return None
+
+
+def test_a_200_that_is_not_json_is_named_without_copying_the_body() -> None:
+    body = b'{"data": {"GeneralInfo": app_key=K3Y-secret'
+    result = mock_lookup(lambda request: httpx.Response(200, content=body), IcecatSettings("http://icecat.test", "u"))
+    assert result.outcome == "fatal_error"
+    assert result.message == "icecat_id: Icecat answered HTTP 200 with a body that is not JSON (truncated at byte 25)"
+
+
+def test_an_error_body_echoing_the_request_is_redacted() -> None:
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, text=f"bad request {request.url} with token T0KEN")
+
+    settings = IcecatSettings("http://icecat.test", "u", app_key="K3Y-secret", api_token="T0KEN")
+    result = mock_lookup(echo, settings)
+    assert result.outcome == "fatal_error" and "bad request http://icecat.test/api?***" in (result.message or "")
+    assert "K3Y-secret" not in (result.message or "") and "T0KEN" not in (result.message or "")
+
+
+def test_an_icecat_outage_opens_the_breaker_and_the_rest_fails_fast() -> None:
+    calls = {"n": 0}
+
+    def down(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        return httpx.Response(503)
+
+    settings = IcecatSettings(
+        "http://icecat.test", "u", retry=FAST_RETRY, breaker=BreakerSettings(failure_threshold=8), max_concurrency=1
+    )
+    products = {f"P{i}": ProductKeys(icecat_id=str(i + 1)) for i in range(100)}
+
+    async def run() -> dict[str, LookupResult]:
+        async with IcecatClient(settings, transport=httpx.MockTransport(down), sleep=no_wait) as client:
+            return {identifier: result async for identifier, result in client.enrich_many(products.items(), ["EN"])}
+
+    results = asyncio.run(run())
+    assert calls["n"] == 8 and len(results) == 100
+    assert {result.outcome for result in results.values()} == {"retryable_error"}
+    assert sum("Icecat unavailable (503 on 8 of 8 calls" in (r.message or "") for r in results.values()) == 99
