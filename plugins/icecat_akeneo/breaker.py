@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import httpx
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+NOT_SENDING = "not sending while the API is down"
 
 
 class ApiUnavailable(RuntimeError):
@@ -86,6 +87,10 @@ class CircuitBreaker:
         since = dt.datetime.fromtimestamp(self._streak_since, dt.UTC).strftime("%H:%M")
         return f"{self.api} unavailable ({causes} on {failures} of {failures} calls since {since} UTC)"
 
+    def is_open(self) -> bool:
+        """Whether a call now would be refused (open, cool-down not over): lets callers skip preparing one."""
+        return self.state == OPEN and self._clock() - self._opened_at < self.settings.cooldown_s
+
     def unavailable(self, detail: str = "") -> Exception:
         """The error to raise for an outage, with the breaker's count and an optional detail."""
         return self._error(f"{self.describe()}: {detail}" if detail else self.describe())
@@ -127,4 +132,4 @@ class CircuitBreaker:
             self._probing = self.state == HALF_OPEN
             return
         self.rejected += 1
-        raise self.unavailable("not sending while the API is down")
+        raise self.unavailable(NOT_SENDING)
