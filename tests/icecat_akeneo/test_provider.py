@@ -7,6 +7,7 @@ import json
 
 import pytest
 from airflow.providers_manager import ProvidersManager
+from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 from icecat_akeneo.hooks.akeneo import AkeneoHook
 
 
@@ -16,7 +17,7 @@ def providers() -> ProvidersManager:
 
 
 def test_both_connection_types_are_registered_with_a_testable_hook(providers: ProvidersManager) -> None:
-    hooks = providers.hooks
+    hooks = ProvidersManagerTaskRuntime().hooks  # what workers resolve conn_type with
     assert hooks["akeneo"].hook_class_name == "icecat_akeneo.hooks.akeneo.AkeneoHook"
     assert hooks["icecat"].hook_class_name == "icecat_akeneo.hooks.icecat.IcecatHook"
     assert hooks["akeneo"].connection_testable and hooks["icecat"].connection_testable
