@@ -54,11 +54,18 @@ def test_an_answer_below_500_resets_the_count() -> None:
     assert breaker.state == CLOSED and breaker.consecutive_failures == 2
 
 
-def test_after_the_cooldown_one_probe_goes_through_and_its_success_closes() -> None:
-    clock = Clock()
+def opened(clock: Clock, status: int) -> CircuitBreaker:
+    """A breaker (threshold 3) that `status` answers just opened."""
     breaker = make(clock)
     for _ in range(3):
-        answer(breaker, 500)
+        answer(breaker, status)
+    assert breaker.state == OPEN
+    return breaker
+
+
+def test_after_the_cooldown_one_probe_goes_through_and_its_success_closes() -> None:
+    clock = Clock()
+    breaker = opened(clock, 500)
     clock.now = 29.0
     with pytest.raises(ApiUnavailable):
         answer(breaker, 200)
@@ -74,9 +81,7 @@ def test_after_the_cooldown_one_probe_goes_through_and_its_success_closes() -> N
 
 def test_a_failed_probe_opens_again_for_a_whole_cooldown() -> None:
     clock = Clock()
-    breaker = make(clock)
-    for _ in range(3):
-        answer(breaker, 502)
+    breaker = opened(clock, 502)
     clock.now = 31.0
     answer(breaker, 502)
     assert breaker.state == OPEN

@@ -32,9 +32,6 @@ SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"}
 class AkeneoClient(AkeneoTransport):
     """Use as `async with AkeneoClient(settings) as akeneo: ...`."""
 
-    async def __aenter__(self) -> AkeneoClient:
-        return self
-
     # -- products ----------------------------------------------------------------------------------------
 
     async def check_credentials(self) -> None:

@@ -29,7 +29,8 @@ from icecat_akeneo.akeneo.auth import TOKEN_PATH, TokenProvider
 from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError, AkeneoUnavailable, message_of
 from icecat_akeneo.akeneo.lines import LineResult, encode_line, encode_ndjson, parse_line_results
 from icecat_akeneo.akeneo.pagination import LinkPaginator, page_items
-from icecat_akeneo.breaker import BreakerSettings, CircuitBreaker
+from icecat_akeneo.api_base import ApiBase
+from icecat_akeneo.breaker import BreakerSettings
 from icecat_akeneo.redaction import redact
 from icecat_akeneo.retry import Attempted, RetryPolicy, Sleep, call_with_retries, describe_retry
 
@@ -62,7 +63,7 @@ class AkeneoSettings:
             raise ValueError(f"Akeneo max_concurrency must be at least 1, got {self.max_concurrency}")
 
 
-class AkeneoTransport:
+class AkeneoTransport(ApiBase):
     """The plumbing under `AkeneoClient`; use the client."""
 
     def __init__(
@@ -73,16 +74,15 @@ class AkeneoTransport:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.settings = settings
-        self._http = httpx.AsyncClient(
+        http = httpx.AsyncClient(
             base_url=settings.base_url,
             timeout=settings.timeout,
             transport=transport,
             limits=httpx.Limits(max_connections=settings.max_concurrency * 2),
         )
+        super().__init__("Akeneo", http, settings.breaker, AkeneoUnavailable, sleep=sleep, clock=clock)
+        self.settings = settings
         self._semaphore = asyncio.Semaphore(settings.max_concurrency)
-        self.sleep = sleep
-        self.breaker = CircuitBreaker("Akeneo", settings.breaker, error=AkeneoUnavailable, clock=clock)
         self._secrets = (settings.secret, settings.password)
         self._tokens = TokenProvider(
             self._send_grant,
@@ -93,15 +93,6 @@ class AkeneoTransport:
         )
         self.requests: Counter[str] = Counter()
         self.retries: Counter[str] = Counter()
-
-    async def __aenter__(self) -> Any:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     def stats(self) -> dict[str, Any]:
         """Requests and retries per kind of call, plus token grants: what this client cost the PIM."""

@@ -45,10 +45,6 @@ log = logging.getLogger(__name__)
 class IcecatClient(IcecatTransport):
     """Use as `async with IcecatClient(settings) as client:`."""
 
-    async def __aenter__(self) -> IcecatClient:
-        return self
-
-
     async def _product_answer(self, params: dict[str, str], lang: str) -> Answer:
         try:
             response = await self._send("GET", "/api", params={**self._auth_params(lang), **params})

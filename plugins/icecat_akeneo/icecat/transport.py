@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 
-from icecat_akeneo.breaker import ApiUnavailable, BreakerSettings, CircuitBreaker
+from icecat_akeneo.api_base import ApiBase
+from icecat_akeneo.breaker import ApiUnavailable, BreakerSettings
 from icecat_akeneo.icecat.cache import IcecatCache
 from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
 from icecat_akeneo.icecat.daily_index import DailyIndex
@@ -60,7 +61,7 @@ class IcecatUnavailable(ApiUnavailable):
     """Icecat is down (breaker open, transport errors outlasting the retries) or a non-lookup call failed."""
 
 
-class IcecatTransport:
+class IcecatTransport(ApiBase):
     """The plumbing under `IcecatClient`; use the client."""
 
     def __init__(
@@ -71,35 +72,25 @@ class IcecatTransport:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.settings = settings
-        self.counters = ClientCounters()
-        self.limiter = AdaptiveLimiter(settings.max_concurrency)
-        self.breaker = CircuitBreaker("Icecat", settings.breaker, error=IcecatUnavailable, clock=clock)
-        self.cache = IcecatCache(settings.cache_dir) if settings.cache_dir else None
-        self._sleep = sleep
         headers = {"Accept": "application/json"}
         if settings.api_token:
             headers["Api-Token"] = settings.api_token
         if settings.content_token:
             headers["Content-Token"] = settings.content_token
-        self._http = httpx.AsyncClient(
+        http = httpx.AsyncClient(
             base_url=settings.base_url.rstrip("/"),
             headers=headers,
             timeout=settings.timeout,
             transport=transport,
             limits=httpx.Limits(max_connections=settings.max_concurrency + 2),
         )
+        super().__init__("Icecat", http, settings.breaker, IcecatUnavailable, sleep=sleep, clock=clock)
+        self.settings = settings
+        self.counters = ClientCounters()
+        self.limiter = AdaptiveLimiter(settings.max_concurrency)
+        self.cache = IcecatCache(settings.cache_dir) if settings.cache_dir else None
         self._indexes: dict[str, DailyIndex | None] = {}
         self._index_lock = asyncio.Lock()
-
-    async def __aenter__(self) -> Any:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # --- HTTP with retries, the adaptive window and the breaker ------------------------------------------
     async def _send(
@@ -125,7 +116,7 @@ class IcecatTransport:
             self.counters.retries += 1
 
         try:
-            reply = await call_with_retries(self.settings.retry, attempt, sleep=self._sleep, on_retry=count_retry)
+            reply = await call_with_retries(self.settings.retry, attempt, sleep=self.sleep, on_retry=count_retry)
         except httpx.TransportError as exc:
             raise self.breaker.unavailable(
                 f"{self._redact(url)}: {type(exc).__name__}: {self._redact(str(exc))} "
