@@ -17,13 +17,14 @@ import httpx
 
 from icecat_akeneo.akeneo.lines import LineResult
 from icecat_akeneo.akeneo.transport import (
+    COLLECTION_CONTENT_TYPE,
     MAX_COLLECTION_LINES,
     MAX_PAGE_SIZE,
     AkeneoSettings,
     AkeneoTransport,
 )
 
-__all__ = ["API", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE", "AkeneoClient", "AkeneoSettings"]
+__all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE", "AkeneoClient", "AkeneoSettings"]
 
 API = "/api/rest/v1"
 SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
