@@ -20,12 +20,21 @@ def _field(label: str, schema: dict[str, Any], description: str) -> dict[str, An
     return {"label": label, "schema": schema, "description": description}
 
 
+BREAKER_FIELDS = {
+    "breaker_threshold": _field(
+        "Circuit breaker: failures", INTEGER, "Consecutive 5xx/transport failures that stop sending (default 10)."
+    ),
+    "breaker_cooldown_s": _field(
+        "Circuit breaker: pause (s)", NUMBER, "How long to stop sending before one probe call (default 30)."
+    ),
+}
 AKENEO_FIELDS = {
     "client_id": _field("Client ID", TEXT, "From the PIM: System > Connections > your connection."),
     "secret": _field("Secret", SECRET, "The client secret of that Akeneo connection."),
     "max_concurrency": _field("Max concurrent calls", INTEGER, "Akeneo SaaS allows about 4 (default 4)."),
     "timeout": _field("Timeout (s)", NUMBER, "Per request (default 30)."),
     "page_size": _field("Page size", INTEGER, "Products per page, 1-100 (default 100)."),
+    **BREAKER_FIELDS,
 }
 AKENEO_BEHAVIOUR = {
     "hidden-fields": [],
@@ -45,6 +54,7 @@ ICECAT_FIELDS = {
     "cache_dir": _field("Cache folder", TEXT, "Where answers are kept between runs (optional)."),
     "data_creation_url": _field("Data-creation URL", TEXT, "Where to ask Icecat for missing products."),
     "index_base_url": _field("Index files URL", TEXT, "Where the daily index lives (default: the host)."),
+    **BREAKER_FIELDS,
 }
 ICECAT_BEHAVIOUR = {
     "hidden-fields": ["schema", "port"],

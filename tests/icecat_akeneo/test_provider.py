@@ -8,7 +8,9 @@ import json
 import pytest
 from airflow.providers_manager import ProvidersManager
 from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+from icecat_akeneo.breaker import BreakerSettings
 from icecat_akeneo.hooks.akeneo import AkeneoHook
+from icecat_akeneo.hooks.icecat import IcecatConnectionError, IcecatHook
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +51,13 @@ def test_fields_saved_by_the_form_with_their_prefix_are_read(monkeypatch: pytest
     monkeypatch.setenv("AIRFLOW_CONN_AKENEO_FORM", json.dumps(connection))
     settings = AkeneoHook("akeneo_form").get_settings()
     assert (settings.client_id, settings.secret, settings.page_size) == ("cid", "sec", 7)
+
+
+def test_the_circuit_breaker_is_tuned_from_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = {"conn_type": "icecat", "login": "openIcecat-live", "extra": {"breaker_threshold": "3"}}
+    monkeypatch.setenv("AIRFLOW_CONN_ICECAT_TUNED", json.dumps(connection))
+    assert IcecatHook("icecat_tuned").get_settings().breaker == BreakerSettings(3, BreakerSettings().cooldown_s)
+    connection["extra"] = {"breaker_threshold": 0}
+    monkeypatch.setenv("AIRFLOW_CONN_ICECAT_TUNED", json.dumps(connection))
+    with pytest.raises(IcecatConnectionError, match="'icecat_tuned'.*failure_threshold >= 1"):
+        IcecatHook("icecat_tuned").get_settings()

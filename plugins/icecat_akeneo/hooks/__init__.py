@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from airflow.sdk import BaseHook
 
+from icecat_akeneo.breaker import BreakerSettings
 from icecat_akeneo.provider_info import CONNECTION_FIELDS
 from icecat_akeneo.retry import RetryPolicy
 
@@ -68,6 +69,20 @@ class ConnectionHook(BaseHook):
                     f"Connection {self.conn_id!r}: extra.{name} must be a number, got {extra[name]!r}"
                 ) from exc
         return values
+
+    def breaker(self, extra: Mapping[str, Any]) -> dict[str, Any]:
+        """`{"breaker": BreakerSettings}` when the extra tunes the circuit breaker, else nothing (defaults)."""
+        tuned = self.numbers(extra, {"breaker_threshold": int, "breaker_cooldown_s": float})
+        if not tuned:
+            return {}
+        defaults = BreakerSettings()
+        try:
+            return {"breaker": BreakerSettings(
+                tuned.get("breaker_threshold", defaults.failure_threshold),
+                tuned.get("breaker_cooldown_s", defaults.cooldown_s),
+            )}
+        except ValueError as exc:
+            raise self.connection_error(f"Connection {self.conn_id!r}: {exc}") from exc
 
     @staticmethod
     def with_overrides(fields: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ Connection fields (declared for the UI in `provider_info.py`):
   https) and optional `port`;
 - login / password: the API user;
 - extra: `client_id`, `secret` (required; from the PIM's Connection settings), and optionally
-  `max_concurrency`, `timeout`, `page_size`.
+  `max_concurrency`, `timeout`, `page_size`, `breaker_threshold`, `breaker_cooldown_s`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class AkeneoHook(ConnectionHook):
             "client_id": self.required(extra.get("client_id"), "extra.client_id"),
             "secret": self.required(extra.get("secret"), "extra.secret"),
             **self.numbers(extra, OPTIONAL_EXTRA),
+            **self.breaker(extra),
         }
         try:
             return AkeneoSettings(**self.with_overrides(fields, overrides))

@@ -6,7 +6,7 @@ in `provider_info.py`):
 - host: the JSON API base URL (default `https://live.icecat.biz`);
 - login: the Icecat user name (`openIcecat-live` for Open Icecat); password: the Full Icecat `app_key`;
 - extra (all optional): `api_token`, `content_token`, `max_concurrency`, `timeout`, `cache_dir`,
-  `data_creation_url`, `index_base_url`.
+  `data_creation_url`, `index_base_url`, `breaker_threshold`, `breaker_cooldown_s`.
 Secrets (password, api_token, content_token) never appear in messages or in the settings' repr.
 """
 
@@ -49,6 +49,7 @@ class IcecatHook(ConnectionHook):
             "app_key": connection.password or None,
             **{name: str(extra[name]) for name in TEXT_EXTRA if extra.get(name) not in (None, "")},
             **self.numbers(extra, NUMBER_EXTRA),
+            **self.breaker(extra),
         }
         fields = self.with_overrides(fields, overrides)
         if int(fields.get("max_concurrency", 1)) < 1:
