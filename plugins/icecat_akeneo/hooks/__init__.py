@@ -18,16 +18,28 @@ from icecat_akeneo.retry import RetryPolicy
 
 
 class ConnectionHook(BaseHook):
-    """Base of the two hooks; subclasses set the class attributes and `get_settings`/`check`."""
+    """Base of the two hooks; subclasses set `conn_type` and the rest, and `get_settings`/`check`.
+
+    Airflow's names follow from `conn_type`: `<type>_conn_id` is the constructor's keyword and
+    `<type>_default` the default Connection id."""
 
     conn_name_attr: ClassVar[str]
+    default_conn_name: ClassVar[str]
     conn_type: ClassVar[str]
     connection_error: ClassVar[type[Exception]] = ValueError
     test_failures: ClassVar[tuple[type[Exception], ...]] = ()
 
-    def __init__(self, conn_id: str) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.conn_name_attr = f"{cls.conn_type}_conn_id"
+        cls.default_conn_name = f"{cls.conn_type}_default"
+
+    def __init__(self, conn_id: str | None = None, **named: str) -> None:
+        """`AkeneoHook("x")` or, by Airflow's convention, `AkeneoHook(akeneo_conn_id="x")`."""
         super().__init__()
-        setattr(self, self.conn_name_attr, conn_id)
+        setattr(self, self.conn_name_attr, named.pop(self.conn_name_attr, None) or conn_id or self.default_conn_name)
+        if named:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(named)}")
 
     @property
     def conn_id(self) -> str:
@@ -39,14 +51,15 @@ class ConnectionHook(BaseHook):
     async def check(self, settings: Any) -> tuple[bool, str]:
         raise NotImplementedError
 
-    def extra(self, connection: Any) -> dict[str, Any]:
-        """The Connection's extra; the form's fields may be stored as `extra__<type>__<name>`, as in Airflow 2."""
+    def connection_and_extra(self) -> tuple[Any, dict[str, Any]]:
+        """The Connection and its extra; the form's fields may be stored as `extra__<type>__<name>`."""
+        connection = self.get_connection(self.conn_id)
         extra = dict(connection.extra_dejson or {})
         for name in CONNECTION_FIELDS[self.conn_type]:
             prefixed = extra.pop(f"extra__{self.conn_type}__{name}", None)
             if extra.get(name) in (None, "") and prefixed not in (None, ""):
                 extra[name] = prefixed
-        return extra
+        return connection, extra
 
     def required(self, value: Any, field_name: str, hint: str = "") -> str:
         if value in (None, ""):

@@ -27,20 +27,14 @@ class AkeneoConnectionError(ValueError):
 
 
 class AkeneoHook(ConnectionHook):
-    conn_name_attr = "akeneo_conn_id"
-    default_conn_name = "akeneo_default"
     conn_type = "akeneo"
     hook_name = "Akeneo PIM"
     connection_error = AkeneoConnectionError
     test_failures = (AkeneoError,)
 
-    def __init__(self, akeneo_conn_id: str = default_conn_name) -> None:
-        super().__init__(akeneo_conn_id)
-
     def get_settings(self, **overrides: Any) -> AkeneoSettings:
         """Settings from the Connection; keyword overrides (e.g. a run's `max_concurrency`) win."""
-        connection = self.get_connection(self.conn_id)
-        extra = self.extra(connection)
+        connection, extra = self.connection_and_extra()
         fields: dict[str, Any] = {
             "base_url": self.required(_base_url(connection.host, connection.schema, connection.port), "host"),
             "username": self.required(connection.login, "login"),

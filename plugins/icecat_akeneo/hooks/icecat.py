@@ -27,20 +27,14 @@ class IcecatConnectionError(ValueError):
 
 
 class IcecatHook(ConnectionHook):
-    conn_name_attr = "icecat_conn_id"
-    default_conn_name = "icecat_default"
     conn_type = "icecat"
     hook_name = "Icecat"
     connection_error = IcecatConnectionError
     test_failures = (IcecatUnavailable,)
 
-    def __init__(self, icecat_conn_id: str = default_conn_name) -> None:
-        super().__init__(icecat_conn_id)
-
     def get_settings(self, **overrides: Any) -> IcecatSettings:
         """Settings from the Connection; keyword overrides (e.g. a run's `max_concurrency`) win."""
-        connection = self.get_connection(self.conn_id)
-        extra = self.extra(connection)
+        connection, extra = self.connection_and_extra()
         self.required(connection.login, "login", " (the Icecat user name, e.g. openIcecat-live)")
         host = (connection.host or DEFAULT_HOST).rstrip("/")
         fields: dict[str, Any] = {
