@@ -24,6 +24,7 @@ from sandbox.icecat.config import parse_args
 from tests.conftest import ICECAT_FULL, ICECAT_OPEN_USER, Sandbox
 
 FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
+PATIENT = BreakerSettings(failure_threshold=1000)  # random faults: a run of failures must not open the breaker
 DELL = ProductKeys(gtin="5397184119709", brand="DELL", mpn="5587-9709")
 S7 = ProductKeys(gtin="8806088281285")
 JABRA = ProductKeys(brand="Jabra", mpn="25089-899-899-01")
@@ -183,7 +184,7 @@ def test_dropped_connections_are_retried(icecat: Sandbox) -> None:
     icecat.faults(reset_rate=0.3, seed=5)
     products = {f"P{i}": keys for i, keys in enumerate([DELL, S7, JABRA, BADEAN] * 3)}
     results, client = enrich_all(
-        settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.02)),
+        settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.02), breaker=PATIENT),
         products,
         ["EN"],
     )
@@ -213,7 +214,7 @@ def test_server_errors_are_retried_until_found(icecat: Sandbox) -> None:
     icecat.faults(error_rate=0.5, seed=3)
     products = {f"P{i}": keys for i, keys in enumerate([DELL, S7, JABRA, BADEAN] * 3)}
     results, client = enrich_all(
-        settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.02)),
+        settings_for(icecat, retry=RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.02), breaker=PATIENT),
         products,
         ["EN"],
     )
