@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
 from icecat_akeneo.akeneo.lines import LineResult
+from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.steps.load import RESULTS_SCHEMA, LoadResults, _read_batches, run_load
 from icecat_akeneo.steps.media import media_filename, send_media
 
@@ -310,3 +311,39 @@ def test_an_akeneo_outage_during_media_upload_fails_every_row_within_bounded_tim
     assert len(uploads) <= threshold + clock.now / settings.breaker.cooldown_s + 1  # K, then one probe per cool-down
     print(f"virtual wait {clock.now:.1f}s, {len(uploads)} uploads sent for {rows} rows")
     assert clock.now < 120  # time spent waiting on retries: the load ends in under 2 minutes
+
+
+def test_an_akeneo_outage_on_the_sandbox_stops_media_uploads_after_the_breaker_threshold(
+    akeneo: Sandbox, tmp_path: Path
+) -> None:
+    """The sandbox answers 5xx to every call once the token is held: uploads stop after K failures."""
+    rows = 200
+    write_media(
+        tmp_path,
+        [
+            {"identifier": "DEMO-DELL-G5", "attribute": "main_image", "locale": None, "scope": None,
+             "url": f"http://images.test/{i}.png", "source": "icecat"}
+            for i in range(rows)
+        ],
+    )
+    settings = settings_for(akeneo, retry=RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05))
+    results = RecordedResults()
+
+    async def main() -> None:
+        async with AkeneoClient(settings) as client:
+            await client.check_credentials()
+            akeneo.faults(error_rate=1.0)
+            await send_media(
+                client, tmp_path / "transform" / "media.parquet", results, {}, lambda _: None, None,
+                patch=client.patch_products,
+                web_transport=httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)),
+            )
+
+    asyncio.run(main())
+    uploads = akeneo.counters()["requests"].get("POST /api/rest/v1/media-files", 0)
+    akeneo.faults()
+    print(f"{uploads} upload calls reached the sandbox for {rows} rows")
+    assert len(results.rows) == rows and not any(result.ok for result in results.rows)
+    assert uploads == settings.breaker.failure_threshold
+    assert results.rows[0].status_code >= 500  # the first row spent its retries and keeps Akeneo's answer
+    assert all("Akeneo unavailable (" in (result.message or "") for result in results.rows[1:])
