@@ -5,9 +5,9 @@ never retried. How long to wait: the server's Retry-After wins over our own back
 so parallel workers told the same Retry-After do not all come back at the same instant); otherwise
 exponential back-off with full jitter. `sleep` is injectable so tests never wait for real.
 
-Retries alone make a total outage slow: every call spends its whole budget. So every call also goes through
-the API's `CircuitBreaker` (breaker.py): after K consecutive transport/5xx failures it stops sending and the
-remaining work fails fast with "<API> unavailable (...)".
+Retries alone make a total outage slow: every call spends its whole budget. So every HTTP exchange also
+goes through the API's `CircuitBreaker` (breaker.py): after K consecutive transport/5xx failures it stops
+sending and the remaining work fails fast with "<API> unavailable (...)".
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from dataclasses import dataclass
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, retry_if_result, stop_after_attempt
-
-from icecat_akeneo.breaker import CircuitBreaker
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -86,25 +84,18 @@ async def call_with_retries(
     policy: RetryPolicy,
     send: Callable[[], Awaitable[httpx.Response]],
     *,
-    breaker: CircuitBreaker | None = None,
     sleep: Sleep = asyncio.sleep,
     on_retry: OnRetry | None = None,
 ) -> Attempted:
-    """`send` retried by `policy`, every attempt guarded and judged by `breaker`.
-
-    Raises the breaker's unavailable error when it is open (no request is sent), and the last
-    httpx.TransportError when transport failures outlast the budget."""
+    """`send` retried by `policy`; raises the last httpx.TransportError when transport failures outlast the
+    budget. `send` guards its HTTP exchange with the API's circuit breaker, whose unavailable error is never
+    retried."""
     attempts = 0
 
     async def attempt() -> httpx.Response:
         nonlocal attempts
         attempts += 1
-        if breaker is None:
-            return await send()
-        with breaker.guard() as outcome:
-            response = await send()
-            outcome.status(response.status_code)
-            return response
+        return await send()
 
     response = await policy.retrying(sleep=sleep, on_retry=on_retry)(attempt)
     return Attempted(response, attempts)
