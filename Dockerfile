@@ -1,5 +1,11 @@
-# Image for docker-compose.yaml: Airflow 3 with the connector's pinned requirements; the code is mounted.
+# Image for docker-compose.yaml: Airflow 3 with the connector's pinned requirements and the connector itself
+# installed as a package, so Airflow finds its provider entry point (connection types akeneo and icecat).
+# The code is also mounted at /opt/airflow/plugins, which comes first on PYTHONPATH: edits apply without a
+# rebuild; a rebuild is needed only when pyproject.toml (the entry point) changes.
 FROM apache/airflow:3.3.2-python3.11
 COPY requirements.txt /requirements.txt
 RUN pip install --no-cache-dir -r /requirements.txt
+COPY --chown=airflow:0 pyproject.toml /opt/airflow/connector/pyproject.toml
+COPY --chown=airflow:0 plugins/icecat_akeneo /opt/airflow/connector/plugins/icecat_akeneo
+RUN pip install --no-cache-dir --no-deps /opt/airflow/connector
 ENV PYTHONPATH=/opt/airflow/plugins:/opt/airflow/repo

@@ -3,18 +3,21 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: demo test test-slow test-browser bench lint venv clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt
+# The stamp names the hash of requirements.txt + pyproject.toml: `make venv` does nothing until one changes.
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
-	# The connector package lives in plugins/ (Airflow puts it on sys.path); make it importable from the venv too.
-	$(PY) -c "import os,site; open(os.path.join(site.getsitepackages()[0],'icecat_akeneo.pth'),'w').write(os.path.abspath('plugins')+'\n')"
+	# The connector as a package (pyproject.toml, editable): workers, the CLI and tests import it the same
+	# way, and Airflow finds its provider entry point (connection types akeneo and icecat).
+	rm -f $$($(PY) -c "import site; print(site.getsitepackages()[0])")/icecat_akeneo.pth
+	$(PY) -m pip install -q --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 demo: $(STAMP)

@@ -67,3 +67,9 @@ def test_the_image_installs_the_pinned_requirements() -> None:
     assert "FROM apache/airflow:3." in dockerfile
     assert "requirements.txt" in dockerfile
     assert COMPOSE["x-airflow-common"]["build"] == "."
+
+
+def test_the_image_installs_the_connector_as_a_provider_package() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "COPY --chown=airflow:0 pyproject.toml" in dockerfile
+    assert "pip install --no-cache-dir --no-deps /opt/airflow/connector" in dockerfile

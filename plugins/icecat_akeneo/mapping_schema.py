@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from icecat_akeneo.catalog.compatibility import source_kind
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
 from icecat_akeneo.icecat.record import ProductRecord
-from icecat_akeneo.catalog.compatibility import source_kind
 
 MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
 RULES_NEEDING_VALUE = ("min_images", "description_min_length")

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
-from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError, PaginationLoopError
+from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError, AkeneoUnavailable, PaginationLoopError
+from icecat_akeneo.breaker import BreakerSettings
 from icecat_akeneo.retry import RetryPolicy
 
 SETTINGS = AkeneoSettings(
@@ -422,3 +423,51 @@ def test_concurrency_never_exceeds_the_setting() -> None:
 
     asyncio.run(main())
     assert in_flight["max"] == 3
+
+
+def test_an_outage_of_the_token_endpoint_is_unavailable_not_refused_credentials() -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, json={"code": 503, "message": "maintenance"})
+
+    with pytest.raises(AkeneoUnavailable) as caught:
+        run(down, lambda client: client.check_credentials())
+    assert not isinstance(caught.value, AkeneoAuthError)
+    assert str(caught.value).startswith("Akeneo unavailable (503 on 4 of 4 calls since ")
+    assert "credentials" not in str(caught.value)
+
+
+def test_refused_connections_are_unavailable_and_name_the_request() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(AkeneoUnavailable, match=r"ConnectError on 4 of 4 calls .*POST /api/oauth/v1/token"):
+        run(refuse, lambda client: client.get_product("a"))
+
+
+def test_the_breaker_stops_sending_after_k_failures_and_the_rest_fails_fast() -> None:
+    fake = FakeAkeneo(lambda request: httpx.Response(503, json={"code": 503, "message": "down"}))
+    settings = dataclasses.replace(SETTINGS, breaker=BreakerSettings(failure_threshold=6, cooldown_s=60))
+
+    async def work(client: AkeneoClient) -> list[str]:
+        messages = []
+        for identifier in ("a", "b", "c", "d"):
+            try:
+                await client.get_product(identifier)
+            except AkeneoUnavailable as exc:
+                messages.append(str(exc))
+        return messages
+
+    messages = run(fake, work, settings=settings)
+    sent = [r.url.path.rsplit("/", 1)[-1] for r in fake.requests if "/products/" in r.url.path]
+    assert sent == ["a"] * 4 + ["b"] * 2  # the 6th failure opened the breaker; c and d were never sent
+    assert messages[0].startswith("Akeneo unavailable (503 on 4 of 4 calls since ")
+    assert len(messages) == 4 and all(m.startswith("Akeneo unavailable (503 on 6 of 6 calls") for m in messages[1:])
+    assert messages[-1].endswith("not sending while the API is down")
+
+
+def test_a_server_error_body_never_carries_a_secret_into_the_message() -> None:
+    echo = "bad request from cid:s3cr3t-value at http://akeneo.test/x?password=pa55word-value"
+    fake = FakeAkeneo(lambda request: httpx.Response(500, json={"code": 500, "message": echo}))
+    with pytest.raises(AkeneoUnavailable) as caught:
+        run(fake, lambda client: client.get_product("a"))
+    assert "s3cr3t-value" not in str(caught.value) and "pa55word-value" not in str(caught.value)

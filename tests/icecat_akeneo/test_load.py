@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import threading
@@ -13,10 +14,12 @@ import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from icecat_akeneo.akeneo.client import AkeneoSettings
+from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
 from icecat_akeneo.akeneo.lines import LineResult
 from icecat_akeneo.artifacts import RESULTS, RESULTS_SCHEMA
-from icecat_akeneo.steps.load import LoadResults, _read_batches, media_filename, run_load
+from icecat_akeneo.retry import RetryPolicy
+from icecat_akeneo.steps.load import LoadResults, _read_batches, run_load
+from icecat_akeneo.steps.media import media_filename, send_media
 
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 
@@ -244,3 +247,104 @@ def test_media_is_downloaded_and_uploaded_into_the_product_value(
     assert get_product(akeneo, "DEMO-DELL-G5")["values"]["main_image"][0]["data"] == uploaded["message"]
     assert missing["status_code"] == 0 and "HTTP 404" in missing["message"]
     assert all(headers.get("X-Icecat-Token") == "t-1" for headers in received)
+
+
+class Clock:
+    """Virtual time: the injected sleep advances it, so the breaker's cool-down passes without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class RecordedResults:
+    def __init__(self) -> None:
+        self.rows: list[LineResult] = []
+        self.media_unchanged = 0
+        self.media_reused = 0
+
+    def add(self, result: LineResult, batch: str, line: int, kind: str) -> None:
+        self.rows.append(result)
+
+
+def test_an_akeneo_outage_during_media_upload_fails_every_row_within_bounded_time(tmp_path: Path) -> None:
+    """500 products, Akeneo answers 503 to every upload: the breaker stops sending after K failures."""
+    rows = 500
+    write_media(
+        tmp_path,
+        [
+            {"identifier": f"P{i}", "attribute": "main_image", "locale": None, "scope": None,
+             "url": f"http://images.test/{i}.png", "source": "icecat"}
+            for i in range(rows)
+        ],
+    )
+    uploads = []
+
+    def akeneo_api(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/oauth/v1/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600, "refresh_token": "r"})
+        uploads.append(request)
+        return httpx.Response(503, json={"code": 503, "message": "down"})
+
+    clock = Clock()
+    settings = AkeneoSettings(**{"base_url": "http://akeneo.test", **AKENEO_CREDENTIALS})
+    results = RecordedResults()
+
+    async def main() -> None:
+        async with AkeneoClient(
+            settings, transport=httpx.MockTransport(akeneo_api), sleep=clock.sleep, clock=clock
+        ) as akeneo:
+            await send_media(
+                akeneo, tmp_path / "transform" / "media.parquet", results, {}, lambda _: None, None,
+                patch=akeneo.patch_products,
+                web_transport=httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)),
+            )
+
+    asyncio.run(main())
+    assert len(results.rows) == rows and not any(result.ok for result in results.rows)
+    assert all("Akeneo unavailable (503 on" in (result.message or "") for result in results.rows[1:])
+    threshold = settings.breaker.failure_threshold
+    assert len(uploads) <= threshold + clock.now / settings.breaker.cooldown_s + 1  # K, then one probe per cool-down
+    print(f"virtual wait {clock.now:.1f}s, {len(uploads)} uploads sent for {rows} rows")
+    assert clock.now < 120  # time spent waiting on retries: the load ends in under 2 minutes
+
+
+def test_an_akeneo_outage_on_the_sandbox_stops_media_uploads_after_the_breaker_threshold(
+    akeneo: Sandbox, tmp_path: Path
+) -> None:
+    """The sandbox answers 5xx to every call once the token is held: uploads stop after K failures."""
+    rows = 200
+    write_media(
+        tmp_path,
+        [
+            {"identifier": "DEMO-DELL-G5", "attribute": "main_image", "locale": None, "scope": None,
+             "url": f"http://images.test/{i}.png", "source": "icecat"}
+            for i in range(rows)
+        ],
+    )
+    settings = settings_for(akeneo, retry=RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05))
+    results = RecordedResults()
+
+    async def main() -> None:
+        async with AkeneoClient(settings) as client:
+            await client.check_credentials()
+            akeneo.faults(error_rate=1.0)
+            await send_media(
+                client, tmp_path / "transform" / "media.parquet", results, {}, lambda _: None, None,
+                patch=client.patch_products,
+                web_transport=httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)),
+            )
+
+    asyncio.run(main())
+    uploads = akeneo.counters()["requests"].get("POST /api/rest/v1/media-files", 0)
+    akeneo.faults()
+    print(f"{uploads} upload calls reached the sandbox for {rows} rows")
+    assert len(results.rows) == rows and not any(result.ok for result in results.rows)
+    assert uploads == settings.breaker.failure_threshold
+    assert results.rows[0].status_code >= 500  # the first row spent its retries and keeps Akeneo's answer
+    assert all("Akeneo unavailable (" in (result.message or "") for result in results.rows[1:])

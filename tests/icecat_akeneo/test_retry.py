@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import random
 
-from icecat_akeneo.retry import RetryPolicy, parse_retry_after
+import httpx
+import pytest
+from icecat_akeneo.breaker import ApiUnavailable
+from icecat_akeneo.retry import RetryPolicy, call_with_retries, parse_retry_after
 
 
 def test_unprocessable_entity_is_never_retried() -> None:
@@ -34,3 +38,45 @@ def test_retry_after_accepts_http_dates_and_ignores_garbage() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_call_with_retries_hands_back_the_last_answer_and_counts_attempts_without_waiting() -> None:
+    answers = [httpx.Response(503, headers={"Retry-After": "2"}), httpx.Response(429), httpx.Response(503)]
+    sleeps: list[float] = []
+    retried: list[int] = []
+
+    async def send() -> httpx.Response:
+        return answers.pop(0)
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    policy = RetryPolicy(max_attempts=3, base_delay=0.5)
+    reply = asyncio.run(
+        call_with_retries(policy, send, sleep=sleep, on_retry=lambda state, _: retried.append(state.attempt_number))
+    )
+    assert (reply.response.status_code, reply.attempts, retried) == (503, 3, [1, 2])
+    assert 2.0 <= sleeps[0] <= 2.5 and 0 <= sleeps[1] <= 1.0
+
+
+def test_call_with_retries_raises_the_last_transport_error_and_never_retries_an_open_breaker() -> None:
+    calls = {"n": 0}
+
+    async def refused() -> httpx.Response:
+        calls["n"] += 1
+        raise httpx.ConnectError("refused")
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    with pytest.raises(httpx.ConnectError):
+        asyncio.run(call_with_retries(RetryPolicy(max_attempts=4), refused, sleep=no_wait))
+    assert calls["n"] == 4
+
+    async def breaker_open() -> httpx.Response:
+        calls["n"] += 1
+        raise ApiUnavailable("Akeneo unavailable")
+
+    with pytest.raises(ApiUnavailable):
+        asyncio.run(call_with_retries(RetryPolicy(max_attempts=4), breaker_open, sleep=no_wait))
+    assert calls["n"] == 5

@@ -2,7 +2,9 @@
 
 Akeneo tokens live an hour by default. Asking for a token per request would double the call count (and
 count against the SaaS rate limit), so the token is reused; it is renewed shortly before `expires_in`
-runs out, or when a request comes back 401 anyway (server restart, revoked token). Renewal tries the
+runs out, or when a request comes back 401 anyway (server restart, revoked token). Only a 4xx from
+the token URL means refused credentials (`AkeneoAuthError`); the transport turns 5xx and transport failures
+into `AkeneoUnavailable` before they get here. Renewal tries the
 refresh_token grant first and falls back to the password grant when the refresh token is refused, as the
 official PHP client does. A lock makes concurrent requests share one renewal.
 """
@@ -17,9 +19,12 @@ from typing import Any
 
 import httpx
 
-from icecat_akeneo.akeneo.errors import AkeneoAuthError, message_of
+from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError, message_of
 
 TOKEN_PATH = "/api/oauth/v1/token"
+# The token URL's "no" to the credentials (Akeneo answers 422 for a wrong password); 5xx is an outage and a
+# 404 a wrong host, neither is the credentials' fault.
+NOT_A_REFUSAL = frozenset({404, 408, 429})
 RENEWAL_MARGIN_S = 60.0
 RENEWAL_MARGIN_SHARE = 0.1
 
@@ -84,6 +89,12 @@ class TokenProvider:
         )
         if response.status_code == 200:
             return Token.from_response(response.json(), self._clock())
+        if not 400 <= response.status_code < 500 or response.status_code in NOT_A_REFUSAL:
+            raise AkeneoError(
+                f"Akeneo's token endpoint for {self._describe} answered HTTP {response.status_code} "
+                f"{message_of(response)}: check the Connection's host",
+                response.status_code,
+            )
         raise AkeneoAuthError(
             f"Akeneo refused the API credentials of {self._describe}: HTTP {response.status_code} "
             f"{message_of(response)}. Check the Connection's client id, secret, username and password.",

@@ -1,210 +1,37 @@
-"""Async client for the Akeneo REST API (5.0, 6.0, 7.0 and SaaS), shared by extract, load and preflight.
+"""What the connector asks of Akeneo (5.0, 6.0, 7.0 and SaaS): products, media, the catalogue structure.
 
-Why it looks like this:
-- Akeneo SaaS allows about 4 parallel calls per connection and answers 429 above it, so every call goes
-  through one semaphore (`max_concurrency`) and 429/5xx/timeouts are retried with the shared `RetryPolicy`,
-  which lets the server's Retry-After win.
-- A collection PATCH is idempotent (the same values sent twice give the same product), so retrying a
-  whole batch after a 429/5xx/timeout is safe. Its per-line statuses are data, returned as `LineResult`s.
-- Products are listed with `search_after` (the only way past 10,000 products) and yielded page by page,
-  so memory stays bounded whatever the catalogue size.
-- Calls are counted per kind so reports and benchmarks can say what a run cost.
+Shared by extract, load and preflight. How the calls travel (token, concurrency, retries, circuit breaker,
+error classes) is `transport.py`. Products are listed with `search_after` (the only way past 10,000
+products) and yielded page by page, so memory stays bounded whatever the catalogue size.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import time
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
 
-from icecat_akeneo.akeneo.auth import TOKEN_PATH, TokenProvider
-from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError, message_of
-from icecat_akeneo.akeneo.lines import LineResult, encode_line, encode_ndjson, parse_line_results
-from icecat_akeneo.akeneo.pagination import LinkPaginator, page_items
-from icecat_akeneo.retry import RetryPolicy
+from icecat_akeneo.akeneo.lines import LineResult
+from icecat_akeneo.akeneo.transport import (
+    COLLECTION_CONTENT_TYPE,
+    MAX_COLLECTION_LINES,
+    MAX_PAGE_SIZE,
+    AkeneoSettings,
+    AkeneoTransport,
+)
 
-log = logging.getLogger(__name__)
+__all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE", "AkeneoClient", "AkeneoSettings"]
 
 API = "/api/rest/v1"
-COLLECTION_CONTENT_TYPE = "application/vnd.akeneo.collection+json"
-MAX_COLLECTION_LINES = 100
-MAX_PAGE_SIZE = 100
 SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
 
 
-@dataclass(frozen=True)
-class AkeneoSettings:
-    """Where and how to reach one Akeneo. Secrets are kept out of `repr` so settings can be logged."""
-
-    base_url: str
-    client_id: str
-    secret: str = field(repr=False)
-    username: str
-    password: str = field(repr=False)
-    timeout: float = 30.0
-    max_concurrency: int = 4
-    page_size: int = 100
-    retry: RetryPolicy = RetryPolicy()
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"Akeneo page_size must be between 1 and {MAX_PAGE_SIZE}, got {self.page_size}")
-        if self.max_concurrency < 1:
-            raise ValueError(f"Akeneo max_concurrency must be at least 1, got {self.max_concurrency}")
-
-
-class Reply(NamedTuple):
-    response: httpx.Response
-    attempts: int
-
-
-class AkeneoClient:
+class AkeneoClient(AkeneoTransport):
     """Use as `async with AkeneoClient(settings) as akeneo: ...`."""
-
-    def __init__(
-        self,
-        settings: AkeneoSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.settings = settings
-        self._http = httpx.AsyncClient(
-            base_url=settings.base_url,
-            timeout=settings.timeout,
-            transport=transport,
-            limits=httpx.Limits(max_connections=settings.max_concurrency * 2),
-        )
-        self._semaphore = asyncio.Semaphore(settings.max_concurrency)
-        self._sleep = sleep
-        self._tokens = TokenProvider(
-            self._send_grant,
-            settings.username,
-            settings.password,
-            describe=f"client id {settings.client_id!r}, user {settings.username!r} at {settings.base_url}",
-            clock=clock,
-        )
-        self.requests: Counter[str] = Counter()
-        self.retries: Counter[str] = Counter()
-
-    async def __aenter__(self) -> AkeneoClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    def stats(self) -> dict[str, Any]:
-        """Requests and retries per kind of call, plus token grants: what this client cost the PIM."""
-        return {
-            "requests": dict(sorted(self.requests.items())),
-            "requests_total": sum(self.requests.values()),
-            "retries": dict(sorted(self.retries.items())),
-            "retries_total": sum(self.retries.values()),
-            "token_grants": dict(self._tokens.grants),
-        }
-
-    # -- transport ---------------------------------------------------------------------------------------
-
-    async def _send_grant(self, body: dict[str, str]) -> httpx.Response:
-        auth = httpx.BasicAuth(self.settings.client_id, self.settings.secret)
-        reply = await self._send("token", "POST", TOKEN_PATH, authenticated=False, json=body, auth=auth)
-        return reply.response
-
-    async def _send(
-        self,
-        kind: str,
-        method: str,
-        url: str,
-        *,
-        authenticated: bool = True,
-        headers: dict[str, str] | None = None,
-        **request: Any,
-    ) -> Reply:
-        """One logical call: retried on 429/5xx/transport errors, re-authenticated once on a 401."""
-        policy = self.settings.retry
-        path = httpx.URL(url).path
-        attempts = 0
-        reauthenticated = False
-        while True:
-            attempts += 1
-            all_headers = dict(headers or {})
-            token = ""
-            if authenticated:
-                token = await self._tokens.access_token()
-                all_headers["Authorization"] = f"Bearer {token}"
-            self.requests[kind] += 1
-            try:
-                async with self._semaphore:
-                    response = await self._http.request(method, url, headers=all_headers, **request)
-            except httpx.TransportError as exc:
-                if not policy.should_retry(attempts, None):
-                    raise AkeneoError(
-                        f"Akeneo {method} {path} failed after {attempts} attempts: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
-                await self._wait(kind, method, path, attempts, type(exc).__name__, None)
-                continue
-            if response.status_code == 401 and authenticated:
-                if reauthenticated:
-                    raise AkeneoAuthError(
-                        f"Akeneo {method} {path} answered 401 even with a fresh token: "
-                        f"{message_of(response)}",
-                        401,
-                    )
-                reauthenticated = True
-                await self._tokens.renew_after_rejection(token)
-                continue
-            if policy.should_retry(attempts, response.status_code):
-                await self._wait(
-                    kind,
-                    method,
-                    path,
-                    attempts,
-                    f"HTTP {response.status_code}",
-                    response.headers.get("Retry-After"),
-                )
-                continue
-            return Reply(response, attempts)
-
-    async def _wait(
-        self, kind: str, method: str, path: str, attempts: int, cause: str, retry_after: str | None
-    ) -> None:
-        delay = self.settings.retry.delay(attempts, retry_after)
-        self.retries[kind] += 1
-        log.warning("Akeneo %s %s: %s; retry %d in %.2fs", method, path, cause, attempts, delay)
-        await self._sleep(delay)
-
-    async def _get_json(self, kind: str, url: str, params: dict[str, Any] | None = None) -> Any:
-        reply = await self._send(kind, "GET", url, params=params)
-        _raise_unless_success(reply.response, "GET")
-        return reply.response.json()
-
-    async def _iter_pages(
-        self, kind: str, path: str, params: dict[str, Any] | None
-    ) -> AsyncIterator[list[dict]]:
-        paginator = LinkPaginator()
-        url: str | None = path
-        while url is not None:
-            page = await self._get_json(kind, url, params if url == path else None)
-            items = page_items(page)
-            if items:
-                yield items
-            url = paginator.next_url(page)
-
-    async def _list(self, kind: str, path: str, params: dict[str, Any] | None = None) -> list[dict]:
-        return [item async for page in self._iter_pages(kind, path, params) for item in page]
 
     # -- products ----------------------------------------------------------------------------------------
 
@@ -238,7 +65,7 @@ class AkeneoClient:
         reply = await self._send("product_get", "GET", f"{API}/products/{quote(identifier, safe='')}")
         if reply.response.status_code == 404:
             return None
-        _raise_unless_success(reply.response, "GET")
+        self._raise_unless_success(reply.response, "GET")
         return reply.response.json()
 
     async def patch_products(self, lines: list[dict[str, Any]]) -> list[LineResult]:
@@ -272,7 +99,7 @@ class AkeneoClient:
         )
         response = reply.response
         if response.status_code != 201:
-            return response.status_code, message_of(response)
+            return response.status_code, self._message(response)
         location = httpx.URL(response.headers.get("Location", "")).path
         _, found, code = location.partition("/media-files/")
         if not found or not code:
@@ -332,60 +159,3 @@ class AkeneoClient:
             "family_patch", "PATCH", f"{API}/families/{quote(code, safe='')}", body, code
         )
 
-    # -- writes ------------------------------------------------------------------------------------------
-
-    async def _patch_collection(self, kind: str, path: str, lines: list[dict[str, Any]]) -> list[LineResult]:
-        if len(lines) > MAX_COLLECTION_LINES:
-            raise ValueError(
-                f"a collection PATCH takes at most {MAX_COLLECTION_LINES} lines (Akeneo answers 413 above); "
-                f"got {len(lines)}: split the batch"
-            )
-        if not lines:
-            return []
-        reply = await self._send(
-            kind,
-            "PATCH",
-            path,
-            content=encode_ndjson(lines),
-            headers={"Content-Type": COLLECTION_CONTENT_TYPE},
-        )
-        _raise_unless_success(reply.response, "PATCH")
-        return parse_line_results(reply.response.text, lines, reply.attempts)
-
-    async def _write_one(
-        self, kind: str, method: str, path: str, body: dict[str, Any], key: str | None
-    ) -> LineResult:
-        """A single-resource write, answered like one line of a collection: its status is data."""
-        reply = await self._send(
-            kind,
-            method,
-            path,
-            content=encode_line(body).encode("utf-8"),
-            headers={"Content-Type": "application/json"},
-        )
-        response = reply.response
-        if response.is_success:
-            return LineResult(1, key, response.status_code, attempts=reply.attempts, sent=body)
-        try:
-            error = response.json()
-        except ValueError:
-            error = {}
-        errors = error.get("errors") if isinstance(error, dict) else None
-        return LineResult(
-            1,
-            key,
-            response.status_code,
-            message_of(response),
-            list(errors or []),
-            attempts=reply.attempts,
-            sent=body,
-        )
-
-
-def _raise_unless_success(response: httpx.Response, method: str) -> None:
-    if not response.is_success:
-        raise AkeneoError(
-            f"Akeneo {method} {response.request.url.path} answered HTTP {response.status_code}: "
-            f"{message_of(response)}",
-            response.status_code,
-        )

@@ -1,28 +1,27 @@
 """Async Icecat client: lookup by GTIN → Brand+MPN → icecat_id, extra languages by icecat_id, retries,
-adaptive concurrency, and an on-disk cache checked against the daily index.
+adaptive concurrency, a circuit breaker (`transport.py`), and an on-disk cache checked against the daily
+index.
 
 Peers call Icecat once per product and language, sequentially, and die on the first 429. Here every call
-goes through one AIMD window (`concurrency.py`) and the shared RetryPolicy (Retry-After honoured), products
-are streamed through `enrich_many` (results come out as they finish; nothing accumulates), and a product
-whose cached content the daily index proves unchanged costs no content call at all.
+goes through the transport's AIMD window, retries and breaker; products are streamed through `enrich_many`
+(results come out as they finish; nothing accumulates), and a product whose cached content the daily index
+proves unchanged costs no content call at all. Bodies and URLs are redacted before they enter a message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from icecat_akeneo.icecat.cache import IcecatCache
-from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
-from icecat_akeneo.icecat.fields import NormalizeError, parse_timestamp
+from icecat_akeneo.icecat.daily_index import DailyIndex, index_key, parse_daily_index
+from icecat_akeneo.icecat.fields import NormalizeError
 from icecat_akeneo.icecat.lookup import (
     FATAL_ERROR,
     FOUND,
@@ -36,155 +35,31 @@ from icecat_akeneo.icecat.lookup import (
 )
 from icecat_akeneo.icecat.normalize import normalize_response
 from icecat_akeneo.icecat.record import ProductRecord
-from icecat_akeneo.retry import RETRYABLE_STATUS, RetryPolicy
+from icecat_akeneo.icecat.transport import ClientCounters, IcecatSettings, IcecatTransport, IcecatUnavailable
+
+__all__ = ["ClientCounters", "DailyIndex", "IcecatClient", "IcecatSettings", "IcecatUnavailable", "index_key"]
 
 log = logging.getLogger(__name__)
 
 
-class _RedactAppKey(logging.Filter):
-    """httpx logs every request URL at INFO; Icecat's app_key travels in the query string."""
-
-    _pattern = re.compile(r"(app_key=)[^&;\s\"']+", re.IGNORECASE)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self._pattern.sub(r"\1***", message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        return True
-
-
-logging.getLogger("httpx").addFilter(_RedactAppKey())
-
-
-@dataclass(frozen=True)
-class IcecatSettings:
-    base_url: str
-    username: str
-    app_key: str | None = field(default=None, repr=False)
-    api_token: str | None = field(default=None, repr=False)
-    content_token: str | None = field(default=None, repr=False)
-    timeout: float = 30.0
-    max_concurrency: int = 8
-    retry: RetryPolicy = RetryPolicy()
-    cache_dir: str | None = None
-    data_creation_url: str | None = None
-    index_base_url: str | None = None  # index files live on data.icecat.biz; defaults to base_url
-
-
-@dataclass
-class ClientCounters:
-    requests: int = 0  # HTTP calls to the product API (every attempt)
-    retries: int = 0
-    throttled: int = 0  # 429 answers
-    cache_hits: int = 0  # products served entirely from the cache
-    index_requests: int = 0
-
-
-@dataclass(frozen=True)
-class DailyIndex:
-    generated: dt.datetime | None
-    updated: dict[int, dt.datetime]
-    identifiers: frozenset[str] = frozenset()  # index_key() of every GTIN and MPN listed
-
-    def lists(self, keys: ProductKeys) -> bool:
-        """Whether one of the product's GTIN / MPN is in this index (content new or changed)."""
-        return any(index_key(k) in self.identifiers for k in (keys.gtin, keys.mpn) if k)
-
-
-def index_key(identifier: str) -> str:
-    """GTINs come as 12, 13 or 14 digits with or without leading zeros; MPNs in any case."""
-    text = identifier.strip()
-    return text.lstrip("0") if text.isdigit() else text.lower()
-
-
-class IcecatUnavailable(RuntimeError):
-    """Retries exhausted on a call that is not a product lookup (index, data creation)."""
-
-
-class IcecatClient:
+class IcecatClient(IcecatTransport):
     """Use as `async with IcecatClient(settings) as client:`."""
-
-    def __init__(self, settings: IcecatSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.settings = settings
-        self.counters = ClientCounters()
-        self.limiter = AdaptiveLimiter(settings.max_concurrency)
-        self.cache = IcecatCache(settings.cache_dir) if settings.cache_dir else None
-        headers = {"Accept": "application/json"}
-        if settings.api_token:
-            headers["Api-Token"] = settings.api_token
-        if settings.content_token:
-            headers["Content-Token"] = settings.content_token
-        self._http = httpx.AsyncClient(
-            base_url=settings.base_url.rstrip("/"),
-            headers=headers,
-            timeout=settings.timeout,
-            transport=transport,
-            limits=httpx.Limits(max_connections=settings.max_concurrency + 2),
-        )
-        self._indexes: dict[str, DailyIndex | None] = {}
-        self._index_lock = asyncio.Lock()
-
-    async def __aenter__(self) -> IcecatClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # --- HTTP with retries and the adaptive window -------------------------------------------------------
-    async def _send(
-        self, method: str, url: str, *, count_as_product: bool = True, **kwargs: Any
-    ) -> httpx.Response:
-        """The final response; IcecatUnavailable when transport errors outlast the retry policy."""
-        policy = self.settings.retry
-        attempt = 0
-        while True:
-            attempt += 1
-            response: httpx.Response | None = None
-            async with self.limiter.slot() as epoch:
-                if count_as_product:
-                    self.counters.requests += 1
-                try:
-                    response = await self._http.request(method, url, **kwargs)
-                except httpx.TransportError as exc:
-                    failure = f"{type(exc).__name__}: {exc}"
-            status = response.status_code if response is not None else None
-            if status == 429:
-                self.counters.throttled += 1
-                self.limiter.throttled(epoch)
-            elif status is not None and status < 500:
-                self.limiter.succeeded()
-            if response is not None and status not in RETRYABLE_STATUS:
-                return response
-            if not policy.should_retry(attempt, status):
-                if response is None:
-                    raise IcecatUnavailable(f"Icecat {url}: {failure} (gave up after {attempt} attempts)")
-                return response
-            self.counters.retries += 1
-            retry_after = response.headers.get("Retry-After") if response is not None else None
-            await asyncio.sleep(policy.delay(attempt, retry_after))
-
-    def _auth_params(self, lang: str) -> dict[str, str]:
-        params = {"lang": lang.upper(), "shopname": self.settings.username}
-        if self.settings.app_key:
-            params["app_key"] = self.settings.app_key
-        return params
 
     async def _product_answer(self, params: dict[str, str], lang: str) -> Answer:
         try:
             response = await self._send("GET", "/api", params={**self._auth_params(lang), **params})
         except IcecatUnavailable as exc:
             return Answer(RETRYABLE_ERROR, str(exc))
-        answer = classify(response.status_code, response.content)
-        if answer.outcome == RETRYABLE_ERROR:
+        not_json = _not_json_at(response.content) if response.status_code == 200 else None
+        if not_json is not None:
             return Answer(
-                RETRYABLE_ERROR,
-                f"{answer.message} (gave up after {self.settings.retry.max_attempts} attempts)",
+                FATAL_ERROR, f"Icecat answered HTTP 200 with a body that is not JSON (truncated at byte {not_json})"
             )
-        return answer
+        answer = classify(response.status_code, response.content)
+        message = self._redact(answer.message or "")
+        if answer.outcome == RETRYABLE_ERROR:
+            message += f" (gave up after {self.settings.retry.max_attempts} attempts)"
+        return Answer(answer.outcome, message or None, answer.data)
 
     # --- lookups -------------------------------------------------------------------------------------------
     async def lookup(self, keys: ProductKeys, languages: list[str]) -> LookupResult:
@@ -321,35 +196,9 @@ class IcecatClient:
         if response.status_code != 200:
             raise IcecatUnavailable(f"Icecat daily index {lang}: HTTP {response.status_code}")
         try:
-            root = ET.fromstring(response.content)
+            return parse_daily_index(response.content)
         except ET.ParseError as exc:
             raise IcecatUnavailable(f"Icecat daily index {lang}: not well-formed XML: {exc}") from None
-        index = root.find("files.index")
-        generated = parse_timestamp(
-            index.get("Generated") if index is not None else None, "daily index", "files.index.Generated"
-        )
-        updated = {
-            int(entry.get("Product_ID", "")): stamp
-            for entry in root.iter("file")
-            if (entry.get("Product_ID") or "").isdigit()
-            and (
-                stamp := parse_timestamp(
-                    entry.get("Updated"), f"daily index {entry.get('Product_ID')}", "Updated"
-                )
-            )
-            is not None
-        }
-        identifiers = frozenset(
-            index_key(value)
-            for entry in root.iter("file")
-            for value in (
-                entry.get("Prod_ID"),
-                *(e.get("Value") for e in entry.iter("EAN_UPC")),
-                *(m.text for m in entry.iter("M_Prod_ID")),
-            )
-            if value and value.strip()
-        )
-        return DailyIndex(generated, updated, identifiers)
 
     async def daily_index_once(self, lang: str) -> DailyIndex | None:
         """The daily index, fetched once per client (run); None when unavailable (cache then unused)."""
@@ -378,7 +227,8 @@ class IcecatClient:
             answer = {}
         if response.status_code not in (200, 201, 202) or not answer.get("id"):
             raise IcecatUnavailable(
-                f"Icecat data-creation request for {keys}: HTTP {response.status_code}: {response.text[:200]}"
+                f"Icecat data-creation request for {keys}: HTTP {response.status_code}: "
+                f"{self._redact(response.text[:200])}"
             )
         return str(answer["id"])
 
@@ -392,3 +242,14 @@ class IcecatClient:
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _not_json_at(body: bytes) -> int | None:
+    """None when `body` parses as JSON, else the byte offset where parsing stopped."""
+    try:
+        json.loads(body)
+    except json.JSONDecodeError as exc:
+        return exc.pos
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
