@@ -64,6 +64,10 @@ RESULTS_SCHEMA = pa.schema([
     *_strings("identifier", "batch"), ("line", pa.int32()), ("status_code", pa.int32()),
     *_strings("message", "errors_json", "kind"), ("attempts", pa.int32()),
 ])
+REFUSED_SCHEMA = pa.schema([
+    *_strings(*_VALUE_KEY), ("status_code", pa.int32()), *_strings("message", "kind", "batch"),
+    ("line", pa.int32()), ("attempt", pa.int32()),
+])
 DIFF_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "change", "before", "after"))
 
 
@@ -155,6 +159,10 @@ MEDIA = Artifact(Step.TRANSFORM, "media.parquet", MEDIA_SCHEMA)
 REJECTED = Artifact(Step.TRANSFORM, "rejected.parquet", REJECTED_SCHEMA)
 MANUAL_EDITS = Artifact(Step.TRANSFORM, "manual_edits.parquet", MANUAL_EDITS_SCHEMA)
 RESULTS = Artifact(Step.LOAD, "results.parquet", RESULTS_SCHEMA)
+REFUSED = Artifact(Step.LOAD, "refused.parquet", REFUSED_SCHEMA)
+"""Every line Akeneo refused or never got, of every load attempt of the run (one row per value error)."""
+LOAD_ATTEMPTS = Artifact(Step.LOAD, "attempts.json")
+"""One entry per load attempt of the run (a retried or cleared load task adds one): lines sent, by status."""
 DRY_RUN_DIFF = Artifact(Step.LOAD, "dry_run_diff.parquet", DIFF_SCHEMA)
 DRY_RUN_DIFF_NDJSON = Artifact(Step.LOAD, "dry_run_diff.ndjson")
 

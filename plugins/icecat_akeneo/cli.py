@@ -28,7 +28,7 @@ def _normalize(args: argparse.Namespace) -> Outcome:
     return 0, rendered[0] if len(rendered) == 1 else rendered
 
 
-def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = None):
+def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = None, run_id: str | None = None):
     """A run folder for a CLI action, with settings taken from the client's Airflow Connections (env)."""
     import datetime as dt
     from pathlib import Path
@@ -37,7 +37,26 @@ def _sync_run(args: argparse.Namespace, run_name: str, params: dict | None = Non
     from icecat_akeneo.tasks import connected_run
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    return connected_run(load_mapping(Path(args.mappings) / f"{args.client}.yaml"), f"{run_name}__{stamp}", params)
+    return connected_run(load_mapping(Path(args.mappings) / f"{args.client}.yaml"),
+                         run_id or f"{run_name}__{stamp}", params)
+
+
+def _sync(args: argparse.Namespace) -> Outcome:
+    """The DAG's five steps and report in this process; exit 0 only when the run succeeded (the report's
+    status rule, `report_outcomes.run_status`), so cron and scripts can trust the exit code."""
+    import datetime as dt
+
+    from icecat_akeneo import pipeline
+
+    params = {} if args.full_refresh is None else {"full_refresh": args.full_refresh}
+    sync = _sync_run(args, "cli", params, args.run_id)
+    if not sync.params.get("full_refresh", True):  # the last day, as a daily scheduled run would take it
+        end = dt.datetime.now(dt.UTC)
+        sync.interval = (end - dt.timedelta(days=1), end)
+    summary = pipeline.run_sync(sync, stop_on_failure=True)
+    print(f"{summary['status']}: {summary['status_reason']} {summary['status_line']}\n"
+          f"report: {summary['report_html']}", file=sys.stderr)
+    return (0 if summary["status"] == "success" else 1), summary
 
 
 def _preflight(args: argparse.Namespace) -> Outcome:
@@ -78,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     normalize.add_argument("file", help="a saved Icecat JSON or XML product response")
     normalize.add_argument("--lang", help="Icecat language code (default: the one the document declares)")
     normalize.set_defaults(handler=_normalize)
+
+    sync = commands.add_parser("sync", help="one sync run, the DAG's steps and report (exit 1 unless it succeeded)")
+    sync.add_argument("--client", required=True, help="mapping file name without .yaml")
+    sync.add_argument("--mappings", default="include/mappings", help="folder of mapping files")
+    sync.add_argument("--run-id", help="run id (default cli__<UTC time>); reusing one resumes that run")
+    sync.add_argument("--full-refresh", dest="full_refresh", action="store_true", default=None,
+                      help="take the whole selection (the mapping's default when neither flag is given)")
+    sync.add_argument("--incremental", dest="full_refresh", action="store_false",
+                      help="take the products updated in the last day, plus what changed in Icecat")
+    sync.set_defaults(handler=_sync)
 
     for name, handler, help_text in (
         ("preflight", _preflight, "pre-production checks and readiness report (exit 1 when not ready)"),

@@ -30,6 +30,8 @@ PARAM_DESCRIPTIONS = {
     "dry_run": "Compute what would change in Akeneo (before -> after), write nothing.",
     "manual_edits_win": "Keep values someone edited in Akeneo since we last pushed them.",
     "full_refresh": "Select every product of the selection, not only those updated in the data interval.",
+    "max_refused_ratio": "The run fails when Akeneo refuses more than this share of the lines sent (4xx).",
+    "lock_wait_s": "Seconds to wait for another run of this client to finish before failing (0: fail at once).",
 }
 
 

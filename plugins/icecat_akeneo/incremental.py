@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
@@ -36,20 +36,27 @@ FLUSH_EVERY = 200
 IDENTIFIERS_PER_SEARCH = 100
 
 
+def failure_reason(result: LineResult) -> str:
+    """`<status>: <Akeneo's message> [attribute/locale/scope] <error>`: what to fix, for the product's state."""
+    return f"{result.status_code or 'not delivered'}: {result.detail or 'no answer'}"
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     """Index timestamps come naive (Icecat's are UTC); the state's are aware."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class IncrementalRun:
-    def __init__(self, store: StateStore, mapping: ClientMapping, run_dir: Path, *, manual_edits_win: bool) -> None:
-        self.store, self.mapping, self.run_dir = store, mapping, run_dir
+    def __init__(self, store: StateStore, mapping: ClientMapping, run_dir: Path, *, manual_edits_win: bool,
+                 heartbeat: Callable[[], None] = lambda: None) -> None:
+        self.store, self.mapping, self.run_dir, self.heartbeat = store, mapping, run_dir, heartbeat
         self.manual_edits_win = manual_edits_win
         self.overrides = {f.attribute: f.manual_edits_win for f in mapping.fields if f.manual_edits_win is not None}
         self.manual_edits: list[ManualEdit] = []
         self._current: dict[str, Values] | None = None
         self._accepted_buffer: dict[str, Values] = {}
         self._failed_buffer: dict[str, str | None] = {}
+        self._failed: dict[str, str] = {}  # identifier -> first refusal of this attempt
 
     @property
     def current(self) -> dict[str, Values]:
@@ -83,9 +90,20 @@ class IncrementalRun:
         written = dt.datetime.fromtimestamp(step_dir(self.run_dir, Step.TRANSFORM).stat().st_mtime, dt.UTC)
         return self.store.accepted_hashes(self.current.keys(), since=written)
 
+    @cached_property
+    def superseded(self) -> set[str]:
+        """Products whose Icecat content in the state is newer than the content this run fetched (another run
+        delivered it meanwhile): this run's older values must not roll Akeneo back."""
+        fetched = {row["identifier"]: row["updated"] for row in LOOKUPS.rows(self.run_dir) if row.get("updated")}
+        return {p.identifier for p in self.store.products() if p.identifier in fetched and p.icecat_updated
+                and _utc(p.icecat_updated) > _utc(fetched[p.identifier])}
+
     def line_filter(self, line: dict[str, Any]) -> dict[str, Any] | None:
         """The line without the values an earlier try of this load got accepted (a cleared or retried load
-        task does no double work); None when nothing is left."""
+        task does no double work); None when nothing is left, or when the line holds older Icecat content
+        than the state (`superseded`)."""
+        if line["identifier"] in self.superseded:
+            return None
         accepted = self.accepted_since_transform.get(line["identifier"], {})
         values: Values = {}
         for key, data in value_entries(line.get("values") or {}).items():
@@ -94,6 +112,8 @@ class IncrementalRun:
         return {**line, "values": values} if values else None
 
     def on_line_result(self, result: LineResult) -> None:
+        """Judge a product by every line of this load attempt together (values and media): one refused or
+        undelivered line makes it `failed` with that line's reason, whatever succeeds after it."""
         if not result.identifier:
             return
         if result.ok and result.sent:
@@ -101,14 +121,18 @@ class IncrementalRun:
             for attribute, entries in (result.sent.get("values") or {}).items():
                 merged.setdefault(attribute, []).extend(entries)
         elif not result.ok:
-            self._failed_buffer[result.identifier] = f"{result.status_code}: {result.detail}"
+            reason = failure_reason(result)
+            self._failed.setdefault(result.identifier, reason)
+            self._failed_buffer[result.identifier] = self._failed[result.identifier]
         if len(self._accepted_buffer) + len(self._failed_buffer) >= FLUSH_EVERY:
             self.flush()
 
     def flush(self) -> None:
-        """Write what Akeneo accepted (and refused) since the last flush, in one transaction each."""
+        """Write what Akeneo accepted (and refused) since the last flush, in one transaction each. Accepted
+        values are always kept (they are in Akeneo); a product with a refused line never turns `synced`."""
+        self.heartbeat()
         if self._accepted_buffer:
-            self.store.record_accepted_many(self._accepted_buffer)
+            self.store.record_accepted_many(self._accepted_buffer, not_synced=self._failed.keys())
             self._accepted_buffer = {}
         if self._failed_buffer:
             self.store.mark_many(self._failed_buffer, ProductStatus.FAILED)

@@ -180,6 +180,8 @@ class RunParams(_Strict):
     icecat_concurrency: int = Field(default=8, ge=1)
     dry_run: bool = False
     manual_edits_win: bool = True
+    max_refused_ratio: float = Field(default=0.01, ge=0, le=1)  # report_outcomes.run_status
+    lock_wait_s: int = Field(default=0, ge=0)  # state.lock: wait this long for another run of the client
 
 
 class ClientMapping(_Strict):

@@ -11,7 +11,10 @@ lives in its module, what it asks of the state store in `incremental.py`, its fi
 | validate  | `steps.validate`                                   | `after_validate`                            |
 | transform | `steps.transform` (`values.py`, `catalog/`)        | `values_to_send`, `write_manual_edits`      |
 | load      | `steps.load` (`steps.dry_run` for a dry run)       | `line_filter`, `on_line_result`, media      |
-| report    | `steps.report`                                     | `summary`                                   |
+| report    | `steps.report` (status rule: `report_outcomes`)    | `summary`                                   |
+
+Every step first takes the client's sync lock (`state.lock.RunLease`, re-entrant for the same run id); the
+end of the load and the report give it back, so two runs of one client never sync at the same time.
 
 Settings for the two APIs are resolved lazily: a step that does not talk to Akeneo never asks for its
 Connection.
@@ -27,6 +30,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import STEPS, Step
+from icecat_akeneo.breaker import ApiUnavailable
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.run_folder import RunFolder
 
@@ -35,8 +39,18 @@ if TYPE_CHECKING:
     from icecat_akeneo.icecat.client import IcecatSettings
     from icecat_akeneo.incremental import IncrementalRun
     from icecat_akeneo.state import StateStore
+    from icecat_akeneo.state.lock import RunLease
 
 STATE_URL_ENV = "ICECAT_AKENEO_STATE_URL"
+
+
+class LoadIncomplete(ApiUnavailable):
+    """Lines of the load never reached Akeneo's judgement (no answer, 413, 429, 5xx): the load step fails after
+    saving its results, so Airflow retries it (transient) and the run is never green with undelivered lines."""
+
+    def __init__(self, message: str, report: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass
@@ -62,11 +76,19 @@ class SyncRun:
         store.migrate()
         return store
 
+    @cached_property
+    def lease(self) -> RunLease:
+        """This run's hold on the client's sync lock (`state.lock`)."""
+        from icecat_akeneo.state.lock import RunLease
+
+        return RunLease(self.state, self.run.path.name)
+
     def incremental(self) -> IncrementalRun:
         from icecat_akeneo.incremental import IncrementalRun
 
         return IncrementalRun(self.state, self.mapping, self.run.path,
-                              manual_edits_win=bool(self.params.get("manual_edits_win", True)))
+                              manual_edits_win=bool(self.params.get("manual_edits_win", True)),
+                              heartbeat=self.lease.beat)
 
     @cached_property
     def icecat(self) -> IcecatSettings:
@@ -124,25 +146,38 @@ def transform(sync: SyncRun) -> dict:
 
 
 def load(sync: SyncRun) -> dict:
+    """Send the lines; fails (`LoadIncomplete`, retried by Airflow) when some never reached Akeneo's judgement."""
     from icecat_akeneo.steps.dry_run import run_dry_run
-    from icecat_akeneo.steps.load import run_load
+    from icecat_akeneo.steps.load import record_failed_attempt, run_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
     incremental = sync.incremental()
     try:
-        return run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
-                        line_filter=incremental.line_filter, media_registry=incremental)
+        report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
+                          line_filter=incremental.line_filter, media_registry=incremental)
+    except Exception as error:
+        record_failed_attempt(sync.run.path, error)
+        raise
     finally:
         incremental.flush()
+    if report["lines_not_delivered"]:
+        raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.path.name}: "
+                             f"{report['lines_not_delivered']} of {report['lines'] + sum(report['media'].values())} "
+                             f"lines were not delivered to Akeneo (by status: {report['lines_by_status']}); "
+                             f"see load/refused.parquet", report)
+    return report
 
 
 def report(sync: SyncRun) -> dict:
     from icecat_akeneo.steps.report import write_report
 
-    summary = write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
-                           state=sync.incremental().summary())
-    sync.run.publish()
+    try:
+        summary = write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
+                               state=sync.incremental().summary(), params=sync.params, data_interval=sync.interval)
+        sync.run.publish()
+    finally:  # a run that failed before the end of its load gives the client back here
+        sync.lease.release()
     return summary
 
 
@@ -155,7 +190,10 @@ def run_step(sync: SyncRun, step: Step | str) -> dict:
     """Run one step and save its report beside its artifacts (also when the step fails with a report)."""
     started = time.monotonic()
     try:
+        sync.lease.acquire(float(sync.params.get("lock_wait_s") or 0))  # re-entrant: a retried or cleared step
         result = STEP_FUNCTIONS[Step(step)](sync)
+        if Step(step) == Step.LOAD:
+            sync.lease.release()
     except Exception as error:
         partial = getattr(error, "report", None)
         if isinstance(partial, dict):
@@ -165,11 +203,15 @@ def run_step(sync: SyncRun, step: Step | str) -> dict:
     return sync.run.save_report(step, result)
 
 
-def run_sync(sync: SyncRun) -> dict:
-    """All five steps then the report, in one process (CLI, benchmarks)."""
+def run_sync(sync: SyncRun, *, stop_on_failure: bool = False) -> dict:
+    """All five steps then the report, in one process (CLI, benchmarks). A failing step ends the steps; the
+    report is written either way, and the error is raised after it unless `stop_on_failure` keeps it quiet
+    (the report's status then tells: the CLI `sync`)."""
     try:
         for step in STEPS:
             run_step(sync, step)
-    finally:
-        summary = report(sync)
-    return summary
+    except Exception:
+        if not stop_on_failure:
+            report(sync)
+            raise
+    return report(sync)

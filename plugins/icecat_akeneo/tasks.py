@@ -5,8 +5,9 @@ steps stay testable without Airflow.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from icecat_akeneo import pipeline
@@ -38,27 +39,61 @@ def sync_run(mapping_path: str, context: Mapping[str, Any]) -> pipeline.SyncRun:
                          (start, end) if start and end else None)
 
 
+def _deterministic() -> tuple[type[Exception], ...]:
+    """Failures a task retry cannot fix (bad mapping or data, drift, refused credentials, another run
+    syncing the client); outages (`ApiUnavailable`, e.g. `LoadIncomplete`) stay retried."""
+    from icecat_akeneo.akeneo.errors import AkeneoAuthError
+    from icecat_akeneo.mapping import MappingError
+    from icecat_akeneo.state.lock import ClientLocked
+    from icecat_akeneo.steps.extract import TaxonomyDrift
+    from icecat_akeneo.steps.validate import ValidationFailed
+
+    return MappingError, ValidationFailed, TaxonomyDrift, AkeneoAuthError, ClientLocked
+
+
+@contextlib.contextmanager
+def failing_fast() -> Iterator[None]:
+    """Deterministic failures become `AirflowFailException`: the task fails at once, without its retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        yield
+    except _deterministic() as error:
+        raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+
+
 def run_step(step: str, mapping_path: str, context: Mapping[str, Any]) -> dict:
-    return pipeline.run_step(sync_run(mapping_path, context), step)
+    with failing_fast():
+        return pipeline.run_step(sync_run(mapping_path, context), step)
 
 
 def report(mapping_path: str, context: Mapping[str, Any]) -> dict:
-    return pipeline.report(sync_run(mapping_path, context))
+    """Write the report, then fail the task (and so the DAG run: red in the UI) when the run failed by the
+    rule of `report_outcomes.run_status`."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    summary = pipeline.report(sync_run(mapping_path, context))
+    if summary["status"] != "success":
+        raise AirflowFailException(f"{summary['status_reason']} Report: {summary['report_html']}")
+    return summary
 
 
 def preflight(mapping_path: str, context: Mapping[str, Any]) -> dict:
     """The readiness report of one client, written under `<data root>/<client>/preflight/<run id>/`."""
     from icecat_akeneo.preflight.runner import run_preflight
 
-    sync = sync_run(mapping_path, context)
-    params = dict(context.get("params") or {})
-    out_dir = sync.run.client_root / "preflight" / sync.run.path.name
-    document = run_preflight(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), out_dir,
-                             sample_size=int(params.get("sample_size", 10)),
-                             environment=str(params.get("environment", "DEV")))
+    with failing_fast():
+        sync = sync_run(mapping_path, context)
+        params = dict(context.get("params") or {})
+        out_dir = sync.run.client_root / "preflight" / sync.run.path.name
+        document = run_preflight(sync.mapping, sync.resolve_akeneo(), sync.resolve_icecat(), out_dir,
+                                 sample_size=int(params.get("sample_size", 10)),
+                                 environment=str(params.get("environment", "DEV")))
     report = {"readiness_json": str(out_dir / "readiness.json"), "readiness_html": str(out_dir / "readiness.html"),
               "ready": document["ready"], **document["summary"]}
     if not document["ready"]:
-        raise RuntimeError(f"client {sync.mapping.client} is not ready for production: failed checks "
-                           f"{document['summary']['failed']}; see {report['readiness_html']}")
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"client {sync.mapping.client} is not ready for production: failed checks "
+                                   f"{document['summary']['failed']}; see {report['readiness_html']}")
     return report

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from icecat_akeneo.artifacts import REFUSED
 from icecat_akeneo.steps.report import write_report
 
 HOSTILE_ID = '<script>alert("id")</script>'
@@ -40,7 +41,8 @@ def test_a_run_stopped_at_validate_still_gets_a_report_naming_what_did_not_run(t
     document = json.loads((tmp_path / "report.json").read_text())
     assert {"extract", "enrich", "validate", "transform", "load", "summary"} <= set(document)
     assert document["validate"] == {"status": "not run"}
-    assert summary["status"] == "incomplete"
+    assert summary["status"] == "failed"
+    assert summary["status_reason"] == "Failed: validate, transform, load did not complete."
     assert summary["steps_not_done"] == ["validate", "transform", "load"]
     assert summary["pending_in_icecat"] == 1
     assert document["top_errors"] == [{"step": "enrich", "message": "not_in_icecat: gtin: HTTP 404", "count": 1,
@@ -61,7 +63,9 @@ def test_load_failures_are_grouped_by_message_with_an_example_product(tmp_path: 
         {"identifier": "C", "status_code": 422, "message": "name too long"},
     ]), tmp_path / "load" / "results.parquet")
     summary = write_report(tmp_path, client="acme", run_id="manual__1")
-    assert summary["status"] == "success" and summary["lines_sent"] == 3
+    assert summary["status"] == "failed" and summary["lines_sent"] == 3
+    assert summary["status_reason"] == ("Failed: Akeneo refused 2 of 3 lines (66.7%), more than "
+                                        "max_refused_ratio 0.01.")
     assert summary["top_errors"][0] == {"step": "load", "message": "422: name too long", "count": 2,
                                         "example_identifier": "B"}
 
@@ -95,6 +99,9 @@ def finished_run(tmp_path: Path) -> Path:
             ("SYNC-1", "values", 204, None, None), ("SYNC-2", "values", 204, None, None),
             ("SYNC-2", "media", 201, None, None), ("REFUSED", "values", 422, "name too long", json.dumps(errors))],
             start=1)])
+    REFUSED.write(tmp_path, [{"identifier": "REFUSED", "attribute": "name", "locale": "en_US", "scope": None,
+                              "status_code": 422, "message": "name too long too long", "kind": "values",
+                              "batch": "batch-0001", "line": 4, "attempt": 1}])
     return tmp_path
 
 
@@ -134,8 +141,8 @@ def test_lists_to_act_on_are_exported_as_csv_and_linked(finished_run: Path) -> N
     document_links = write_report(finished_run, client="acme", run_id="r")
     assert document_links["report_html"].endswith("report.html")
     refused = exported(finished_run, "refused")
-    assert [(row["identifier"], row["status_code"], row["errors"]) for row in refused] == [
-        ("REFUSED", "422", "name/en_US: too long")]
+    assert [(row["identifier"], row["attribute"], row["locale"], row["status_code"], row["message"],
+             row["attempt"]) for row in refused] == [("REFUSED", "name", "en_US", "422", "name too long too long", "1")]
     assert [(row["identifier"], row["gtin"], row["brand"], row["mpn"]) for row in
             exported(finished_run, "not_in_icecat")] == [("MISSING", "4000000000005", "Acme", "M-5")]
     assert [(row["identifier"], row["icecat_id"]) for row in exported(finished_run, "full_icecat_only")] == [

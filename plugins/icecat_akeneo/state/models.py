@@ -105,3 +105,14 @@ class MediaFile(Base):
     locale: Mapped[str | None] = mapped_column(String(100))
     scope: Mapped[str | None] = mapped_column(String(100))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class RunLock(Base):
+    """The lease of the run syncing a client now (`run_id` NULL: nobody); see `state.lock`."""
+
+    __tablename__ = "state_run_lock"
+
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(250))
+    acquired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

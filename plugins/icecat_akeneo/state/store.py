@@ -173,13 +173,17 @@ class StateStore:
         A product given several times (one row per language) is written once, its last row winning.
         """
         now = self.clock()
-        rows = list({product.identifier: {"identifier": product.identifier, "icecat_id": product.icecat_id,
+        rows = sorted({product.identifier: {"identifier": product.identifier, "icecat_id": product.icecat_id,
                                           "icecat_updated": product.icecat_updated, "last_seen": now}
-                     for product in products}.values())
+                     for product in products}.values(), key=lambda row: row["identifier"])
 
         def keep_known_match(excluded: Any) -> dict[str, Any]:
-            return {column: func.coalesce(excluded[column], PRODUCT.c[column])
-                    for column in ("icecat_id", "icecat_updated")}
+            """A `None` keeps the known value; an older Icecat date never replaces a newer one (two runs
+            interleaving must not make the state believe older content is current)."""
+            known = PRODUCT.c.icecat_updated
+            newer = case((known.is_(None), excluded.icecat_updated),
+                         (excluded.icecat_updated > known, excluded.icecat_updated), else_=known)
+            return {"icecat_id": func.coalesce(excluded.icecat_id, PRODUCT.c.icecat_id), "icecat_updated": newer}
 
         with self.engine.begin() as connection:
             self._upsert_products(connection, rows, ["last_seen"], keep_known_match)
@@ -188,17 +192,24 @@ class StateStore:
         """Akeneo answered 2xx to this product's PATCH line with `values`: remember them, mark it synced."""
         self.record_accepted_many({identifier: values})
 
-    def record_accepted_many(self, accepted: Mapping[str, Mapping[str, list[Mapping[str, Any]]]]) -> None:
-        """`record_accepted` for many lines (e.g. one collection PATCH response) in one transaction."""
-        now = self.clock()
+    def record_accepted_many(self, accepted: Mapping[str, Mapping[str, list[Mapping[str, Any]]]], *,
+                             not_synced: Iterable[str] = ()) -> None:
+        """`record_accepted` for many lines (e.g. one collection PATCH response) in one transaction; the
+        products in `not_synced` (another of their lines was refused) keep their values but not `synced`.
+
+        Rows go in sorted key order, so two writers on PostgreSQL lock rows in the same order and never
+        deadlock."""
+        now, refused = self.clock(), set(not_synced)
         value_rows = [{"identifier": identifier, "attribute": attribute, "locale": _stored(locale),
                        "scope": _stored(scope), "data_hash": data_hash, "updated_at": now}
                       for identifier, values in accepted.items()
                       for (attribute, locale, scope), data_hash in value_hashes(values).items()]
         synced = {"status": ProductStatus.SYNCED.value, "reason": None, "status_since": now, "attempts": 0,
                   "last_seen": now, "last_synced": now}
-        product_rows = [{"identifier": identifier, **synced} for identifier in accepted]
-        if not product_rows:
+        value_rows.sort(key=lambda row: (row["identifier"], row["attribute"], row["locale"], row["scope"]))
+        product_rows = [{"identifier": identifier, **synced} for identifier in sorted(accepted)
+                        if identifier not in refused]
+        if not value_rows and not product_rows:
             return
         with self.engine.begin() as connection:
             if value_rows:
@@ -212,8 +223,8 @@ class StateStore:
     def mark_many(self, reasons: Mapping[str, str | None], status: ProductStatus | str) -> None:
         """Set `status` on every product of `{identifier: reason}` in one transaction."""
         now, checked = self.clock(), _checked_status(status)
-        rows = [{"identifier": identifier, "status": checked, "reason": reason, "status_since": now}
-                for identifier, reason in reasons.items()]
+        rows = [{"identifier": identifier, "status": checked, "reason": reasons[identifier], "status_since": now}
+                for identifier in sorted(reasons)]
         with self.engine.begin() as connection:
             self._upsert_products(connection, rows, ["status", "reason", "status_since"])
 

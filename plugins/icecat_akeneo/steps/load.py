@@ -27,10 +27,36 @@ from typing import Any
 from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient, AkeneoSettings
 from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError
 from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult, read_ndjson
-from icecat_akeneo.artifacts import MEDIA, RESULTS, RESULTS_SCHEMA, ParquetStream, batch_files
+from icecat_akeneo.artifacts import (
+    LOAD_ATTEMPTS,
+    MEDIA,
+    REFUSED,
+    RESULTS,
+    RESULTS_SCHEMA,
+    ParquetStream,
+    batch_files,
+)
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
 TOP_MESSAGES = 10
+TOO_LARGE, TOO_MANY_REQUESTS = 413, 429
+
+
+def not_delivered(status_code: int) -> bool:
+    """The line never reached a judgement by Akeneo: no answer (transport, breaker), too large, throttled or a
+    server error. Unlike a 4xx refusal it says nothing about the product: the batch failed, and so the run."""
+    return status_code in (0, TOO_LARGE, TOO_MANY_REQUESTS) or status_code >= 500
+
+
+def refused_rows(result: LineResult, batch: str, line: int, kind: str, attempt: int) -> list[dict[str, Any]]:
+    """One row per value Akeneo named in its errors (attribute/locale/scope), else one row for the line."""
+    base = {"identifier": result.identifier, "status_code": result.status_code, "kind": kind, "batch": batch,
+            "line": line, "attempt": attempt}
+    where = [e for e in result.errors if isinstance(e, dict)] or [{}]
+    return [{**base, "attribute": error.get("attribute") or error.get("property"), "locale": error.get("locale"),
+             "scope": error.get("scope"),
+             "message": " ".join(filter(None, (result.message, error.get("message")))) or result.detail}
+            for error in where]
 
 OnLineResult = Callable[[LineResult], None]
 LineFilter = Callable[[dict[str, Any]], "dict[str, Any] | None"]
@@ -39,9 +65,10 @@ LineFilter = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 class LoadResults:
     """Streams result rows to Parquet (`artifacts.ParquetStream`) and keeps the counts the report needs."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, attempt: int = 1) -> None:
         self._out = ParquetStream(path, RESULTS_SCHEMA)
-        self.path = path
+        self.path, self.attempt = path, attempt
+        self.refused: list[dict[str, Any]] = []
         self.lines_by_status: Counter[int] = Counter()
         self.media_by_status: Counter[int] = Counter()
         self.unprocessable: dict[str, list[str]] = {}
@@ -63,6 +90,8 @@ class LoadResults:
             }
         )
         (self.lines_by_status if kind == "values" else self.media_by_status)[result.status_code] += 1
+        if not result.ok:
+            self.refused += refused_rows(result, batch, line, kind, self.attempt)
         if result.status_code == 422:
             self.unprocessable.setdefault(result.detail or "", []).append(result.identifier or "?")
 
@@ -109,7 +138,8 @@ async def _load(
     media_registry: MediaRegistry | None,
 ) -> dict[str, Any]:
     started = time.monotonic()
-    results = LoadResults(RESULTS.path(run_dir))
+    earlier = attempts_so_far(run_dir)
+    results = LoadResults(RESULTS.path(run_dir), attempt=len(earlier) + 1)
     try:
         async with AkeneoClient(settings) as akeneo:
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
@@ -127,9 +157,11 @@ async def _load(
         results.discard()
         raise
     results.close()
+    REFUSED.write(run_dir, [*REFUSED.rows(run_dir), *results.refused])
     ok = sum(count for status, count in results.lines_by_status.items() if 200 <= status < 300)
     media_uploaded = results.media_by_status[201]
-    return {
+    statuses = results.lines_by_status + results.media_by_status
+    report = {
         "lines": sum(results.lines_by_status.values()),
         "lines_ok": ok,
         "lines_failed": sum(results.lines_by_status.values()) - ok,
@@ -146,8 +178,38 @@ async def _load(
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],
         "duration_s": round(time.monotonic() - started, 3),
-        "artifacts": {"results": str(results.path)},
+        "lines_not_delivered": sum(n for status, n in statuses.items() if not_delivered(status)),
+        "attempt": results.attempt,
+        "artifacts": {"results": str(results.path), "refused": str(REFUSED.path(run_dir))},
     }
+    return {**report, "attempts": record_attempt(run_dir, earlier, report)}
+
+
+def attempts_so_far(run_dir: Path) -> list[dict[str, Any]]:
+    path = LOAD_ATTEMPTS.path(run_dir)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def record_failed_attempt(run_dir: Path, error: BaseException) -> None:
+    """A load attempt that stopped (auth refused, killed by an exception): listed, its lines unknown."""
+    earlier = attempts_so_far(run_dir)
+    record_attempt(run_dir, earlier, {"attempt": len(earlier) + 1, "failed": f"{type(error).__name__}: {error}"})
+
+
+def record_attempt(run_dir: Path, earlier: list[dict[str, Any]], report: dict[str, Any]) -> dict[str, Any]:
+    """Append this attempt to `load/attempts.json`; return every attempt and the totals over them, so a load
+    retried by Airflow reports all its tries, not only the last."""
+    keys = ("attempt", "lines", "lines_ok", "lines_failed", "lines_not_delivered", "duration_s")
+    entry = {key: report.get(key) for key in keys}
+    entry["lines_by_status"] = report.get("lines_by_status", {})
+    if "failed" in report:
+        entry["failed"] = report["failed"]
+    every = [*earlier, entry]
+    path = LOAD_ATTEMPTS.path(run_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(every, indent=2), encoding="utf-8")
+    totals = {key: sum(int(a.get(key) or 0) for a in every) for key in ("lines", "lines_ok", "lines_failed")}
+    return {"count": len(every), "per_attempt": every, "totals": totals}
 
 
 async def _read_batches(

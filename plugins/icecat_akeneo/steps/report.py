@@ -19,15 +19,18 @@ from typing import Any
 from icecat_akeneo.artifacts import STEPS, step_report
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.steps.report_outcomes import (
+    DEFAULT_MAX_REFUSED_RATIO,
     KEY_COLUMNS,
     RunArtifacts,
     accepted,
     product_outcomes,
+    run_status,
     status_line,
 )
 from icecat_akeneo.steps.report_page import render_report
 
 EXPORTS_DIR = "exports"
+REFUSED_COLUMNS = ("identifier", "attribute", "locale", "scope", "status_code", "message", "kind", "attempt")
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -61,11 +64,12 @@ def _top_errors(artifacts: RunArtifacts, limit: int = 10) -> list[dict[str, Any]
     ]
 
 
-def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]],
-             outcomes: dict[str, int]) -> dict[str, Any]:
+def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]], outcomes: dict[str, int],
+             status: tuple[str, str]) -> dict[str, Any]:
     failed_steps = [step for step in STEPS if reports[step].get("status") != "done"]
     return {
-        "status": "success" if not failed_steps else "incomplete",
+        "status": status[0],
+        "status_reason": status[1],
         "status_line": status_line(outcomes, reports),
         "steps_not_done": failed_steps,
         "products_selected": reports["extract"].get("products"),
@@ -79,23 +83,6 @@ def _summary(reports: dict[str, dict[str, Any]], top_errors: list[dict[str, Any]
     }
 
 
-def _error_text(errors_json: str | None) -> str:
-    """Akeneo's per-value errors (`[{"attribute", "locale", "scope", "message"}, ...]`) as one readable cell."""
-    if not errors_json:
-        return ""
-    errors = json.loads(errors_json)
-    if not isinstance(errors, list):
-        return str(errors)
-    texts = []
-    for error in errors:
-        if not isinstance(error, dict):
-            texts.append(str(error))
-            continue
-        where = "/".join(str(error[key]) for key in ("attribute", "locale", "scope") if error.get(key))
-        texts.append(f"{where or error.get('property') or 'product'}: {error.get('message')}")
-    return "; ".join(texts)
-
-
 def exports(artifacts: RunArtifacts) -> dict[str, list[dict[str, Any]]]:
     """The lists a PIM manager acts on, as rows with the same columns in the CSV and on the page."""
     keys = {row["identifier"]: {column: row.get(column) for column in KEY_COLUMNS} for row in artifacts.products}
@@ -106,10 +93,7 @@ def exports(artifacts: RunArtifacts) -> dict[str, list[dict[str, Any]]]:
                 for row in artifacts.lookups if row.get("outcome") in outcomes]
 
     return {
-        "refused": [{"identifier": row["identifier"], "kind": row.get("kind"), "status_code": row["status_code"],
-                     "message": row.get("message"), "errors": _error_text(row.get("errors_json")),
-                     "batch": row.get("batch"), "line": row.get("line")}
-                    for row in artifacts.results if 400 <= int(row.get("status_code") or 0) < 500],
+        "refused": [{column: row.get(column) for column in REFUSED_COLUMNS} for row in artifacts.refused],
         "not_in_icecat": lookup_rows(Outcome.NOT_IN_ICECAT, Outcome.PENDING_IN_ICECAT),
         "full_icecat_only": lookup_rows(Outcome.FULL_ICECAT_REQUIRED),
         "quarantined": [{"identifier": row["identifier"], "lang": row.get("lang"), "rule": row.get("rule"),
@@ -156,9 +140,12 @@ def write_report(run_dir: Path, *, client: str, run_id: str, state: dict[str, An
     artifacts = RunArtifacts.read(run_dir)
     top_errors = _top_errors(artifacts)
     tables = exports(artifacts)
+    status = run_status(reports, artifacts.results, float((params or {}).get("max_refused_ratio",
+                                                                            DEFAULT_MAX_REFUSED_RATIO)))
     document = {
         **reports,
-        "summary": {**_summary(reports, top_errors, product_outcomes(artifacts, reports)), **(state or {})},
+        "summary": {**_summary(reports, top_errors, product_outcomes(artifacts, reports), status),
+                    "refused_total": len(tables["refused"]), **(state or {})},
         "state": state or {},
         "top_errors": top_errors,
         "client": client,

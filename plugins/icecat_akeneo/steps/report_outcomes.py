@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, QUARANTINE, REJECTED, RESULTS, STEPS
+from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, QUARANTINE, REFUSED, REJECTED, RESULTS, STEPS
 from icecat_akeneo.icecat.lookup import Outcome
 
 KEY_COLUMNS = ("gtin", "brand", "mpn")
@@ -36,6 +36,7 @@ class RunArtifacts:
     quarantine: list[dict[str, Any]]
     rejected: list[dict[str, Any]]
     results: list[dict[str, Any]]
+    refused: list[dict[str, Any]]  # every attempt's, `load/refused.parquet`
 
     @classmethod
     def read(cls, run_dir: Path) -> RunArtifacts:
@@ -47,7 +48,8 @@ class RunArtifacts:
         return cls(products, LOOKUPS.rows(run_dir),
                    QUARANTINE.rows(run_dir),
                    REJECTED.rows(run_dir),
-                   RESULTS.rows(run_dir))
+                   RESULTS.rows(run_dir),
+                   REFUSED.rows(run_dir))
 
 
 def accepted(row: Mapping[str, Any]) -> bool:
@@ -108,3 +110,34 @@ def status_line(outcomes: Mapping[str, int], reports: Mapping[str, Mapping[str, 
         parts.append(failure or f"did not run: {', '.join(not_done)}")
     problems = failure or not_done or any(key not in GOOD_OUTCOMES for key in outcomes)
     return "; ".join(parts) + (" — see below." if problems else ".")
+
+
+DEFAULT_MAX_REFUSED_RATIO = 0.01
+
+
+def run_status(reports: Mapping[str, Mapping[str, Any]], results: list[dict[str, Any]],
+               max_refused_ratio: float = DEFAULT_MAX_REFUSED_RATIO) -> tuple[str, str]:
+    """`("success" | "failed", why in one sentence)`: the run failed when a step did not complete, when lines
+    of the last load attempt never reached Akeneo's judgement (no answer, 413, 429, 5xx), or when Akeneo
+    refused a larger share of the lines than `max_refused_ratio`. The DAG and the CLI both end on this."""
+    from icecat_akeneo.steps.load import not_delivered
+
+    not_done = [step for step in STEPS if reports[step].get("status") != "done" or reports[step].get("failed")]
+    if not_done:
+        failure = _failure(reports)
+        return "failed", (f"Failed: {failure}." if failure else f"Failed: {', '.join(not_done)} did not complete.")
+    if reports["load"].get("dry_run"):
+        return "success", "Success: dry run, nothing was sent."
+    statuses = Counter(int(row.get("status_code") or 0) for row in results)
+    sent = sum(statuses.values())
+    undelivered = {code: n for code, n in sorted(statuses.items()) if not_delivered(code)}
+    if undelivered:
+        by_status = ", ".join(f"{n} with {code or 'no answer'}" for code, n in undelivered.items())
+        return "failed", (f"Failed: {sum(undelivered.values())} of {sent} lines did not reach Akeneo "
+                          f"({by_status}).")
+    refused = sum(n for code, n in statuses.items() if not 200 <= code < 300)
+    if sent and refused / sent > max_refused_ratio:
+        return "failed", (f"Failed: Akeneo refused {refused} of {sent} lines ({refused / sent:.1%}), more than "
+                          f"max_refused_ratio {max_refused_ratio:g}.")
+    tail = f", {refused} refused (within max_refused_ratio {max_refused_ratio:g})" if refused else ""
+    return "success", f"Success: {sent - refused} of {sent} lines accepted by Akeneo{tail}."

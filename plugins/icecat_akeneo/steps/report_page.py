@@ -17,10 +17,12 @@ from icecat_akeneo.templates import render
 from icecat_akeneo.templates.charts import BarChart, bar_chart
 
 TABLE_ROWS_SHOWN = 5000  # beyond this a page gets slow to open; the CSV export always holds every row
+ROWS_SHOWN = {"refused": 50}  # lists whose page shows fewer rows: the first ones, with the total and the CSV
 BROWSABLE_SUFFIXES = (".json", ".csv", ".html", ".txt")
 # export name -> (section title, what the reader does with it)
 LISTS = {
-    "refused": ("Lines Akeneo refused (4xx)", "Fix the value or the mapping, then rerun load."),
+    "refused": ("Lines Akeneo refused or never got (every load attempt)",
+                "Fix the value or the mapping (4xx), or rerun load once Akeneo answers (no answer, 413, 5xx)."),
     "not_in_icecat": ("Products not in Icecat", "Icecat has no sheet for these (yet): send the list as a "
                       "content request."),
     "full_icecat_only": ("Products only in Full Icecat", "Open Icecat has no sheet for these: a Full Icecat "
@@ -53,7 +55,7 @@ def _charts(document: Mapping[str, Any]) -> list[BarChart]:
 
 def _tone(document: Mapping[str, Any]) -> str:
     summary = document["summary"]
-    if summary.get("steps_not_done") or any(document[step].get("failed") for step in STEPS):
+    if summary.get("status") == "failed" or any(document[step].get("failed") for step in STEPS):
         return "bad"
     return "good" if all(key in GOOD_OUTCOMES for key in summary.get("products_by_outcome") or {}) else "warn"
 
@@ -70,8 +72,8 @@ def _steps(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _lists(document: Mapping[str, Any], tables: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [
-        {"title": title, "advice": advice, "rows": tables[name][:TABLE_ROWS_SHOWN], "total": len(tables[name]),
-         "csv": document["exports"][name]}
+        {"title": title, "advice": advice, "rows": tables[name][:ROWS_SHOWN.get(name, TABLE_ROWS_SHOWN)],
+         "total": len(tables[name]), "csv": document["exports"][name]}
         for name, (title, advice) in LISTS.items()
     ]
 
@@ -108,7 +110,7 @@ def render_report(document: Mapping[str, Any], tables: Mapping[str, list[dict[st
     return render(
         "report.html",
         title=f"Icecat sync report: {document['client']}",
-        status_line=document["summary"]["status_line"],
+        status_line=f'{document["summary"]["status_reason"]} {document["summary"]["status_line"]}',
         tone=_tone(document),
         run=_run_rows(document),
         charts=_charts(document),
