@@ -148,7 +148,7 @@ def transform(sync: SyncRun) -> dict:
 def load(sync: SyncRun) -> dict:
     """Send the lines; fails (`LoadIncomplete`, retried by Airflow) when some never reached Akeneo's judgement."""
     from icecat_akeneo.steps.dry_run import run_dry_run
-    from icecat_akeneo.steps.load import record_failed_attempt, run_load
+    from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
@@ -161,11 +161,11 @@ def load(sync: SyncRun) -> dict:
         raise
     finally:
         incremental.flush()
-    if report["lines_not_delivered"]:
+    undelivered = report["lines_not_delivered_by_status"]
+    if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.path.name}: "
-                             f"{report['lines_not_delivered']} of {report['lines'] + sum(report['media'].values())} "
-                             f"lines were not delivered to Akeneo (by status: {report['lines_by_status']}); "
-                             f"see load/refused.parquet", report)
+                             f"{report['lines_not_delivered']} lines were not delivered to Akeneo (by status: "
+                             f"{undelivered}; 0 = no answer); see load/refused.parquet", report)
     return report
 
 
@@ -187,17 +187,17 @@ STEP_FUNCTIONS: dict[Step, Callable[[SyncRun], dict]] = {
 
 
 def run_step(sync: SyncRun, step: Step | str) -> dict:
-    """Run one step and save its report beside its artifacts (also when the step fails with a report)."""
+    """Run one step and save its report beside its artifacts (also when the step fails: `status: failed`)."""
     started = time.monotonic()
     try:
         sync.lease.acquire(float(sync.params.get("lock_wait_s") or 0))  # re-entrant: a retried or cleared step
         result = STEP_FUNCTIONS[Step(step)](sync)
         if Step(step) == Step.LOAD:
             sync.lease.release()
-    except Exception as error:
+    except Exception as error:  # the report names every failure, also those without a partial report
         partial = getattr(error, "report", None)
-        if isinstance(partial, dict):
-            sync.run.save_report(step, {**partial, "failed": str(error)})
+        sync.run.save_report(step, {**(partial if isinstance(partial, dict) else {}), "status": "failed",
+                                    "failed": str(error)})
         raise
     result.setdefault("duration_s", round(time.monotonic() - started, 3))
     return sync.run.save_report(step, result)

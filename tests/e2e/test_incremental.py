@@ -62,14 +62,8 @@ class Runs:
 
     def run(self, interval: tuple | None = None, **params: object) -> tuple[dict, dict, dict]:
         """One run; returns (report.json, Akeneo request deltas, Icecat request deltas)."""
-        self.count += 1
         akeneo_before, icecat_before = self.akeneo.counters(), self.icecat.counters()
-        akeneo_settings, icecat_settings = self.settings()
-        mapping = load_mapping(self.mapping_path)
-        sync = pipeline.SyncRun(
-            mapping=mapping, run=RunFolder.for_run(self.client, f"run{self.count}", self.root / "data"),
-            params=pipeline.run_params(mapping, params), interval=interval,
-            resolve_akeneo=lambda: akeneo_settings, resolve_icecat=lambda: icecat_settings)
+        sync = self.sync(interval, **params)
         os.environ[pipeline.STATE_URL_ENV] = self.state_url
         try:
             pipeline.run_sync(sync)
@@ -77,6 +71,16 @@ class Runs:
             del os.environ[pipeline.STATE_URL_ENV]
         report = json.loads((sync.run.path / "report.json").read_text())
         return report, delta(akeneo_before, self.akeneo.counters()), delta(icecat_before, self.icecat.counters())
+
+    def sync(self, interval: tuple | None = None, **params: object) -> pipeline.SyncRun:
+        """The next run of this client (`run<n>`), not started."""
+        self.count += 1
+        akeneo_settings, icecat_settings = self.settings()
+        mapping = load_mapping(self.mapping_path)
+        return pipeline.SyncRun(
+            mapping=mapping, run=RunFolder.for_run(self.client, f"run{self.count}", self.root / "data"),
+            params=pipeline.run_params(mapping, params), interval=interval,
+            resolve_akeneo=lambda: akeneo_settings, resolve_icecat=lambda: icecat_settings)
 
     def store(self) -> StateStore:
         return StateStore(self.state_url, self.client)

@@ -179,6 +179,8 @@ async def _load(
         "retries": stats["retries_total"],
         "duration_s": round(time.monotonic() - started, 3),
         "lines_not_delivered": sum(n for status, n in statuses.items() if not_delivered(status)),
+        "lines_not_delivered_by_status": {str(status): n for status, n in sorted(statuses.items())
+                                          if not_delivered(status)},
         "attempt": results.attempt,
         "artifacts": {"results": str(results.path), "refused": str(REFUSED.path(run_dir))},
     }
