@@ -209,3 +209,16 @@ def test_hostile_identifiers_and_messages_are_escaped_on_the_page_and_inert_in_c
     not_in_icecat = exported(tmp_path, "not_in_icecat")
     assert not_in_icecat[0]["identifier"] == HOSTILE_ID
     assert not_in_icecat[0]["message"] == "'" + HOSTILE_MESSAGE  # a spreadsheet shows it as text
+
+
+def test_every_refused_line_is_exported_and_the_page_shows_the_first_50(finished_run: Path) -> None:
+    REFUSED.write(finished_run, [{"identifier": f"P{i:03d}", "attribute": "name", "locale": "en_US", "scope": None,
+                                  "status_code": 422 if i % 2 else 0, "message": f"refusal {i}", "kind": "values",
+                                  "batch": "batch-0001", "line": i, "attempt": 1 + i // 40} for i in range(60)])
+    summary = write_report(finished_run, client="acme", run_id="r")
+    assert summary["refused_total"] == 60
+    rows = exported(finished_run, "refused")
+    assert len(rows) == 60 and {row["attempt"] for row in rows} == {"1", "2"}
+    page = (finished_run / "report.html").read_text(encoding="utf-8")
+    assert "the first 50 of 60 are shown, the CSV has all" in page
+    assert "<td>P049</td>" in page and "<td>P050</td>" not in page
