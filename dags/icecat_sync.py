@@ -75,7 +75,8 @@ def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
 
         @task(trigger_rule="all_done", retries=0)
         def report(**context: Any) -> dict:
-            """Runs even when a step failed, so every run leaves a report.json/report.html."""
+            """Runs even when a step failed, so every run leaves a report.json/report.html; then fails (no
+            retry) when the run failed by the report's status rule, so the DAG run is red."""
             from icecat_akeneo import tasks
 
             return tasks.report(mapping_path, context)

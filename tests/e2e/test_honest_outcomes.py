@@ -16,7 +16,7 @@ from icecat_akeneo import pipeline
 from icecat_akeneo.artifacts import REFUSED, STEPS, Step, batch_path
 from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.state import ProductStatus
-from icecat_akeneo.state.lock import LOCK
+from icecat_akeneo.state.lock import LOCK, STALE_AFTER
 
 from tests.conftest import Sandbox
 from tests.e2e.test_incremental import Runs, product_values, value
@@ -119,7 +119,7 @@ def test_interleaved_runs_never_roll_newer_icecat_content_back(runs: Runs, akene
     steps(older, *STEPS[:4])
     with older.state.engine.begin() as connection:  # A's worker hung: its lease is past the expiry
         connection.execute(sqlalchemy.update(LOCK).values(heartbeat_at=older.state.clock()
-                                                          - 2 * pipeline_stale_after()))
+                                                          - 2 * STALE_AFTER))
     httpx.post(f"{icecat.base_url}/_sandbox/mutate", json={"icecat_ids": [31040076]}).raise_for_status()
     httpx.post(f"{icecat.base_url}/_sandbox/index/generate").raise_for_status()
     newer = runs.sync()
@@ -130,12 +130,6 @@ def test_interleaved_runs_never_roll_newer_icecat_content_back(runs: Runs, akene
     pipeline.run_step(older, Step.LOAD)
     assert value(product_values(akeneo, "DEMO-SAMSUNG-S7"), "name", "en_US") == revised
     assert pipeline.report(older)["status"] == "success"
-
-
-def pipeline_stale_after():
-    from icecat_akeneo.state.lock import STALE_AFTER
-
-    return STALE_AFTER
 
 
 @pytest.mark.postgres

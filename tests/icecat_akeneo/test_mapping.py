@@ -127,11 +127,12 @@ def test_dag_params_are_the_run_defaults() -> None:
     mapping = load_mapping(DEMO_MAPPING)
     assert mapping.dag_params() == {"failure_ratio": 0.3, "batch_size": 100, "akeneo_concurrency": 4,
                                     "icecat_concurrency": 8, "dry_run": False, "manual_edits_win": True,
-                                    "full_refresh": True}
+                                    "max_refused_ratio": 0.25, "lock_wait_s": 0, "full_refresh": True}
     text = DEMO_MAPPING.read_text()
     without_params = parse_mapping(text[:text.index("params:")], "demo.yaml")
     assert without_params.dag_params()["failure_ratio"] == 0.25
     assert without_params.dag_params()["batch_size"] == 100
+    assert without_params.dag_params()["max_refused_ratio"] == 0.01
 
 
 def test_the_documented_icecat_languages_are_the_ones_accepted() -> None:
