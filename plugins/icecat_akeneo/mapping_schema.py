@@ -9,6 +9,7 @@ Nothing here imports Airflow.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from icecat_akeneo.catalog.compatibility import source_kind
+from icecat_akeneo.catalog.compatibility import SOURCE_KINDS, source_kind
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
 from icecat_akeneo.icecat.record import ProductRecord
 
@@ -243,6 +244,12 @@ class ClientMapping(_Strict):
     def locales(self) -> list[str]:
         return list(self.languages.values())
 
+    @property
+    def scopes(self) -> list[str]:
+        """Every channel a field writes (its `scope`, else `channel`), the channel first: extract reads the
+        values of all of them back."""
+        return list(dict.fromkeys([self.channel, *(field.scope or self.channel for field in self.fields)]))
+
     def akeneo_search(self, data_interval: tuple[dt.datetime, dt.datetime] | None) -> dict[str, Any]:
         """The `search` filter of `GET /products` for this client's selection (filters are AND-ed); with a
         data interval (an incremental run), only products updated in it."""
@@ -283,14 +290,24 @@ def _akeneo_datetime(moment: dt.datetime) -> str:
     return moment.strftime(AKENEO_DATETIME)
 
 
+KNOWN_SOURCE_FORMS = ("feature:<id>", "feature_local:<id>", *(f"media:{kind}" for kind in MEDIA_KINDS),
+                      "media:<kind>[n]", "media:<kind>:all")
+
+
+def _closest_sources(source: str) -> str:
+    """`did you mean ...` with the known sources closest to a misspelled one (difflib), else the usual list."""
+    known = [*SOURCE_KINDS, *KNOWN_SOURCE_FORMS]
+    close = difflib.get_close_matches(source, known, n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    return "use a record field (title, description_html, ...), feature:<Icecat feature id> or media:<kind>"
+
+
 def check_source(source: str) -> None:
-    """Raise ValueError unless `source` names a field of the normalized record (docs/mapping.md)."""
-    if re.fullmatch(r"feature:\d+", source):
-        return
+    """Raise ValueError unless `source` names a mapping source (docs/mapping.md "Field sources")."""
     if source.startswith("media:"):
-        if source.removeprefix("media:") not in MEDIA_KINDS:
+        kind = re.sub(r"(\[\d+\]|:all)$", "", source.removeprefix("media:"))
+        if kind not in MEDIA_KINDS:
             raise ValueError(f"unknown media kind in {source!r}: use one of {', '.join(MEDIA_KINDS)}")
-        return
     if source_kind(source) is None:
-        raise ValueError(f"unknown source {source!r}: use a record field (title, description_html, ...), "
-                         "feature:<Icecat feature id> or media:<kind> (see docs/mapping.md)")
+        raise ValueError(f"unknown source {source!r}: {_closest_sources(source)} (see docs/mapping.md)")

@@ -8,6 +8,7 @@ structure.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from icecat_akeneo.catalog import taxonomy as t
@@ -44,22 +45,36 @@ SOURCE_KINDS: dict[str, str] = {
             "short_summary",
             "long_summary",
             "warranty",
+            "product_family",
+            "product_series",
+            "quality",
+            "specifications_html",
+            "specifications_text",
         ),
         "text",
     ),
-    **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery"), "list"),
+    **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery", "gtins", "feature_logos",
+                     "related_products", "reviews", "reasons_to_buy"), "list"),
     **dict.fromkeys(("release_date", "end_of_life_date"), "date"),
-    **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id"), "identifier"),
-    "main_image": "image",
+    **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id", "brand_id", "category_id", "review_score"),
+                    "identifier"),
+    **dict.fromkeys(("main_image", "brand_logo"), "image"),
 }
+SOURCE_PATTERNS: dict[str, str] = {
+    r"feature:\d+": "feature",
+    r"feature_local:\d+": "text",
+    r"media:[a-z_]+(\[[1-9]\d*\])?": "media",
+    r"media:[a-z_]+:all": "list",
+}
+"""Sources named by a pattern (`feature:944`, `media:manual[2]`); the media kind itself is checked by the
+mapping schema."""
 
 
 def source_kind(source: str) -> str | None:
     """`feature:944` -> `feature`, `media:manual` -> `media`, `title` -> `text`; None when unknown."""
-    if source.startswith("feature:"):
-        return "feature"
-    if source.startswith("media:"):
-        return "media"
+    for pattern, kind in SOURCE_PATTERNS.items():
+        if re.fullmatch(pattern, source):
+            return kind
     return SOURCE_KINDS.get(source)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from icecat_akeneo import sources
 from icecat_akeneo.akeneo.lines import write_ndjson
 from icecat_akeneo.artifacts import (
     BATCH_GLOB,
@@ -56,9 +57,8 @@ def source_value(record: ProductRecord, source: str) -> Any:
     if source.startswith("feature:"):
         wanted = int(source.removeprefix("feature:"))
         return next((feature for feature in record.features if feature.feature_id == wanted), None)
-    if source.startswith("media:"):
-        kind = source.removeprefix("media:")
-        return next((media.url for media in record.media if media.kind == kind), None)
+    if sources.resolves(source):
+        return sources.resolve(record, source)
     if source == "main_image":
         return _main_image(record)
     if source == "gallery":
