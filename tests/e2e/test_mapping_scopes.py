@@ -6,11 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.e2e.test_incremental import Runs, patches, runs  # noqa: F401 - the `runs` fixture
+from tests.conftest import Sandbox
+from tests.e2e.test_incremental import Runs, patches
 from tests.e2e.test_sync_dag import product_values
 
 PRINT_DESCRIPTION = "  - {source: description_html, attribute: description, scope: print, locales: [en_US]}\n"
+
+
+@pytest.fixture
+def runs(akeneo: Sandbox, icecat: Sandbox, tmp_path: Path) -> Runs:
+    return Runs(akeneo, icecat, tmp_path)
 
 
 def descriptions(runs: Runs, identifier: str) -> dict[str, str]:
@@ -42,12 +49,3 @@ def test_a_second_scope_is_read_back_so_a_rerun_sends_nothing_and_an_icecat_chan
     updated = descriptions(runs, "DEMO-SAMSUNG-S7")
     assert "Revision 1 of this data-sheet" in updated["ecommerce"]
     assert updated["print"] == updated["ecommerce"]
-
-
-def test_the_mapping_names_every_scope_it_writes(runs: Runs) -> None:
-    from icecat_akeneo.mapping import load_mapping
-
-    text = runs.mapping_path.read_text()
-    assert load_mapping(runs.mapping_path).scopes == ["ecommerce"]
-    Path(runs.mapping_path).write_text(text.replace("fields:\n", "fields:\n" + PRINT_DESCRIPTION, 1))
-    assert load_mapping(runs.mapping_path).scopes == ["ecommerce", "print"]

@@ -41,7 +41,10 @@ class TaxonomyDrift(RuntimeError):
     """A mapped attribute disappeared or changed type in Akeneo since the last accepted taxonomy snapshot."""
 
 
-def in_scopes(values: dict[str, list[dict[str, Any]]], scopes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+Values = dict[str, list[dict[str, Any]]]
+
+
+def in_scopes(values: Values, scopes: Sequence[str]) -> Values:
     """`values` kept to the non-scopable ones and those of `scopes` (all of them when `scopes` is empty)."""
     if not scopes:
         return values
@@ -62,7 +65,8 @@ def product_row(
         "categories": list(product.get("categories") or []),
         "created": product.get("created"),
         "updated": product.get("updated"),
-        "values_json": json.dumps(in_scopes(product.get("values") or {}, scopes), ensure_ascii=False, separators=(",", ":")),
+        "values_json": json.dumps(in_scopes(product.get("values") or {}, scopes), ensure_ascii=False,
+                                  separators=(",", ":")),
     }
     for column in IDENTIFIER_COLUMNS:
         row[column] = read_value(product, identifier_attributes.get(column), identifier_attribute)
