@@ -9,7 +9,6 @@ Nothing here imports Airflow.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Annotated, Any, Literal
 
@@ -24,11 +23,10 @@ from pydantic import (
     model_validator,
 )
 
-from icecat_akeneo.catalog.compatibility import SOURCE_KINDS, source_kind
+from icecat_akeneo.catalog.compatibility import MEDIA_KINDS, check_source  # noqa: F401 - public names of the mapping
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
 from icecat_akeneo.icecat.record import ProductRecord
 
-MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
 RULES_NEEDING_VALUE = ("min_images", "description_min_length")
 PER_LANGUAGE_RULES = ("title_present", "description_min_length")
 """Checked on each language Icecat returned (or only those in `languages:`); other rules judge the product."""
@@ -288,26 +286,3 @@ def _akeneo_datetime(moment: dt.datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return moment.strftime(AKENEO_DATETIME)
-
-
-KNOWN_SOURCE_FORMS = ("feature:<id>", "feature_local:<id>", *(f"media:{kind}" for kind in MEDIA_KINDS),
-                      "media:<kind>[n]", "media:<kind>:all")
-
-
-def _closest_sources(source: str) -> str:
-    """`did you mean ...` with the known sources closest to a misspelled one (difflib), else the usual list."""
-    known = [*SOURCE_KINDS, *KNOWN_SOURCE_FORMS]
-    close = difflib.get_close_matches(source, known, n=3, cutoff=0.6)
-    if close:
-        return f"did you mean {' or '.join(close)}?"
-    return "use a record field (title, description_html, ...), feature:<Icecat feature id> or media:<kind>"
-
-
-def check_source(source: str) -> None:
-    """Raise ValueError unless `source` names a mapping source (docs/mapping.md "Field sources")."""
-    if source.startswith("media:"):
-        kind = re.sub(r"(\[\d+\]|:all)$", "", source.removeprefix("media:"))
-        if kind not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind in {source!r}: use one of {', '.join(MEDIA_KINDS)}")
-    if source_kind(source) is None:
-        raise ValueError(f"unknown source {source!r}: {_closest_sources(source)} (see docs/mapping.md)")

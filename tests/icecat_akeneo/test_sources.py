@@ -184,3 +184,17 @@ def test_media_indexes_start_at_one() -> None:
 
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "mapping.md").read_text()
+
+
+# --- point 1: the scopes extract reads back -----------------------------------------------------------------
+
+def test_extract_keeps_the_values_of_every_written_scope_and_the_unscoped_ones() -> None:
+    from icecat_akeneo.steps.extract import in_scopes
+
+    values = {"description": [{"locale": "en_US", "scope": scope, "data": scope}
+                              for scope in ("ecommerce", "print", "mobile")],
+              "ean": [{"locale": None, "scope": None, "data": "1"}], "teaser": [{"scope": "mobile", "data": "x"}]}
+    kept = in_scopes(values, ("ecommerce", "print"))
+    assert [entry["scope"] for entry in kept["description"]] == ["ecommerce", "print"]
+    assert kept["ean"] == values["ean"] and "teaser" not in kept
+    assert in_scopes(values, ()) == values

@@ -8,6 +8,7 @@ structure.
 
 from __future__ import annotations
 
+import difflib
 import re
 from decimal import Decimal
 
@@ -60,6 +61,7 @@ SOURCE_KINDS: dict[str, str] = {
                     "identifier"),
     **dict.fromkeys(("main_image", "brand_logo"), "image"),
 }
+MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
 SOURCE_PATTERNS: dict[str, str] = {
     r"feature:\d+": "feature",
     r"feature_local:\d+": "text",
@@ -76,6 +78,29 @@ def source_kind(source: str) -> str | None:
         if re.fullmatch(pattern, source):
             return kind
     return SOURCE_KINDS.get(source)
+
+
+KNOWN_SOURCE_FORMS = ("feature:<id>", "feature_local:<id>", *(f"media:{kind}" for kind in MEDIA_KINDS),
+                      "media:<kind>[n]", "media:<kind>:all")
+
+
+def _closest_sources(source: str) -> str:
+    """`did you mean ...` with the known sources closest to a misspelled one (difflib), else the usual list."""
+    known = [*SOURCE_KINDS, *KNOWN_SOURCE_FORMS]
+    close = difflib.get_close_matches(source, known, n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    return "use a record field (title, description_html, ...), feature:<Icecat feature id> or media:<kind>"
+
+
+def check_source(source: str) -> None:
+    """Raise ValueError unless `source` names a mapping source (docs/mapping.md "Field sources")."""
+    if source.startswith("media:"):
+        kind = re.sub(r"(\[\d+\]|:all)$", "", source.removeprefix("media:"))
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind in {source!r}: use one of {', '.join(MEDIA_KINDS)}")
+    if source_kind(source) is None:
+        raise ValueError(f"unknown source {source!r}: {_closest_sources(source)} (see docs/mapping.md)")
 
 
 def feature_fit(feature_type: str, attribute_type: str) -> float:
