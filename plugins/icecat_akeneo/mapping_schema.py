@@ -149,6 +149,13 @@ class FieldMapping(_Strict):
         return [self.source, *self.fallback]
 
 
+class AssociationMapping(_Strict):
+    """`{type: X_SELL}`: Icecat's related products found in the selection become associations of that type
+    (`icecat_akeneo.associations`); `preferred_only`: only those Icecat marks Preferred."""
+    type: str = Field(pattern=r"^[A-Za-z0-9_]+$")   # X_SELL, UPSELL, SUBSTITUTION, PACK or the client's own
+    preferred_only: bool = False
+
+
 class CompletenessRule(_Strict):
     rule: Literal["title_present", "min_images", "description_min_length", "valid_ean13", "field_present"]
     value: int | None = Field(default=None, ge=0)
@@ -194,6 +201,7 @@ class ClientMapping(_Strict):
     languages: dict[IcecatLanguage, AkeneoLocale] = Field(min_length=1)
     channel: str
     fields: list[FieldMapping] = Field(min_length=1)
+    associations: list[AssociationMapping] = Field(default_factory=list)
     completeness: list[CompletenessRule] = Field(default_factory=list)
     params: RunParams = Field(default_factory=RunParams)
 

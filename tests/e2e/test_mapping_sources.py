@@ -1,16 +1,17 @@
 """Issue 18's new mapping sources end to end on both sandboxes (points 4 and 5): a client mapping the best
-leaflet, the later leaflets, the product family, brand logo, every GTIN, reviews, feature logos and the "all
-specifications" table into the demo taxonomy; each value lands as the source says, and a rerun sends
-nothing (the new sources are stable from run to run)."""
+leaflet, the later leaflets, the product family, brand logo, every GTIN, reviews and the "all
+specifications" table into the demo taxonomy, and related products as associations; each value lands as
+the source says, and a rerun sends nothing (the new sources are stable from run to run)."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import Sandbox
-from tests.e2e.test_incremental import Runs, patches
-from tests.e2e.test_sync_dag import product_values, value
+from tests.e2e.test_incremental import Runs, akeneo_patch, patches
+from tests.e2e.test_sync_dag import akeneo_get, akeneo_token, product_values, value
 
 FIELDS = """fields:
   - {source: title, attribute: name}
@@ -71,3 +72,26 @@ def test_new_sources_land_in_akeneo_and_a_rerun_sends_nothing(runs: Runs) -> Non
     rerun, akeneo_rerun, _ = runs.run()
     assert rerun["transform"]["lines"] == 0 and patches(akeneo_rerun) == 0
     assert rerun["transform"]["manual_edits_kept"] == 0
+
+
+def test_related_products_in_the_selection_become_associations_added_to_what_akeneo_holds(runs: Runs) -> None:
+    # the client's own AirPods (Icecat relates Apple MLWK3ZM/A to the Galaxy S25+), and a link of their own
+    akeneo_patch(runs.akeneo, "DEMO-NOID", {"brand": [{"locale": None, "scope": None, "data": "Apple"}],
+                                            "mpn": [{"locale": None, "scope": None, "data": "MLWK3ZM/A"}]})
+    held = {"X_SELL": {"products": ["DEMO-IIYAMA"]}}
+    httpx.patch(f"{runs.akeneo.base_url}/api/rest/v1/products/DEMO-SAMSUNG-S25", json={"associations": held},
+                headers={"Authorization": f"Bearer {akeneo_token(runs.akeneo)}"}).raise_for_status()
+    products_before = len(akeneo_get(runs.akeneo, "/api/rest/v1/products?limit=100").json()["_embedded"]["items"])
+    runs.mapping_path.write_text(runs.mapping_path.read_text() + "associations:\n  - {type: X_SELL}\n")
+
+    first, _, _ = runs.run()
+    assert set(first["load"]["lines_by_status"]) == {"204"}
+    associations = akeneo_get(runs.akeneo, "/api/rest/v1/products/DEMO-SAMSUNG-S25").json()["associations"]
+    assert associations["X_SELL"]["products"] == ["DEMO-IIYAMA", "DEMO-NOID"]
+    dell = akeneo_get(runs.akeneo, "/api/rest/v1/products/DEMO-DELL-G5").json()["associations"]
+    assert dell["X_SELL"]["products"] == [], "35 related products, none the client's: nothing linked"
+    assert len(akeneo_get(runs.akeneo, "/api/rest/v1/products?limit=100").json()["_embedded"]["items"]) == \
+        products_before, "no product is created"
+
+    rerun, akeneo_rerun, _ = runs.run()
+    assert rerun["transform"]["lines"] == 0 and patches(akeneo_rerun) == 0

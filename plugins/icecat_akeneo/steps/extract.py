@@ -67,10 +67,18 @@ def product_row(
         "updated": product.get("updated"),
         "values_json": json.dumps(in_scopes(product.get("values") or {}, scopes), ensure_ascii=False,
                                   separators=(",", ":")),
+        "associations_json": _associated_products(product.get("associations") or {}),
     }
     for column in IDENTIFIER_COLUMNS:
         row[column] = read_value(product, identifier_attributes.get(column), identifier_attribute)
     return row
+
+
+def _associated_products(associations: dict[str, Any]) -> str:
+    """`{type: {"products": [...]}}` of the types holding products, as compact JSON."""
+    held = {kind: {"products": links["products"]} for kind, links in associations.items()
+            if isinstance(links, dict) and links.get("products")}
+    return json.dumps(held, ensure_ascii=False, separators=(",", ":"))
 
 
 def run_extract(
