@@ -27,8 +27,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from icecat_akeneo.media_types import FILE, IMAGE
-
+IMAGE, FILE = "image", "file"
+"""The two media kinds: what an image attribute and what a file attribute may hold."""
 ICECAT_MEDIA_HOSTS = ("images.icecat.biz", "objects.icecat.biz", "pdfs.icecat.biz", "data.icecat.biz",
                       "content.icecat.biz", "icecat.biz", "www.icecat.biz", "live.icecat.biz")
 MB = 1_000_000

@@ -9,11 +9,17 @@ or text body is never a known type, so it is never stored as an image or a file.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-IMAGE, FILE = "image", "file"
+from icecat_akeneo.artifacts import TAXONOMY
+from icecat_akeneo.catalog.taxonomy import FILE as FILE_TYPE
+from icecat_akeneo.catalog.taxonomy import IMAGE as IMAGE_TYPE
+from icecat_akeneo.media_policy import FILE, IMAGE
+
 GENERIC_CONTENT_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/download"})
 
 
@@ -117,3 +123,24 @@ def media_filename(url: str, found: FileType | None = None, allowed_extensions: 
     allowed = {extension.lower().lstrip(".") for extension in allowed_extensions or []}
     chosen = next((extension for extension in found.extensions if extension in allowed), found.extensions[0])
     return f"{stem if dot else name}.{chosen}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a media attribute may hold: an image or any file, and Akeneo's allowed extensions."""
+
+    kind: str = FILE
+    allowed_extensions: tuple[str, ...] = ()
+
+
+def media_targets(media_path: Path) -> dict[str, Target]:
+    """Each image/file attribute of the run's taxonomy (extract/taxonomy.json) -> what it may hold."""
+    path = TAXONOMY.path(media_path.parent.parent)
+    if not path.exists():
+        return {}
+    attributes = json.loads(path.read_text(encoding="utf-8")).get("attributes", [])
+    return {
+        attribute["code"]: Target(IMAGE if attribute.get("type") == IMAGE_TYPE else FILE,
+                                  tuple(attribute.get("allowed_extensions") or ()))
+        for attribute in attributes if attribute.get("type") in (IMAGE_TYPE, FILE_TYPE)
+    }

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import nh3
+
+from icecat_akeneo.catalog.taxonomy import TEXTAREA
 
 RICH, PLAIN = "rich", "plain"
 RICH_TAGS = frozenset({
@@ -51,6 +54,12 @@ def plain_text(text: str) -> str:
             return text
         text = cleaned
     return text.replace("<", "").replace(">", "")
+
+
+def html_kind(attribute: dict[str, Any], requested: str | None) -> str:
+    """RICH only for a textarea with the WYSIWYG editor, and only when the field does not ask for PLAIN."""
+    allowed = RICH if attribute.get("type") == TEXTAREA and attribute.get("wysiwyg_enabled") else PLAIN
+    return PLAIN if PLAIN in (allowed, requested) else RICH
 
 
 def sanitize(text: str, kind: str) -> str:

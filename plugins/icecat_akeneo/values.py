@@ -3,9 +3,8 @@
 Every check Akeneo would make on a value and that the taxonomy lets us make in advance happens here (type,
 option codes, units of the measurement family, text length, URLs): a value that would fail comes back as a
 `ValueRejected` with the reason, so it is reported once instead of failing a whole PATCH line with a 422.
-Every text value is sanitized first (`sanitize.py`: rich HTML for WYSIWYG textareas, plain text otherwise),
-and a URL, whether to download or to write into a text attribute, must pass `media_policy.url_problem`
-(http(s), a host, no user name or password). Nothing here raises on odd input, and nothing does I/O.
+Text is sanitized (`sanitize.py`); a URL, to download or to write into a text attribute, must pass
+`media_policy.url_problem` (http(s), a host, no user info). Nothing here raises on odd input or does I/O.
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code, short_type
 from icecat_akeneo.icecat.record import Feature
 from icecat_akeneo.mapping import FieldMapping
 from icecat_akeneo.media_policy import url_problem
-from icecat_akeneo.sanitize import PLAIN, RICH, sanitize
+from icecat_akeneo.sanitize import html_kind, sanitize
 
 TEXT_DEFAULT_MAX = {t.TEXT: 255, t.TEXTAREA: 65535}
 """Akeneo's limits when an attribute sets no `max_characters`."""
@@ -125,14 +124,8 @@ def _amount(number: Decimal, attribute: dict[str, Any]) -> str | int:
     return int(rounded)
 
 
-def html_kind(attribute: dict[str, Any], field: FieldMapping) -> str:
-    """RICH only for a textarea with the WYSIWYG editor, and only when the field does not ask for plain."""
-    allowed = RICH if attribute.get("type") == t.TEXTAREA and attribute.get("wysiwyg_enabled") else PLAIN
-    return PLAIN if PLAIN in (allowed, field.html) else RICH
-
-
 def _text(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str:
-    text = sanitize(_as_text(value, field.join), html_kind(attribute, field)).strip()
+    text = sanitize(_as_text(value, field.join), html_kind(attribute, field.html)).strip()
     if _LOOKS_LIKE_URL.fullmatch(text):
         problem = url_problem(text)
         if problem:

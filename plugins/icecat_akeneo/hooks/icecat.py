@@ -19,8 +19,7 @@ from typing import Any
 
 from icecat_akeneo.hooks import ConnectionHook
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings, IcecatUnavailable
-from icecat_akeneo.media_policy import MB, MediaPolicy
-from icecat_akeneo.media_types import FILE, IMAGE
+from icecat_akeneo.media_policy import FILE, IMAGE, MB, MediaPolicy
 
 DEFAULT_HOST = "https://live.icecat.biz"
 NUMBER_EXTRA = {"max_concurrency": int, "timeout": float}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +25,9 @@ import pyarrow.parquet as pq
 from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient
 from icecat_akeneo.akeneo.errors import AkeneoError, AkeneoUnavailable
 from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult
-from icecat_akeneo.artifacts import TAXONOMY
 from icecat_akeneo.breaker import NOT_SENDING, ApiUnavailable, CircuitBreaker
-from icecat_akeneo.catalog.taxonomy import FILE as FILE_TYPE
-from icecat_akeneo.catalog.taxonomy import IMAGE as IMAGE_TYPE
 from icecat_akeneo.media_policy import MediaPolicy, MediaRefused, Resolve, fetch, system_resolve
-from icecat_akeneo.media_types import FILE, IMAGE, SIGNATURE_BYTES, content_problem, media_filename
+from icecat_akeneo.media_types import SIGNATURE_BYTES, Target, content_problem, media_filename, media_targets
 from icecat_akeneo.redaction import redact
 from icecat_akeneo.retry import RETRYABLE_STATUS, call_with_retries
 
@@ -68,27 +64,6 @@ class Download:
     content_type: str | None = None
     failure: str | None = None
     attempts: int = 0
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a media attribute may hold: an image or any file, and Akeneo's allowed extensions."""
-
-    kind: str = FILE
-    allowed_extensions: tuple[str, ...] = ()
-
-
-def media_targets(media_path: Path) -> dict[str, Target]:
-    """Each image/file attribute of the run's taxonomy (extract/taxonomy.json) -> what it may hold."""
-    path = TAXONOMY.path(media_path.parent.parent)
-    if not path.exists():
-        return {}
-    attributes = json.loads(path.read_text(encoding="utf-8")).get("attributes", [])
-    return {
-        attribute["code"]: Target(IMAGE if attribute.get("type") == IMAGE_TYPE else FILE,
-                                  tuple(attribute.get("allowed_extensions") or ()))
-        for attribute in attributes if attribute.get("type") in (IMAGE_TYPE, FILE_TYPE)
-    }
 
 
 class _Downloads:
