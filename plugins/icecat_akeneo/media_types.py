@@ -98,8 +98,10 @@ def content_problem(content_type: str | None, head: bytes, kind: str,
     declared, found = _declared(content_type), sniff(head)
     wanted = "an image" if kind == IMAGE else "a file of a known type"
     if found is None:
-        shown = declared or "of unknown type"
-        return None, f"is {shown}, not {wanted}" if declared else f"is {shown} (first bytes {head[:8]!r}), not {wanted}"
+        if head.lstrip()[:1] == b"<":  # markup: an HTML page (error page, login page) or XML
+            said = "" if declared in GENERIC_CONTENT_TYPES or declared.startswith("text/") else f"says {declared} but "
+            return None, f"{said}is text/html, not {wanted}"
+        return None, f"is {declared or 'of unknown type'} (first bytes {head[:8]!r}), not {wanted}"
     if not _agrees(declared, found):
         return None, f"says {declared} but is {found.mime}"
     if kind == IMAGE and not found.is_image:

@@ -141,7 +141,7 @@ def test_a_stream_without_length_stops_at_the_cap() -> None:
 
 def test_the_body_must_be_what_the_attribute_holds() -> None:
     assert content_problem("text/html", HTML, IMAGE, []) == (None, "is text/html, not an image")
-    assert content_problem("image/jpeg", HTML, IMAGE, [])[1] == "is image/jpeg, not an image"
+    assert content_problem("image/jpeg", HTML, IMAGE, [])[1] == "says image/jpeg but is text/html, not an image"
     assert content_problem("image/jpeg", PNG_HEAD, IMAGE, [])[1] == "says image/jpeg but is image/png"
     assert content_problem("application/pdf", PDF_HEAD, IMAGE, [])[1] == "is application/pdf, not an image"
     assert content_problem(None, DOCX_HEAD, FILE, ["pdf"])[1] == "is application/zip, not one of pdf"
