@@ -18,6 +18,7 @@ within `timeout_s` for the whole download; what it is must then agree with the t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import re
 import socket
@@ -52,11 +53,12 @@ class MediaPolicy:
     max_redirects: int = 3
     timeout_s: float = 120.0
 
-    def widened(self, hosts: list[str]) -> MediaPolicy:
-        """This policy with more allowed hosts (a Connection's `media_hosts`)."""
+    def widened(self, hosts: list[str], *, allow_private_addresses: bool = False) -> MediaPolicy:
+        """This policy with more allowed hosts (a Connection's `media_hosts`), and private addresses allowed
+        when asked (`media_allow_private_addresses`, the sandboxes' Connections)."""
         added = tuple(host.strip().lower() for host in hosts if host.strip())
-        return MediaPolicy(tuple(dict.fromkeys(self.hosts + added)), self.allow_private_addresses,
-                           dict(self.max_bytes), self.max_redirects, self.timeout_s)
+        return dataclasses.replace(self, hosts=tuple(dict.fromkeys(self.hosts + added)),
+                                   allow_private_addresses=self.allow_private_addresses or allow_private_addresses)
 
     def cap(self, kind: str) -> int:
         return self.max_bytes.get(kind, self.max_bytes.get(FILE, DEFAULT_MAX_BYTES[FILE]))

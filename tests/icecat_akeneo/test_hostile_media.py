@@ -152,8 +152,7 @@ def test_a_hostile_media_host_reaches_nothing_internal_and_stores_only_the_real_
     files_before = akeneo.counters()["media_files"]
     targets = [(r["identifier"], r["attribute"], r["url"]) for r in rows[1:]]
     values_before = {i: get_product(akeneo, i)["values"].get(a) for i, a, _ in targets}
-    policy = MediaPolicy().widened([hostile.netloc])
-    policy = MediaPolicy(policy.hosts, allow_private_addresses=True)  # as the sandboxes' Connections set it
+    policy = MediaPolicy().widened([hostile.netloc], allow_private_addresses=True)  # as a sandbox Connection
     with PeakRss() as rss:
         report = run_load(settings_for(akeneo), tmp_path, media_policy=policy)
     results = {r["identifier"]: r for r in pq.read_table(RESULTS.path(tmp_path)).to_pylist()}

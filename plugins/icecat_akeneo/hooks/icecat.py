@@ -59,13 +59,13 @@ class IcecatHook(ConnectionHook):
     def media_policy(self, extra: dict[str, Any]) -> MediaPolicy:
         """Icecat's media hosts plus the Connection's `media_hosts`; caps and timeout from the extra."""
         hosts = extra.get("media_hosts") or []
-        policy = MediaPolicy().widened(hosts.split(",") if isinstance(hosts, str) else [str(h) for h in hosts])
+        allow_private = str(extra.get("media_allow_private_addresses", "")).strip().lower() in ("true", "1", "yes")
+        policy = MediaPolicy().widened(hosts.split(",") if isinstance(hosts, str) else [str(h) for h in hosts],
+                                       allow_private_addresses=allow_private)
         numbers = self.numbers(extra, {name: float for name in MEDIA_NUMBERS})
         caps = {kind: int(numbers[f"media_max_{kind}_mb"] * MB) for kind in (IMAGE, FILE)
                 if f"media_max_{kind}_mb" in numbers}
-        allow_private = str(extra.get("media_allow_private_addresses", "")).strip().lower() in ("true", "1", "yes")
-        return dataclasses.replace(policy, allow_private_addresses=allow_private,
-                                   max_bytes={**policy.max_bytes, **caps},
+        return dataclasses.replace(policy, max_bytes={**policy.max_bytes, **caps},
                                    timeout_s=numbers.get("media_timeout_s", policy.timeout_s))
 
     def get_conn(self) -> IcecatClient:
