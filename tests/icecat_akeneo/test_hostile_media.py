@@ -4,6 +4,7 @@ generated lazily), HTML behind image URLs. Nothing reaches the internal server, 
 reaches Akeneo, and the load's memory stays bounded. Also: a lost answer to an upload leaves one file."""
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -11,11 +12,12 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import psutil
 import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.artifacts import RESULTS, TAXONOMY
-from icecat_akeneo.media_policy import MB, MediaPolicy
+from icecat_akeneo.media_policy import IMAGE, MB, MediaPolicy, MediaRefused, fetch
 from icecat_akeneo.steps.load import run_load
 
 from tests.conftest import Sandbox
@@ -203,3 +205,19 @@ def test_a_lost_upload_answer_leaves_one_file_and_the_value_set(
     assert counters["media_files"] == files_before + 1
     assert result["status_code"] == 201 and report["media"]["uploaded"] == 1
     assert get_product(akeneo, "DEMO-DELL-G5")["values"]["main_image"][0]["data"] == result["message"]
+
+
+def test_an_address_that_changes_after_the_check_is_refused_once_connected(hosts: tuple[Server, Server]) -> None:
+    """DNS rebinding: the name resolved to a public address when checked, the connection went to loopback."""
+    hostile, _ = hosts
+
+    async def public_at_check_time(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as web:
+            with pytest.raises(MediaRefused, match="connected to address 127.0.0.1 is not public"):
+                await fetch(web, f"http://{hostile.netloc}/ok.png", MediaPolicy((hostile.netloc,)), IMAGE,
+                            public_at_check_time)
+
+    asyncio.run(run())

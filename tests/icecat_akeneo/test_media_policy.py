@@ -111,16 +111,18 @@ def test_redirects_on_allowed_hosts_are_followed_at_most_three_times() -> None:
     assert len(requested) == 4 and str(outcome) == "media refused: more than 3 redirects"
 
 
+async def megabytes(count: int, read: dict[str, int]) -> AsyncIterator[bytes]:
+    """A body of `count` MB made lazily, counting the chunks actually pulled."""
+    for _ in range(count):
+        read["chunks"] += 1
+        yield b"\x00" * MB
+
+
 def test_a_declared_size_over_the_cap_is_refused_before_the_body_is_read() -> None:
     read = {"chunks": 0}
 
-    async def body() -> AsyncIterator[bytes]:
-        for _ in range(512):
-            read["chunks"] += 1
-            yield b"\x00" * MB
-
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"Content-Length": str(512 * MB)}, content=body())
+        return httpx.Response(200, headers={"Content-Length": str(512 * MB)}, content=megabytes(512, read))
 
     _, outcome = fetch_with(handler, "https://images.icecat.biz/a.jpg", MediaPolicy())
     assert str(outcome) == "media refused: too large: 512 MB > 20 MB" and read["chunks"] == 0
@@ -128,13 +130,7 @@ def test_a_declared_size_over_the_cap_is_refused_before_the_body_is_read() -> No
 
 def test_a_stream_without_length_stops_at_the_cap() -> None:
     read = {"chunks": 0}
-
-    async def body() -> AsyncIterator[bytes]:
-        for _ in range(500):
-            read["chunks"] += 1
-            yield b"\x00" * MB
-
-    _, outcome = fetch_with(lambda request: httpx.Response(200, content=body()),
+    _, outcome = fetch_with(lambda request: httpx.Response(200, content=megabytes(500, read)),
                             "https://objects.icecat.biz/a.pdf", MediaPolicy(max_bytes={IMAGE: MB, FILE: 2 * MB}), FILE)
     assert str(outcome) == "media refused: too large: more than 2 MB" and read["chunks"] <= 4
 
