@@ -3,7 +3,7 @@
 Icecat text ends up in a customer's PIM and from there on their web shop, so a `<script>`, an `onerror=`,
 a `javascript:` link, an `<svg onload>` or an `<iframe>` in a description must never get there:
 - RICH (textarea attributes with the WYSIWYG editor): the tags of `RICH_TAGS`, no attributes but `href`/
-  `title` on links (http, https and mailto only, given `rel="noopener"`) and cell spans on tables;
+  `title` on links (http, https and mailto only, given `rel="noopener"`), cell spans, a table's `class`;
   comments, scripts and styles removed with their content;
 - PLAIN (text attributes, textareas without the editor): no tags at all, entities decoded to characters,
   line breaks kept where the HTML had them.
@@ -25,7 +25,8 @@ RICH_TAGS = frozenset({
     "p", "br", "ul", "ol", "li", "b", "i", "strong", "em", "u", "sub", "sup", "h1", "h2", "h3", "h4", "h5", "h6",
     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "a",
 })
-RICH_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+RICH_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"},
+                   "table": {"class"}}
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "svg", "math", "template",
                                   "noscript", "textarea", "select"})
