@@ -19,12 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from icecat_akeneo import pipeline
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.mapping import ClientMapping, load_mapping
+from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.run_folder import DATA_ROOT_ENV, RunFolder
 
 from sandbox.akeneo.state import Credentials
@@ -66,7 +68,8 @@ def sync_run(mapping: ClientMapping, run_id: str, akeneo_url: str, icecat_url: s
         interval=None,
         resolve_akeneo=lambda: AkeneoSettings(akeneo_url, AKENEO_USER.client_id, AKENEO_USER.secret,
                                               AKENEO_USER.username, AKENEO_USER.password),
-        resolve_icecat=lambda: IcecatSettings(icecat_url, ICECAT_OPEN_USER),
+        resolve_icecat=lambda: IcecatSettings(icecat_url, ICECAT_OPEN_USER, media_policy=MediaPolicy().widened(
+            [urlsplit(icecat_url).netloc], allow_private_addresses=True)),
     )
 
 

@@ -129,6 +129,7 @@ class FieldMapping(_Strict):
     join: str = "\n"
     manual_edits_win: bool | None = None
     precheck: bool = True     # false: send text/option values unchecked and let Akeneo judge (422 at load)
+    html: Literal["rich", "plain"] | None = None  # plain: no tags even in a WYSIWYG textarea (sanitize.py)
 
     @field_validator("source")
     @classmethod

@@ -155,7 +155,8 @@ def load(sync: SyncRun) -> dict:
     incremental = sync.incremental()
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
-                          line_filter=incremental.line_filter, media_registry=incremental)
+                          line_filter=incremental.line_filter, media_registry=incremental,
+                          media_policy=sync.icecat.media_policy)
     except Exception as error:
         record_failed_attempt(sync.run.path, error)
         raise

@@ -55,6 +55,14 @@ ICECAT_FIELDS = {
     "data_creation_url": _field("Data-creation URL", TEXT, "Where to ask Icecat for missing products."),
     "index_base_url": _field("Index files URL", TEXT, "Where the daily index lives (default: the host)."),
     **BREAKER_FIELDS,
+    "media_hosts": _field("Media hosts", TEXT, "Hosts media may also be downloaded from (comma-separated, "
+                          "host, host:port or *.domain); Icecat's own are always allowed."),
+    "media_allow_private_addresses": _field(
+        "Media from private addresses", {"type": ["boolean", "null"]},
+        "Allow media hosts on loopback/private networks (sandboxes only; default off)."),
+    "media_max_image_mb": _field("Largest image (MB)", NUMBER, "Bigger images are refused (default 20)."),
+    "media_max_file_mb": _field("Largest file (MB)", NUMBER, "Bigger PDFs/videos/files are refused (default 100)."),
+    "media_timeout_s": _field("Media timeout (s)", NUMBER, "Whole download, redirects included (default 120)."),
 }
 ICECAT_BEHAVIOUR = {
     "hidden-fields": ["schema", "port"],

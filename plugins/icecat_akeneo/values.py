@@ -1,9 +1,10 @@
 """One mapped Icecat value -> the `data` of one Akeneo value, decided by the target attribute's type.
 
 Every check Akeneo would make on a value and that the taxonomy lets us make in advance happens here (type,
-option codes, units of the measurement family, text length, file extensions): a value that would fail
-comes back as a `ValueRejected` with the reason, so it is reported once instead of failing a whole PATCH
-line with a 422. Nothing here raises on odd input, and nothing does I/O.
+option codes, units of the measurement family, text length, URLs): a value that would fail comes back as a
+`ValueRejected` with the reason, so it is reported once instead of failing a whole PATCH line with a 422.
+Text is sanitized (`sanitize.py`); a URL, to download or to write into a text attribute, must pass
+`media_policy.url_problem` (http(s), a host, no user info). Nothing here raises on odd input or does I/O.
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import urlparse
 
 from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.compatibility import ICECAT_SIGN_UNITS, UNIT_FACTORS
 from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code, short_type
 from icecat_akeneo.icecat.record import Feature
 from icecat_akeneo.mapping import FieldMapping
+from icecat_akeneo.media_policy import url_problem
+from icecat_akeneo.sanitize import html_kind, sanitize
 
 TEXT_DEFAULT_MAX = {t.TEXT: 255, t.TEXTAREA: 65535}
 """Akeneo's limits when an attribute sets no `max_characters`."""
@@ -27,6 +29,8 @@ AMOUNT_PLACES = Decimal("0.0001")
 MAX_DIGITS = 15
 """Integer digits beyond which a number is surely not a product measure (and would overflow Akeneo)."""
 TRUE_WORDS, FALSE_WORDS = {"y", "yes", "true", "1"}, {"n", "no", "false", "0"}
+_LOOKS_LIKE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*")
+"""A text value that is one token starting with a scheme (`https://…`, `javascript:…`, `file:///…`)."""
 NEVER_WRITTEN = {"pim_catalog_identifier": "the identifier is never written by the connector",
                  "pim_catalog_price_collection": "prices are never written by the connector"}
 
@@ -121,7 +125,11 @@ def _amount(number: Decimal, attribute: dict[str, Any]) -> str | int:
 
 
 def _text(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> str:
-    text = _as_text(value, field.join)
+    text = sanitize(_as_text(value, field.join), html_kind(attribute, field.html)).strip()
+    if _LOOKS_LIKE_URL.fullmatch(text):
+        problem = url_problem(text)
+        if problem:
+            raise _Rejected("unsafe_url", f"refuses {text[:80]!r}: {problem}")
     if not field.precheck:
         return text
     limit = attribute.get("max_characters") or TEXT_DEFAULT_MAX[attribute["type"]]
@@ -257,15 +265,13 @@ def _date(value: object, attribute: dict[str, Any], field: FieldMapping, taxonom
 
 
 def _media(value: object, attribute: dict[str, Any], field: FieldMapping, taxonomy: Taxonomy) -> MediaUpload:
+    """The URL to download. Its name decides nothing: what the file really is (signature and Content-Type)
+    is checked against the allowed extensions at load (`media_types.content_problem`), so an allowed file is
+    never refused for its name, and the policy's host and size checks happen there too."""
     url = str(_as_list(value)[0]).strip()
-    if not url.lower().startswith(("http://", "https://")):
-        raise _Rejected("wrong_type", f"expects a file URL to download, got {url!r}")
-    allowed = [extension.lower() for extension in attribute.get("allowed_extensions") or []]
-    name = urlparse(url).path.rsplit("/", 1)[-1]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if allowed and extension and extension not in allowed:
-        raise _Rejected("extension_not_allowed", f"file extension {extension!r} is not allowed "
-                                                 f"(allowed extensions: {', '.join(allowed)})")
+    problem = url_problem(url)
+    if problem:
+        raise _Rejected("wrong_type", f"expects a file URL to download, got {url[:80]!r}: {problem}")
     return MediaUpload(url)
 
 

@@ -22,9 +22,11 @@ from icecat_akeneo import pipeline
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.icecat.client import IcecatSettings
 from icecat_akeneo.mapping import load_mapping
+from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.run_folder import RunFolder
 from icecat_akeneo.state import ProductStatus, StateStore, sqlite_url
 
+from sandbox.connections import sandbox_media_extra
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 from tests.e2e.test_sync_dag import akeneo_get, akeneo_token, product_values, value
 
@@ -58,7 +60,8 @@ class Runs:
         return (AkeneoSettings(base_url=self.akeneo.base_url, client_id=AKENEO_CREDENTIALS["client_id"],
                                secret=AKENEO_CREDENTIALS["secret"], username=AKENEO_CREDENTIALS["username"],
                                password=AKENEO_CREDENTIALS["password"]),
-                IcecatSettings(base_url=self.icecat.base_url, username="openIcecat-live"))
+                IcecatSettings(base_url=self.icecat.base_url, username="openIcecat-live",
+                               media_policy=sandbox_media_policy(self.icecat.base_url)))
 
     def run(self, interval: tuple | None = None, **params: object) -> tuple[dict, dict, dict]:
         """One run; returns (report.json, Akeneo request deltas, Icecat request deltas)."""
@@ -84,6 +87,11 @@ class Runs:
 
     def store(self) -> StateStore:
         return StateStore(self.state_url, self.client)
+
+
+def sandbox_media_policy(icecat_url: str) -> MediaPolicy:
+    """What the sandboxes' Connections allow (sandbox/connections.py): media from the Icecat sandbox."""
+    return MediaPolicy().widened([str(sandbox_media_extra(icecat_url)["media_hosts"])], allow_private_addresses=True)
 
 
 def delta(before: dict, after: dict) -> dict:

@@ -347,17 +347,21 @@ def test_media_upload_returns_the_media_code_from_location() -> None:
             201, headers={"Location": "http://akeneo.test/api/rest/v1/media-files/a/b/c/d/abcdef_photo.png"}
         )
 
-    assert run(
+    result = run(
         FakeAkeneo(route),
         lambda client: client.upload_media("sku-1", "main_image", None, None, "photo.png", b"PNGDATA"),
-    ) == (201, "a/b/c/d/abcdef_photo.png")
+    )
+    assert (result.status_code, result.message) == (201, "a/b/c/d/abcdef_photo.png")
 
 
-def test_media_upload_refusal_is_returned_with_akeneos_message() -> None:
-    route = lambda request: httpx.Response(422, json={"code": 422, "message": 'Product "x" does not exist.'})  # noqa: E731
-    assert run(
-        FakeAkeneo(route), lambda client: client.upload_media("x", "main_image", None, None, "p.png", b"1")
-    ) == (422, 'Product "x" does not exist.')
+def test_media_upload_refusal_is_returned_with_akeneos_message_and_errors() -> None:
+    error = {"attribute": "user_manual", "locale": None, "scope": None,
+             "message": "The file extension is not allowed (allowed extensions: pdf)."}
+    route = lambda request: httpx.Response(  # noqa: E731
+        422, json={"code": 422, "message": "Validation failed.", "errors": [error]})
+    result = run(FakeAkeneo(route), lambda client: client.upload_media("x", "user_manual", None, None, "p", b"1"))
+    assert (result.status_code, result.message, result.errors) == (422, "Validation failed.", [error])
+    assert result.detail == f"Validation failed. [user_manual] {error['message']}"
 
 
 def test_taxonomy_pages_every_list_and_reads_options_of_select_attributes_only() -> None:

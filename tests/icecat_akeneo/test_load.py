@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pyarrow as pa
@@ -17,6 +18,7 @@ import pytest
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
 from icecat_akeneo.akeneo.lines import LineResult
 from icecat_akeneo.artifacts import RESULTS, RESULTS_SCHEMA
+from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.steps.load import LoadResults, _read_batches, run_load
 from icecat_akeneo.steps.media import media_filename, send_media
@@ -34,6 +36,11 @@ def write_batch(run_dir: Path, name: str, lines: list[dict]) -> None:
     folder = run_dir / "transform"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+
+def sandbox_policy(base_url: str) -> MediaPolicy:
+    """The media policy of a test Connection: the stand-in image host allowed, on a loopback address."""
+    return MediaPolicy(hosts=(urlsplit(base_url).netloc,), allow_private_addresses=True)
 
 
 def write_media(run_dir: Path, rows: list[dict]) -> None:
@@ -237,9 +244,11 @@ def test_media_is_downloaded_and_uploaded_into_the_product_value(
             },
         ],
     )
-    report = run_load(settings_for(akeneo), tmp_path, media_headers={"X-Icecat-Token": "t-1"})
+    report = run_load(settings_for(akeneo), tmp_path, media_headers={"X-Icecat-Token": "t-1"},
+                      media_policy=sandbox_policy(base))
 
-    assert report["media"] == {"uploaded": 1, "reused": 0, "unchanged": 0, "failed": 1}
+    assert report["media"] == {"uploaded": 1, "reused": 0, "unchanged": 0, "failed": 1,
+                               "urls_tried": 2, "urls_fetched": 1}
     rows = pq.read_table(RESULTS.path(tmp_path)).to_pylist()
     uploaded, missing = rows
     assert (uploaded["kind"], uploaded["status_code"]) == ("media", 201)
@@ -301,7 +310,7 @@ def test_an_akeneo_outage_during_media_upload_fails_every_row_within_bounded_tim
         ) as akeneo:
             await send_media(
                 akeneo, tmp_path / "transform" / "media.parquet", results, {}, lambda _: None, None,
-                patch=akeneo.patch_products,
+                patch=akeneo.patch_products, policy=sandbox_policy("http://images.test"),
                 web_transport=httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)),
             )
 
@@ -336,7 +345,7 @@ def test_an_akeneo_outage_on_the_sandbox_stops_media_uploads_after_the_breaker_t
             akeneo.faults(error_rate=1.0)
             await send_media(
                 client, tmp_path / "transform" / "media.parquet", results, {}, lambda _: None, None,
-                patch=client.patch_products,
+                patch=client.patch_products, policy=sandbox_policy("http://images.test"),
                 web_transport=httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)),
             )
 

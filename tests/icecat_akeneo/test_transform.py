@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from icecat_akeneo.artifacts import LOOKUPS, MEDIA, QUARANTINE, REJECTED
 from icecat_akeneo.mapping import ClientMapping, load_mapping, parse_mapping
+from icecat_akeneo.sanitize import rich_html
 from icecat_akeneo.steps.transform import desired_values, run_transform
 
 from tests.fixtures.mappings.records import (
@@ -97,7 +98,7 @@ def test_the_demo_mapping_on_the_dell_sample() -> None:
     assert values["wifi_standards"][0]["data"] == ["802_11a", "wi_fi_5_802_11ac", "802_11b", "802_11g",
                                                    "wi_fi_4_802_11n"]
     assert values["description"][0] == {"locale": "en_US", "scope": "ecommerce",
-                                         "data": dell_g5_en().description_html}
+                                         "data": rich_html(dell_g5_en().description_html)}
     assert values["bullet_points"][0]["data"] == "Intel Core i7\n16 GB DDR4"
     assert values["video_url"][0]["data"] == "https://www.youtube.com/watch?v=dell-g5"
     assert "main_image" not in values and "user_manual" not in values

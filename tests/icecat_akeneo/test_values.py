@@ -114,14 +114,18 @@ def test_date_is_midnight_utc() -> None:
     assert _rejection("release_date", "soon").kind == "wrong_type"
 
 
-def test_images_and_files_become_uploads_checked_by_extension() -> None:
+def test_images_and_files_become_uploads_whatever_their_name() -> None:
+    """The name decides nothing (Icecat's leaflets are `.../product-pdf?productId=...`): the real type is
+    checked at load (test_media_policy.py); here only what is not a fetchable URL is refused."""
     url = "https://images.icecat.biz/img/gallery/56195846_0.jpg"
     assert _convert("main_image", url) == MediaUpload(url)
     assert _convert("user_manual", "https://objects.icecat.biz/objects/manual.PDF?x=1") == \
         MediaUpload("https://objects.icecat.biz/objects/manual.PDF?x=1")
-    assert _rejection("user_manual", "https://example.com/manual.docx").reason == (
-        "file attribute user_manual file extension 'docx' is not allowed (allowed extensions: pdf)")
+    leaflet = "https://icecat.biz/rest/product-pdf?productId=56195846"
+    assert _convert("user_manual", leaflet) == MediaUpload(leaflet)
     assert _rejection("main_image", "not a url").kind == "wrong_type"
+    assert "user name or password" in _rejection("main_image", "http://images.icecat.biz@127.0.0.1/a.jpg").reason
+    assert "is not http or https" in _rejection("user_manual", "file:///etc/passwd").reason
 
 
 def test_prices_and_identifiers_are_never_written() -> None:

@@ -23,10 +23,12 @@ from icecat_akeneo.akeneo.transport import (
     AkeneoSettings,
     AkeneoTransport,
 )
+from icecat_akeneo.retry import RetryPolicy
 
 __all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE", "AkeneoClient", "AkeneoSettings"]
 
 API = "/api/rest/v1"
+ONE_ATTEMPT = RetryPolicy(max_attempts=1)
 SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
 
 
@@ -85,26 +87,39 @@ class AkeneoClient(AkeneoTransport):
         scope: str | None,
         filename: str,
         content: bytes,
-    ) -> tuple[int, str]:
-        """Upload a file into a product's image/file attribute (Akeneo sets the value itself).
+    ) -> LineResult:
+        """Upload a file into a product's image/file attribute (Akeneo sets the value itself), one attempt:
+        the caller decides whether a failed upload may be sent again (a lost answer may hide a stored file).
 
-        Returns (201, media code) on success, else (status, Akeneo's message)."""
+        Success: status 201 and the media code as `message`; else Akeneo's status, message and `errors`."""
         product = {"identifier": identifier, "attribute": attribute, "scope": scope, "locale": locale}
         reply = await self._send(
             "media_upload",
             "POST",
             f"{API}/media-files",
+            retry=ONE_ATTEMPT,
             data={"product": json.dumps(product)},
             files={"file": (filename, content)},
         )
         response = reply.response
         if response.status_code != 201:
-            return response.status_code, self._message(response)
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            errors = body.get("errors") if isinstance(body, dict) else None
+            return LineResult(1, identifier, response.status_code, self._message(response), list(errors or []))
         location = httpx.URL(response.headers.get("Location", "")).path
         _, found, code = location.partition("/media-files/")
-        if not found or not code:
-            return 201, ""
-        return 201, unquote(code)
+        return LineResult(1, identifier, 201, unquote(code) if found else "")
+
+    async def download_media(self, code: str) -> bytes | None:
+        """The content of a media file Akeneo stores, or None when it has no file with that code."""
+        reply = await self._send("media_download", "GET", f"{API}/media-files/{quote(code, safe='/')}/download")
+        if reply.response.status_code == 404:
+            return None
+        self._raise_unless_success(reply.response, "GET")
+        return reply.response.content
 
     # -- catalogue structure -------------------------------------------------------------------------------
 

@@ -121,9 +121,11 @@ class AkeneoTransport(ApiBase):
         *,
         authenticated: bool = True,
         headers: dict[str, str] | None = None,
+        retry: RetryPolicy | None = None,
         **request: Any,
     ) -> Attempted:
-        """One logical call: retried on 429/5xx/transport errors, re-authenticated once on a 401.
+        """One logical call: retried on 429/5xx/transport errors (by `retry`, default the settings'),
+        re-authenticated once on a 401.
 
         Raises `AkeneoUnavailable` when transport errors outlast the retries or the breaker is open."""
         path = httpx.URL(url).path
@@ -149,11 +151,12 @@ class AkeneoTransport(ApiBase):
                 )
             return response
 
+        policy = retry or self.settings.retry
         try:
-            return await call_with_retries(self.settings.retry, attempt, sleep=self.sleep, on_retry=on_retry)
+            return await call_with_retries(policy, attempt, sleep=self.sleep, on_retry=on_retry)
         except httpx.TransportError as exc:
             raise self.breaker.unavailable(
-                f"{method} {path} failed after {self.settings.retry.max_attempts} attempts: "
+                f"{method} {path} failed after {policy.max_attempts} attempts: "
                 f"{type(exc).__name__}: {redact(str(exc), self._secrets)}"
             ) from exc
 

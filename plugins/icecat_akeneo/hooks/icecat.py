@@ -6,19 +6,24 @@ in `provider_info.py`):
 - host: the JSON API base URL (default `https://live.icecat.biz`);
 - login: the Icecat user name (`openIcecat-live` for Open Icecat); password: the Full Icecat `app_key`;
 - extra (all optional): `api_token`, `content_token`, `max_concurrency`, `timeout`, `cache_dir`,
-  `data_creation_url`, `index_base_url`, `breaker_threshold`, `breaker_cooldown_s`.
+  `data_creation_url`, `index_base_url`, `breaker_threshold`, `breaker_cooldown_s`, and the media fetch
+  policy (`media_policy.py`): `media_hosts` (hosts added to Icecat's, a list or comma-separated),
+  `media_allow_private_addresses`, `media_max_image_mb`, `media_max_file_mb`, `media_timeout_s`.
 Secrets (password, api_token, content_token) never appear in messages or in the settings' repr.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from icecat_akeneo.hooks import ConnectionHook
 from icecat_akeneo.icecat.client import IcecatClient, IcecatSettings, IcecatUnavailable
+from icecat_akeneo.media_policy import FILE, IMAGE, MB, MediaPolicy
 
 DEFAULT_HOST = "https://live.icecat.biz"
 NUMBER_EXTRA = {"max_concurrency": int, "timeout": float}
+MEDIA_NUMBERS = ("media_max_image_mb", "media_max_file_mb", "media_timeout_s")
 TEXT_EXTRA = ("api_token", "content_token", "cache_dir", "data_creation_url", "index_base_url")
 
 
@@ -44,11 +49,24 @@ class IcecatHook(ConnectionHook):
             **{name: str(extra[name]) for name in TEXT_EXTRA if extra.get(name) not in (None, "")},
             **self.numbers(extra, NUMBER_EXTRA),
             **self.breaker(extra),
+            "media_policy": self.media_policy(extra),
         }
         fields = self.with_overrides(fields, overrides)
         if int(fields.get("max_concurrency", 1)) < 1:
             raise IcecatConnectionError(f"Connection {self.conn_id!r}: extra.max_concurrency must be >= 1")
         return IcecatSettings(**fields)
+
+    def media_policy(self, extra: dict[str, Any]) -> MediaPolicy:
+        """Icecat's media hosts plus the Connection's `media_hosts`; caps and timeout from the extra."""
+        hosts = extra.get("media_hosts") or []
+        allow_private = str(extra.get("media_allow_private_addresses", "")).strip().lower() in ("true", "1", "yes")
+        policy = MediaPolicy().widened(hosts.split(",") if isinstance(hosts, str) else [str(h) for h in hosts],
+                                       allow_private_addresses=allow_private)
+        numbers = self.numbers(extra, {name: float for name in MEDIA_NUMBERS})
+        caps = {kind: int(numbers[f"media_max_{kind}_mb"] * MB) for kind in (IMAGE, FILE)
+                if f"media_max_{kind}_mb" in numbers}
+        return dataclasses.replace(policy, max_bytes={**policy.max_bytes, **caps},
+                                   timeout_s=numbers.get("media_timeout_s", policy.timeout_s))
 
     def get_conn(self) -> IcecatClient:
         """A new client; use it as `async with hook.get_conn() as icecat: ...`."""

@@ -22,6 +22,7 @@ from icecat_akeneo.breaker import ApiUnavailable, BreakerSettings
 from icecat_akeneo.icecat.cache import IcecatCache
 from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
 from icecat_akeneo.icecat.daily_index import DailyIndex
+from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.redaction import QueryKeyFilter, redact
 from icecat_akeneo.retry import RetryPolicy, Sleep, call_with_retries
 
@@ -42,6 +43,7 @@ class IcecatSettings:
     cache_dir: str | None = None
     data_creation_url: str | None = None
     index_base_url: str | None = None  # index files live on data.icecat.biz; defaults to base_url
+    media_policy: MediaPolicy = MediaPolicy()  # where media may be downloaded from (Connection's media_* extras)
 
     @property
     def secrets(self) -> tuple[str | None, ...]:
@@ -128,7 +130,9 @@ class IcecatTransport(ApiBase):
         return redact(text, self.settings.secrets)
 
     def _auth_params(self, lang: str) -> dict[str, str]:
+        """With an api_token the account is proven by the Api-Token header, so the app_key never travels in
+        a query string (which servers log and error pages echo)."""
         params = {"lang": lang.upper(), "shopname": self.settings.username}
-        if self.settings.app_key:
+        if self.settings.app_key and not self.settings.api_token:
             params["app_key"] = self.settings.app_key
         return params

@@ -36,6 +36,7 @@ from icecat_akeneo.artifacts import (
     ParquetStream,
     batch_files,
 )
+from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
 TOP_MESSAGES = 10
@@ -117,15 +118,17 @@ def run_load(
     on_line_result: OnLineResult | None = None,
     line_filter: LineFilter | None = None,
     media_registry: MediaRegistry | None = None,
+    media_policy: MediaPolicy | None = None,
 ) -> dict[str, Any]:
     """Send `transform/batch-*.ndjson` and `transform/media.parquet`; write `load/results.parquet`.
 
     `line_filter` may narrow or drop a line just before it is sent (values Akeneo accepted meanwhile);
-    `media_registry` lets files Akeneo already holds be skipped or reused by code instead of uploaded again.
+    `media_registry` lets files Akeneo already holds be skipped or reused by code instead of uploaded again;
+    `media_policy` says where media may be downloaded from (default: Icecat's hosts, `media_policy.py`).
     """
     return asyncio.run(
         _load(settings, Path(run_dir), media_headers or {}, on_line_result or (lambda _: None),
-              line_filter or (lambda line: line), media_registry)
+              line_filter or (lambda line: line), media_registry, media_policy)
     )
 
 
@@ -136,6 +139,7 @@ async def _load(
     on_line_result: OnLineResult,
     line_filter: LineFilter,
     media_registry: MediaRegistry | None,
+    media_policy: MediaPolicy | None = None,
 ) -> dict[str, Any]:
     started = time.monotonic()
     earlier = attempts_so_far(run_dir)
@@ -143,7 +147,7 @@ async def _load(
     try:
         async with AkeneoClient(settings) as akeneo:
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
-            await send_media(
+            fetched = await send_media(
                 akeneo,
                 MEDIA.path(run_dir),
                 results,
@@ -151,6 +155,7 @@ async def _load(
                 on_line_result,
                 media_registry,
                 patch=lambda lines: _patch_or_record_failure(akeneo, lines),
+                policy=media_policy,
             )
             stats = akeneo.stats()
     except BaseException:
@@ -173,6 +178,7 @@ async def _load(
             "reused": results.media_reused,
             "unchanged": results.media_unchanged,
             "failed": sum(results.media_by_status.values()) - media_uploaded - results.media_reused,
+            **fetched,
         },
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],

@@ -13,28 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient
-from icecat_akeneo.akeneo.errors import AkeneoUnavailable
+from icecat_akeneo.akeneo.errors import AkeneoError, AkeneoUnavailable
 from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult
 from icecat_akeneo.breaker import NOT_SENDING, ApiUnavailable, CircuitBreaker
+from icecat_akeneo.media_policy import MediaPolicy, MediaRefused, Resolve, fetch, system_resolve
+from icecat_akeneo.media_types import SIGNATURE_BYTES, Target, content_problem, media_filename, media_targets
 from icecat_akeneo.redaction import redact
-from icecat_akeneo.retry import call_with_retries
+from icecat_akeneo.retry import RETRYABLE_STATUS, call_with_retries
 
 MEDIA_ROWS_PER_ROUND = 64
 MEDIA_BATCH = "media"
 
 OnLineResult = Callable[[LineResult], None]
 PatchLines = Callable[[list[dict[str, Any]]], Awaitable[list[LineResult]]]
-Download = tuple[bytes, str | None, int]  # content, failure message or None, attempts
 
 
 class MediaRegistry(Protocol):
@@ -55,43 +56,65 @@ class MediaResults(Protocol):
     def add(self, result: LineResult, batch: str, line: int, kind: str) -> None: ...
 
 
-class _Downloads:
-    """Fetches files through the shared retry mechanism, `limit` at a time, one breaker per host."""
+@dataclass
+class Download:
+    """One distinct URL's download: the body and its Content-Type, or why it was not fetched."""
 
-    def __init__(self, web: httpx.AsyncClient, akeneo: AkeneoClient) -> None:
-        self._web = web
-        self._akeneo = akeneo
+    content: bytes = b""
+    content_type: str | None = None
+    failure: str | None = None
+    attempts: int = 0
+
+
+class _Downloads:
+    """Fetches files under the media policy, through the shared retry mechanism, `limit` at a time, one
+    breaker per host. Counts the URLs tried (each hop of a redirect) and the bodies fetched."""
+
+    def __init__(self, web: httpx.AsyncClient, akeneo: AkeneoClient, policy: MediaPolicy,
+                 resolve: Resolve = system_resolve) -> None:
+        self._web, self._akeneo, self._policy, self._resolve = web, akeneo, policy, resolve
         self._limit = asyncio.Semaphore(akeneo.settings.max_concurrency)
         self._breakers: dict[str, CircuitBreaker] = {}
+        self.urls_tried = 0
+        self.fetched = 0
 
-    async def distinct(self, rows: list[dict[str, Any]]) -> dict[str, Download]:
-        """url -> download, each distinct URL fetched once."""
-        urls = list(dict.fromkeys(row["url"] for row in rows))
-        return dict(zip(urls, await asyncio.gather(*(self.fetch(url) for url in urls)), strict=True))
+    async def distinct(self, rows: list[dict[str, Any]], targets: dict[str, Target]) -> dict[tuple[str, str], Download]:
+        """(url, media kind) -> download, each fetched once."""
+        keys = list(dict.fromkeys((row["url"], targets.get(row["attribute"], Target()).kind) for row in rows))
+        return dict(zip(keys, await asyncio.gather(*(self.fetch(*key) for key in keys)), strict=True))
 
-    async def fetch(self, url: str) -> Download:
+    async def fetch(self, url: str, kind: str) -> Download:
         host = urlsplit(url).netloc
         breaker = self._breakers.setdefault(
             host, CircuitBreaker(f"media host {host}", self._akeneo.settings.breaker)
         )
-        shown = redact(url)
-        attempts = {"n": 0}
+        shown, download = redact(url), Download()
+        self.urls_tried += 1
 
         async def attempt() -> httpx.Response:
-            attempts["n"] += 1
+            download.attempts += 1
             with breaker.guard() as outcome:
-                response = await self._web.get(url)
-                outcome.status(response.status_code)
-                return response
+                fetched = await fetch(self._web, url, self._policy, kind, self._resolve)
+                outcome.status(fetched.response.status_code)
+            download.content, download.content_type = fetched.content, fetched.response.headers.get("Content-Type")
+            return fetched.response
 
         async with self._limit:
             try:
                 reply = await call_with_retries(self._akeneo.settings.retry, attempt, sleep=self._akeneo.sleep)
+            except MediaRefused as exc:
+                return Download(failure=f"{exc} ({shown})", attempts=download.attempts)
+            except TimeoutError:
+                return Download(failure=f"download of {shown} failed: took longer than {self._policy.timeout_s:g} s",
+                                attempts=download.attempts)
             except (httpx.HTTPError, ApiUnavailable) as exc:
-                return b"", f"download of {shown} failed: {type(exc).__name__}: {redact(str(exc))}", attempts["n"]
-        if reply.response.is_success:
-            return reply.response.content, None, reply.attempts
-        return b"", f"download of {shown} failed: HTTP {reply.response.status_code}", reply.attempts
+                return Download(failure=f"download of {shown} failed: {type(exc).__name__}: {redact(str(exc))}",
+                                attempts=download.attempts)
+        if not reply.response.is_success:
+            return Download(failure=f"download of {shown} failed: HTTP {reply.response.status_code}",
+                            attempts=reply.attempts)
+        self.fetched += 1
+        return download
 
 
 async def send_media(
@@ -103,24 +126,25 @@ async def send_media(
     registry: MediaRegistry | None,
     *,
     patch: PatchLines,
+    policy: MediaPolicy | None = None,
     web_transport: httpx.AsyncBaseTransport | None = None,
-) -> None:
+    resolve: Resolve = system_resolve,
+) -> dict[str, int]:
     """Each media row ends in its product value, by the cheapest way that is safe: nothing when Akeneo
     already holds that file, a collection PATCH (`patch`) with the code of a file Akeneo stores (same URL or
-    same content), else one download and one upload per distinct file."""
+    same content), else one download (under `policy`, default Icecat's hosts only) and one upload per
+    distinct file. Returns the URLs tried and the bodies fetched."""
     if not media_path.exists():
-        return
+        return {"urls_tried": 0, "urls_fetched": 0}
     counter = iter(range(1, 1 << 62))
 
     def record(result: LineResult) -> None:
         results.add(result, MEDIA_BATCH, next(counter), "media")
         on_line_result(result)
 
-    timeout = akeneo.settings.timeout
-    async with httpx.AsyncClient(
-        headers=headers, timeout=timeout, follow_redirects=True, transport=web_transport
-    ) as web:
-        downloads = _Downloads(web, akeneo)
+    targets = media_targets(media_path)
+    async with httpx.AsyncClient(headers=headers, timeout=akeneo.settings.timeout, transport=web_transport) as web:
+        downloads = _Downloads(web, akeneo, policy or MediaPolicy(), resolve)
         codes: dict[str, str] = {}  # sha256 -> code, so one file is uploaded once per run
         for record_batch in pq.ParquetFile(media_path).iter_batches(batch_size=MEDIA_ROWS_PER_ROUND):
             rows = record_batch.to_pylist()
@@ -128,63 +152,116 @@ async def send_media(
                 kept = [row for row in rows if not registry.already_applied(row)]
                 results.media_unchanged += len(rows) - len(kept)
                 rows = kept
-            reuse = await _send_round(akeneo, downloads, rows, registry, codes, record)
+            reuse = await _send_round(akeneo, downloads, _Round(rows, targets, registry, codes), record)
             for result in await _apply_known_codes(patch, reuse):
                 results.media_reused += result.ok
                 record(result)
+    return {"urls_tried": downloads.urls_tried, "urls_fetched": downloads.fetched}
+
+
+@dataclass
+class _Round:
+    rows: list[dict[str, Any]]
+    targets: dict[str, Target]
+    registry: MediaRegistry | None
+    codes: dict[str, str]
+
+
+def refused(row: dict[str, Any], message: str, attempts: int = 1) -> LineResult:
+    """A media row that never reached Akeneo, with the product and the field it was meant for."""
+    where = {key: row.get(key) for key in ("attribute", "locale", "scope")}
+    return LineResult(1, row["identifier"], MISSING_LINE_STATUS, None, [{**where, "message": message}],
+                      attempts=attempts)
 
 
 async def _send_round(
-    akeneo: AkeneoClient,
-    downloads: _Downloads,
-    rows: list[dict[str, Any]],
-    registry: MediaRegistry | None,
-    codes: dict[str, str],
-    record: OnLineResult,
+    akeneo: AkeneoClient, downloads: _Downloads, batch: _Round, record: OnLineResult
 ) -> list[tuple[dict[str, Any], str]]:
     """Uploads the files of one round of rows; returns the rows to point at a code Akeneo already holds."""
     reuse: list[tuple[dict[str, Any], str]] = []
     to_fetch: list[dict[str, Any]] = []
-    for row in rows:
-        known = registry.code_for_url(row["url"]) if registry else None
+    for row in batch.rows:
+        known = batch.registry.code_for_url(row["url"]) if batch.registry else None
         if known:
             reuse.append((row, known))
         elif akeneo.breaker.is_open():  # Akeneo is down: do not download what cannot be uploaded
             record(LineResult(1, row["identifier"], MISSING_LINE_STATUS, str(akeneo.breaker.unavailable(NOT_SENDING))))
         else:
             to_fetch.append(row)
-    fetched = await downloads.distinct(to_fetch)
+    fetched = await downloads.distinct(to_fetch, batch.targets)
     for row in to_fetch:
-        content, failure, attempts = fetched[row["url"]]
-        if failure:
-            record(LineResult(1, row["identifier"], MISSING_LINE_STATUS, failure, attempts=attempts))
+        target = batch.targets.get(row["attribute"], Target())
+        download = fetched[(row["url"], target.kind)]
+        if download.failure:
+            record(refused(row, download.failure, download.attempts))
             continue
-        sha256 = hashlib.sha256(content).hexdigest()
-        known = codes.get(sha256) or (registry.code_for_content(sha256) if registry else None)
+        found, problem = content_problem(download.content_type, download.content[:SIGNATURE_BYTES], target.kind,
+                                         list(target.allowed_extensions))
+        if problem:
+            record(refused(row, f"media refused: {problem} ({redact(row['url'])})", download.attempts))
+            continue
+        sha256 = hashlib.sha256(download.content).hexdigest()
+        known = batch.codes.get(sha256) or (batch.registry.code_for_content(sha256) if batch.registry else None)
         if known:
             reuse.append((row, known))
             continue
-        result = await _upload(akeneo, row, content, attempts)
+        filename = media_filename(row["url"], found, list(target.allowed_extensions))
+        result = await upload_once(akeneo, row, filename, download.content, download.attempts)
         if result.ok and result.message:
-            codes[sha256] = result.message
-            if registry is not None:
-                registry.remember(row, sha256, result.message)
+            batch.codes[sha256] = result.message
+            if batch.registry is not None:
+                batch.registry.remember(row, sha256, result.message)
         record(result)
     return reuse
 
 
-async def _upload(akeneo: AkeneoClient, row: dict[str, Any], content: bytes, attempts: int) -> LineResult:
-    identifier = row["identifier"]
+async def upload_once(
+    akeneo: AkeneoClient, row: dict[str, Any], filename: str, content: bytes, attempts: int
+) -> LineResult:
+    """Upload a file, retried like any call, except that after a failure whose answer may have been lost
+    (the connection dropped after the file was sent) the product is read first: when its value already holds
+    a file with this content, Akeneo applied the upload and it is not sent again (no second file)."""
+    identifier, policy = row["identifier"], akeneo.settings.retry
+    for attempt in range(1, policy.max_attempts + 1):
+        try:
+            result = await akeneo.upload_media(identifier, row["attribute"], row.get("locale"), row.get("scope"),
+                                               filename, content)
+        except AkeneoUnavailable as exc:
+            result = LineResult(1, identifier, MISSING_LINE_STATUS, str(exc), attempts=attempts + attempt - 1)
+            if akeneo.breaker.is_open():
+                return result
+            applied = await _code_holding(akeneo, row, hashlib.sha256(content).hexdigest())
+            if applied:
+                return _uploaded(row, LineResult(1, identifier, 201, applied), attempts + attempt - 1)
+        else:
+            if result.status_code not in RETRYABLE_STATUS:
+                return _uploaded(row, result, attempts + attempt - 1)
+        if attempt < policy.max_attempts:
+            await akeneo.sleep(policy.delay(attempt))
+    return result
+
+
+async def _code_holding(akeneo: AkeneoClient, row: dict[str, Any], sha256: str) -> str | None:
+    """The media code in the product's value for this row when that file has this content, else None."""
     try:
-        status, code_or_error = await akeneo.upload_media(
-            identifier, row["attribute"], row.get("locale"), row.get("scope"), media_filename(row["url"]), content
-        )
-    except AkeneoUnavailable as exc:
-        return LineResult(1, identifier, MISSING_LINE_STATUS, str(exc), attempts=attempts)
-    if status != 201:
-        return LineResult(1, identifier, status, code_or_error, attempts=attempts)
-    held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": code_or_error}
-    return LineResult(1, identifier, status, code_or_error, attempts=attempts,
+        product = await akeneo.get_product(row["identifier"])
+        for value in ((product or {}).get("values") or {}).get(row["attribute"], []):
+            if (value.get("locale"), value.get("scope")) == (row.get("locale"), row.get("scope")):
+                content = await akeneo.download_media(str(value.get("data")))
+                return str(value["data"]) if content and hashlib.sha256(content).hexdigest() == sha256 else None
+    except AkeneoError:
+        return None
+    return None
+
+
+def _uploaded(row: dict[str, Any], result: LineResult, attempts: int) -> LineResult:
+    identifier = row["identifier"]
+    if not result.ok:
+        errors = result.errors or [{key: row.get(key) for key in ("attribute", "locale", "scope")}
+                                   | {"message": result.message}]
+        return LineResult(1, identifier, result.status_code, result.message, errors, attempts=attempts)
+    held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": result.message}
+    return LineResult(1, identifier, result.status_code, result.message, attempts=attempts,
                       sent={"identifier": identifier, "values": {row["attribute"]: [held]}})
 
 
@@ -200,9 +277,3 @@ async def _apply_known_codes(patch: PatchLines, reuse: list[tuple[dict[str, Any]
     for start in range(0, len(bodies), MAX_COLLECTION_LINES):
         answers += await patch(bodies[start:start + MAX_COLLECTION_LINES])
     return answers
-
-
-def media_filename(url: str) -> str:
-    """The file name Akeneo stores (and checks the extension of): the URL's last path segment, made safe."""
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "media"
