@@ -24,6 +24,7 @@ from typing import Any
 
 from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, RECORDS, TAXONOMY
 from icecat_akeneo.run_folder import DATA_ROOT_ENV
+from icecat_akeneo.steps.enrich import ROWS_PER_GROUP as ENRICH_ROWS_PER_GROUP
 
 from bench.sync_incremental import MAPPING, table
 from sandbox.process import running_server
@@ -53,7 +54,7 @@ def replicate(seed_dir: Path, scaled_dir: Path, products: int) -> None:
     TAXONOMY.path(scaled_dir).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(TAXONOMY.path(seed_dir), TAXONOMY.path(scaled_dir))
     for artifact, grouped in seeds.items():
-        with artifact.stream(scaled_dir) as out:
+        with artifact.stream(scaled_dir, ENRICH_ROWS_PER_GROUP) as out:
             for k in range(products):
                 seed = order[k % len(order)]
                 out.extend({**row, "identifier": f"{seed}~{k}"} for row in grouped.get(seed, []))

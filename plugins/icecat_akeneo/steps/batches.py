@@ -14,19 +14,33 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-PRODUCTS_PER_BATCH = 1000
-READ_ROWS = 2000
+PRODUCTS_PER_BATCH = 200
+READ_ROWS = 500
 SQLITE_VARIABLES = 900
 """Identifiers per `IN (...)` query: below SQLite's oldest default limit of 999 bound variables."""
 
 ProductRows = tuple[str, list[dict[str, Any]]]
 
 
-def product_batches(path: Path, products_per_batch: int = PRODUCTS_PER_BATCH, *,
-                    read_rows: int = READ_ROWS) -> Iterator[list[ProductRows]]:
-    """(identifier, rows) of every product of a Parquet artifact, `products_per_batch` products at a time.
+def _lengths(chunk: pa.RecordBatch) -> pa.RecordBatch:
+    """Every list column replaced by its length, null for an empty list (a count, not a million dicts)."""
+    columns = []
+    for column in chunk.columns:
+        if pa.types.is_list(column.type):
+            length = pc.list_value_length(column)
+            column = pc.if_else(pc.equal(length, 0), pa.scalar(None, length.type), length)
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, names=chunk.schema.names)
+
+
+def product_batches(path: Path, products_per_batch: int = PRODUCTS_PER_BATCH, *, read_rows: int = READ_ROWS,
+                    columns: list[str] | None = None, list_lengths: bool = False) -> Iterator[list[ProductRows]]:
+    """(identifier, rows) of every product of a Parquet artifact, `products_per_batch` products at a time;
+    only `columns` when named (plus `identifier`), and with `list_lengths` lists read as their lengths.
 
     Relies on the artifact's contract that a product's rows are contiguous (enrich adds a product's records
     together); a product split by a row group or a read batch still comes out whole, in one batch."""
@@ -34,8 +48,11 @@ def product_batches(path: Path, products_per_batch: int = PRODUCTS_PER_BATCH, *,
         return
     batch: list[ProductRows] = []
     current: ProductRows | None = None
-    for chunk in pq.ParquetFile(path).iter_batches(batch_size=read_rows):
-        for row in chunk.to_pylist():
+    parquet = pq.ParquetFile(path)
+    wanted = None if columns is None else [
+        name for name in parquet.schema_arrow.names if name == "identifier" or name in columns]
+    for chunk in parquet.iter_batches(batch_size=read_rows, columns=wanted):
+        for row in (_lengths(chunk) if list_lengths else chunk).to_pylist():
             if current is None or row["identifier"] != current[0]:
                 if current is not None:
                     batch.append(current)

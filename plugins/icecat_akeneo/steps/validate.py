@@ -21,10 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import PRODUCTS, QUARANTINE, RECORDS, Step, step_dir
 from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
-from icecat_akeneo.steps.batches import PRODUCTS_PER_BATCH, KeyedStore, parquet_pairs, product_batches
+from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs, product_batches
 
 if TYPE_CHECKING:
     import pandas as pd
+
+PRODUCTS_PER_BATCH = 2000
+"""Products per Great Expectations run: the frame holds only the checked columns, so a batch is a few MB and
+a 1M-product run is 500 checkpoint runs."""
+
 
 class ValidationFailed(RuntimeError):
     """Too many products quarantined for the run to continue; `report` holds the step report."""
@@ -57,7 +62,8 @@ def _title_sources(mapping: ClientMapping) -> list[str]:
 
 def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None],
                  mapping: ClientMapping) -> pd.DataFrame:
-    """One row per (product, Icecat language) with the columns the expectations look at."""
+    """One row per (product, Icecat language) with the columns the expectations look at; list fields of the
+    records come as their lengths (`_record_columns`)."""
     import pandas as pd
 
     images: Counter[str] = Counter()
@@ -65,7 +71,7 @@ def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None],
     fields = [rule.field for rule in mapping.completeness if rule.rule == "field_present" and rule.field]
     for row in records:
         identifier = row["identifier"]
-        images[identifier] = max(images[identifier], len(row.get("images") or []))
+        images[identifier] = max(images[identifier], row.get("images") or 0)
         for field in fields:
             value = row.get(field)
             if value not in (None, "", []) and (not isinstance(value, str) or value.strip()):
@@ -87,6 +93,12 @@ def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None],
         frame_row.update({f"has_{field}": present.get((identifier, field)) for field in fields})
         rows.append(frame_row)
     return pd.DataFrame(rows)
+
+
+def _record_columns(mapping: ClientMapping) -> list[str]:
+    """The record columns the rules read: validate never decodes features or media it does not check."""
+    return sorted({"lang", "images", "description_text", "description_html", *_title_sources(mapping),
+                   *(rule.field for rule in mapping.completeness if rule.field)})
 
 
 def _expectation(rule: CompletenessRule) -> tuple[Any, str]:
@@ -209,7 +221,8 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
     suite = _Suite(mapping, out) if mapping.completeness else None
     with KeyedStore(out / ".validate-keys.sqlite") as keyed, QUARANTINE.stream(run_dir) as quarantine:
         keyed.put("gtin", parquet_pairs(PRODUCTS.path(run_dir), "identifier", "gtin"))
-        for batch in product_batches(RECORDS.path(run_dir), products_per_batch):
+        for batch in product_batches(RECORDS.path(run_dir), products_per_batch, columns=_record_columns(mapping),
+                                     list_lengths=True):
             checked += len(batch)
             if suite is None:
                 continue
