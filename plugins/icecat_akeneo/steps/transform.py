@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from icecat_akeneo import sources
 from icecat_akeneo.artifacts import (
     LOOKUPS,
     MEDIA,
@@ -29,6 +30,7 @@ from icecat_akeneo.artifacts import (
     Step,
     step_dir,
 )
+from icecat_akeneo.associations import CatalogLinks
 from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.diff import Values
 from icecat_akeneo.icecat.lookup import Outcome
@@ -54,9 +56,8 @@ def source_value(record: ProductRecord, source: str) -> Any:
     if source.startswith("feature:"):
         wanted = int(source.removeprefix("feature:"))
         return next((feature for feature in record.features if feature.feature_id == wanted), None)
-    if source.startswith("media:"):
-        kind = source.removeprefix("media:")
-        return next((media.url for media in record.media if media.kind == kind), None)
+    if sources.resolves(source):
+        return sources.resolve(record, source)
     if source == "main_image":
         return _main_image(record)
     if source == "gallery":
@@ -195,6 +196,12 @@ def _current_values(keyed: KeyedStore, identifiers: list[str]) -> dict[str, Valu
     return {identifier: json.loads(held.get(identifier) or "{}") for identifier in identifiers}
 
 
+def _taxonomy_of(run_dir: Path, taxonomy: Taxonomy | dict[str, Any] | None) -> Taxonomy:
+    if taxonomy is None:
+        taxonomy = json.loads(TAXONOMY.path(run_dir).read_text(encoding="utf-8"))
+    return taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
+
+
 def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: int = 100,
                   taxonomy: Taxonomy | dict[str, Any] | None = None,
                   values_to_send: Callable[[str, Values], Values] | None = None,
@@ -208,11 +215,10 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     is passed to `values_to_send` (the incremental state fetches its hashes per batch, not per catalogue)."""
     started = time.monotonic()
     run_dir = Path(run_dir)
-    if taxonomy is None:
-        taxonomy = json.loads(TAXONOMY.path(run_dir).read_text(encoding="utf-8"))
-    taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
+    taxonomy = _taxonomy_of(run_dir, taxonomy)
     out = step_dir(run_dir, Step.TRANSFORM)
     out.mkdir(parents=True, exist_ok=True)
+    links = CatalogLinks.of_run(run_dir) if mapping.associations else None
     with (KeyedStore(out / ".transform-keys.sqlite") as keyed, MEDIA.stream(run_dir) as media,
           REJECTED.stream(run_dir) as rejected):
         outputs = TransformOutputs(run_dir, batch_size, media, rejected)
@@ -230,8 +236,10 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
                 if identifier in quarantined:
                     outputs.counts["skipped_quarantined"] += 1
                     continue
-                values, media_rows, rejections = desired_values(map(record_from_row, rows), mapping, taxonomy)
+                records = [record_from_row(row) for row in rows]
+                values, media_rows, rejections = desired_values(records, mapping, taxonomy)
                 if values_to_send is not None:
                     values = values_to_send(identifier, values)
-                outputs.add(identifier, values, media_rows, rejections)
+                associations = links.to_send(identifier, records, mapping.associations) if links else {}
+                outputs.add(identifier, values, media_rows, rejections, associations)
         return outputs.report(started)

@@ -52,17 +52,19 @@ class TransformOutputs:
         self.per_locale: Counter[str] = Counter()
         self.rejected_by_reason: Counter[str] = Counter()
 
-    def add(self, identifier: str, values: Values, media: list[dict[str, Any]],
-            rejections: list[ValueRejected]) -> None:
+    def add(self, identifier: str, values: Values, media: list[dict[str, Any]], rejections: list[ValueRejected],
+            associations: dict[str, Any] | None = None) -> None:
+        """One product's outcome; its PATCH line carries `associations` only when related products are linked."""
         self.media.extend({"identifier": identifier, **row} for row in media)
         self.rejected.extend({"identifier": identifier, "attribute": rejection.attribute,
                               "locale": rejection.locale, "scope": rejection.scope, "kind": rejection.kind,
                               "message": rejection.reason} for rejection in rejections)
         self.rejected_by_reason.update(rejection.kind for rejection in rejections)
-        if not values:
+        if not values and not associations:
             self.counts["without_values"] += 1
             return
-        self.writer.write({"identifier": identifier, "values": values})
+        self.writer.write({"identifier": identifier, "values": values, **({"associations": associations}
+                                                                           if associations else {})})
         for attribute, entries in values.items():
             self.per_attribute[attribute] += len(entries)
             self.per_locale.update(entry["locale"] or NOT_LOCALIZED for entry in entries)
