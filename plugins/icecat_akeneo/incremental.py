@@ -70,6 +70,12 @@ class IncrementalRun:
         """Hashes of what Akeneo accepted from us, for every product of the run (one query, not one each)."""
         return self.store.accepted_hashes(self.current.keys())
 
+    def load_batch(self, current: dict[str, Values]) -> None:
+        """Narrow `current` and `accepted` to one batch of products (the transform streams the catalogue in
+        batches and hands each batch's Akeneo values over before asking `values_to_send` about them)."""
+        self._current = current
+        self.__dict__.pop("accepted", None)
+
     def values_to_send(self, identifier: str, desired: Values) -> Values:
         result = partial_values(desired, self.accepted.get(identifier, {}), self.current.get(identifier, {}),
                                 manual_edits_win=self.manual_edits_win, per_attribute_override=self.overrides,

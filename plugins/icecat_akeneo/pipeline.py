@@ -141,7 +141,7 @@ def transform(sync: SyncRun) -> dict:
 
     incremental = sync.incremental()
     report = run_transform(sync.run.path, sync.mapping, batch_size=int(sync.params["batch_size"]),
-                           values_to_send=incremental.values_to_send)
+                           values_to_send=incremental.values_to_send, on_batch=incremental.load_batch)
     return {**report, **incremental.write_manual_edits()}
 
 

@@ -14,34 +14,32 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from icecat_akeneo import sources
-from icecat_akeneo.akeneo.lines import write_ndjson
 from icecat_akeneo.artifacts import (
-    BATCH_GLOB,
     LOOKUPS,
     MEDIA,
+    PRODUCTS,
     QUARANTINE,
     RECORDS,
     REJECTED,
     TAXONOMY,
     Step,
-    batch_path,
     step_dir,
 )
 from icecat_akeneo.associations import CatalogLinks
 from icecat_akeneo.catalog.taxonomy import Taxonomy
+from icecat_akeneo.diff import Values
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.icecat.record import ProductRecord, record_from_row
 from icecat_akeneo.mapping import ClientMapping, FieldMapping
+from icecat_akeneo.steps.batches import PRODUCTS_PER_BATCH, KeyedStore, parquet_pairs, product_batches
+from icecat_akeneo.steps.transform_output import TransformOutputs
 from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
 
-Values = dict[str, list[dict[str, Any]]]
-NOT_LOCALIZED = "(no locale)"
 LANGUAGE_VARIANT_OF = {"US": "EN", "BR": "PT"}
 """Icecat languages that are variants of another (US English for EN); ZH_TW-style codes reduce to `ZH`."""
 
@@ -184,35 +182,18 @@ def desired_values(
 
 # --- the file writer ----------------------------------------------------------------------------------------
 
-def _records_by_product(run_dir: Path) -> dict[str, list[ProductRecord]]:
-    products: dict[str, list[ProductRecord]] = {}
-    for row in RECORDS.rows(run_dir):
-        products.setdefault(row["identifier"], []).append(record_from_row(row))
-    return products
+def _keyed_inputs(run_dir: Path, keyed: KeyedStore, *, with_current: bool) -> None:
+    """What the transform asks per batch: found and quarantined products, and (incremental sync) the values
+    each product held in Akeneo when extract read it."""
+    keyed.put("found", parquet_pairs(LOOKUPS.path(run_dir), "identifier", where=("outcome", Outcome.FOUND)))
+    keyed.put("quarantined", parquet_pairs(QUARANTINE.path(run_dir), "identifier"))
+    if with_current:
+        keyed.put("current", parquet_pairs(PRODUCTS.path(run_dir), "identifier", "values_json"))
 
 
-class _BatchWriter:
-    """NDJSON files of at most `batch_size` lines (the `akeneo.lines` codec), one product per line."""
-
-    def __init__(self, run_dir: Path, batch_size: int) -> None:
-        self.run_dir, self.batch_size = run_dir, batch_size
-        self.paths: list[Path] = []
-        self.pending: list[dict[str, Any]] = []
-        self.lines = 0
-        for stale in step_dir(run_dir, Step.TRANSFORM).glob(BATCH_GLOB):
-            stale.unlink()
-
-    def write(self, line: dict[str, Any]) -> None:
-        self.pending.append(line)
-        self.lines += 1
-        if len(self.pending) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            self.paths.append(batch_path(self.run_dir, len(self.paths) + 1))
-            write_ndjson(self.paths[-1], self.pending)
-            self.pending = []
+def _current_values(keyed: KeyedStore, identifiers: list[str]) -> dict[str, Values]:
+    held = keyed.get_many("current", identifiers)
+    return {identifier: json.loads(held.get(identifier) or "{}") for identifier in identifiers}
 
 
 def _taxonomy_of(run_dir: Path, taxonomy: Taxonomy | dict[str, Any] | None) -> Taxonomy:
@@ -221,68 +202,44 @@ def _taxonomy_of(run_dir: Path, taxonomy: Taxonomy | dict[str, Any] | None) -> T
     return taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
 
 
-def _line(identifier: str, values: Values, associations: dict[str, Any]) -> dict[str, Any]:
-    """One product's PATCH line; `associations` only when related products are to be linked."""
-    return {"identifier": identifier, "values": values, **({"associations": associations} if associations else {})}
-
-
 def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: int = 100,
                   taxonomy: Taxonomy | dict[str, Any] | None = None,
-                  values_to_send: Callable[[str, Values], Values] | None = None) -> dict[str, Any]:
+                  values_to_send: Callable[[str, Values], Values] | None = None,
+                  on_batch: Callable[[dict[str, Values]], None] | None = None,
+                  products_per_batch: int = PRODUCTS_PER_BATCH) -> dict[str, Any]:
     """Write `transform/batch-*.ndjson`, `media.parquet`, `rejected.parquet`; return the step report.
 
     `values_to_send(identifier, desired)` narrows a product's values to what must be PATCHed (incremental
-    sync); without it every desired value is sent."""
+    sync); without it every desired value is sent. Products are read `products_per_batch` at a time;
+    `on_batch(current)` hears each batch's products with the values they held in Akeneo before any of them
+    is passed to `values_to_send` (the incremental state fetches its hashes per batch, not per catalogue)."""
     started = time.monotonic()
     run_dir = Path(run_dir)
     taxonomy = _taxonomy_of(run_dir, taxonomy)
-    step_dir(run_dir, Step.TRANSFORM).mkdir(parents=True, exist_ok=True)
-    quarantined = {row["identifier"] for row in QUARANTINE.rows(run_dir)}
-    found = {row["identifier"] for row in LOOKUPS.rows(run_dir) if row.get("outcome") == Outcome.FOUND}
-    products = _records_by_product(run_dir)
-    if found:
-        products = {identifier: records for identifier, records in products.items() if identifier in found}
-
+    out = step_dir(run_dir, Step.TRANSFORM)
+    out.mkdir(parents=True, exist_ok=True)
     links = CatalogLinks.of_run(run_dir) if mapping.associations else None
-    writer = _BatchWriter(run_dir, batch_size)
-    media_rows: list[dict[str, Any]] = []
-    rejected_rows: list[dict[str, Any]] = []
-    per_attribute: Counter[str] = Counter()
-    per_locale: Counter[str] = Counter()
-    without_values = 0
-    for identifier, records in products.items():
-        if identifier in quarantined:
-            continue
-        values, media, rejections = desired_values(records, mapping, taxonomy)
-        if values_to_send is not None:
-            values = values_to_send(identifier, values)
-        media_rows += [{"identifier": identifier, **row} for row in media]
-        rejected_rows += [{"identifier": identifier, "attribute": rejection.attribute,
-                           "locale": rejection.locale, "scope": rejection.scope, "kind": rejection.kind,
-                           "message": rejection.reason} for rejection in rejections]
-        associations = links.to_send(identifier, records, mapping.associations) if links else {}
-        if not values and not associations:
-            without_values += 1
-            continue
-        writer.write(_line(identifier, values, associations))
-        for attribute, entries in values.items():
-            per_attribute[attribute] += len(entries)
-            per_locale.update(entry["locale"] or NOT_LOCALIZED for entry in entries)
-    writer.flush()
-
-    media_path, rejected_path = MEDIA.write(run_dir, media_rows), REJECTED.write(run_dir, rejected_rows)
-    return {
-        "products": len(products),
-        "skipped_quarantined": len(quarantined & products.keys()),
-        "products_without_values": without_values,
-        "lines": writer.lines,
-        "batches": len(writer.paths),
-        "values_per_attribute": dict(sorted(per_attribute.items())),
-        "values_per_locale": dict(sorted(per_locale.items())),
-        "rejected": len(rejected_rows),
-        "rejected_by_reason": dict(Counter(row["kind"] for row in rejected_rows).most_common()),
-        "media_rows": len(media_rows),
-        "duration_s": round(time.monotonic() - started, 3),
-        "artifacts": {"batches": [str(path) for path in writer.paths], "media": str(media_path),
-                      "rejected": str(rejected_path)},
-    }
+    with (KeyedStore(out / ".transform-keys.sqlite") as keyed, MEDIA.stream(run_dir) as media,
+          REJECTED.stream(run_dir) as rejected):
+        outputs = TransformOutputs(run_dir, batch_size, media, rejected)
+        _keyed_inputs(run_dir, keyed, with_current=on_batch is not None)
+        for batch in product_batches(RECORDS.path(run_dir), products_per_batch):
+            identifiers = [identifier for identifier, _ in batch]
+            found = keyed.get_many("found", identifiers) if keyed.counts["found"] else dict.fromkeys(identifiers)
+            quarantined = keyed.get_many("quarantined", identifiers)
+            if on_batch is not None:
+                on_batch(_current_values(keyed, [i for i in identifiers if i in found and i not in quarantined]))
+            for identifier, rows in batch:
+                if identifier not in found:
+                    continue
+                outputs.counts["products"] += 1
+                if identifier in quarantined:
+                    outputs.counts["skipped_quarantined"] += 1
+                    continue
+                records = [record_from_row(row) for row in rows]
+                values, media_rows, rejections = desired_values(records, mapping, taxonomy)
+                if values_to_send is not None:
+                    values = values_to_send(identifier, values)
+                associations = links.to_send(identifier, records, mapping.associations) if links else {}
+                outputs.add(identifier, values, media_rows, rejections, associations)
+        return outputs.report(started)
