@@ -155,6 +155,7 @@ MEDIA = Artifact(Step.TRANSFORM, "media.parquet", MEDIA_SCHEMA)
 REJECTED = Artifact(Step.TRANSFORM, "rejected.parquet", REJECTED_SCHEMA)
 MANUAL_EDITS = Artifact(Step.TRANSFORM, "manual_edits.parquet", MANUAL_EDITS_SCHEMA)
 RESULTS = Artifact(Step.LOAD, "results.parquet", RESULTS_SCHEMA)
+COMPLETENESS = Artifact(Step.LOAD, "completeness.json")  # Akeneo completeness before / after load
 DRY_RUN_DIFF = Artifact(Step.LOAD, "dry_run_diff.parquet", DIFF_SCHEMA)
 DRY_RUN_DIFF_NDJSON = Artifact(Step.LOAD, "dry_run_diff.ndjson")
 

@@ -124,24 +124,30 @@ def transform(sync: SyncRun) -> dict:
 
 
 def load(sync: SyncRun) -> dict:
+    """Send the lines; Akeneo's completeness of the selection is read just before and after (the report's delta)."""
+    from icecat_akeneo import completeness
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import run_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
     incremental = sync.incremental()
+    before = completeness.measure(sync.akeneo, sync.run.path)
     try:
-        return run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
-                        line_filter=incremental.line_filter, media_registry=incremental)
+        report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
+                          line_filter=incremental.line_filter, media_registry=incremental)
     finally:
         incremental.flush()
+    completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
+    return report
 
 
 def report(sync: SyncRun) -> dict:
     from icecat_akeneo.steps.report import write_report
 
     summary = write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
-                           state=sync.incremental().summary())
+                           state=sync.incremental().summary(), params=sync.params, data_interval=sync.interval,
+                           coverage_of=sync.mapping)
     sync.run.publish()
     return summary
 

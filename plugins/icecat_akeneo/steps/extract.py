@@ -29,6 +29,7 @@ from icecat_akeneo.artifacts import IDENTIFIER_COLUMNS, PRODUCTS, TAXONOMY, Parq
 from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.product_values import read_value
 from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
+from icecat_akeneo.progress import Progress
 
 if TYPE_CHECKING:
     from icecat_akeneo.mapping import ClientMapping
@@ -138,7 +139,7 @@ async def _write_products(
     locales: list[str] | None, to_row: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> int:
     """Page every search into `out`; returns the pages read. A product two searches match is written once."""
-    pages = 0
+    pages, progress = 0, Progress("extract", unit="products read")
     seen: set[str] = set()
     dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
     for search in searches:
@@ -149,6 +150,8 @@ async def _write_products(
                 rows = [row for row in rows if row["identifier"] not in seen]
                 seen.update(row["identifier"] for row in rows)
             out.extend(rows)
+            progress.advance(len(rows), pages=1)
+    progress.finish()
     return pages
 
 

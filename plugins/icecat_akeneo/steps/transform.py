@@ -33,15 +33,15 @@ from icecat_akeneo.artifacts import (
     step_dir,
 )
 from icecat_akeneo.catalog.taxonomy import Taxonomy
+from icecat_akeneo.icecat.languages import answered_in
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.icecat.record import ProductRecord, record_from_row
 from icecat_akeneo.mapping import ClientMapping, FieldMapping
+from icecat_akeneo.progress import Progress
 from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
 
 Values = dict[str, list[dict[str, Any]]]
 NOT_LOCALIZED = "(no locale)"
-LANGUAGE_VARIANT_OF = {"US": "EN", "BR": "PT"}
-"""Icecat languages that are variants of another (US English for EN); ZH_TW-style codes reduce to `ZH`."""
 
 
 # --- reading one source out of a record ---------------------------------------------------------------------
@@ -83,17 +83,10 @@ def _first_present(record: ProductRecord | None, field: FieldMapping) -> tuple[A
 
 # --- the pure core ------------------------------------------------------------------------------------------
 
-def _base_language(code: str) -> str:
-    code = code.upper()
-    return LANGUAGE_VARIANT_OF.get(code, code.split("_")[0])
-
-
 def _in_language(record: ProductRecord | None, language: str) -> ProductRecord | None:
     """The record, unless Icecat answered in another language (its fallback): English text must not be
     written into de_DE just because the German data-sheet does not exist."""
-    if record is None or not record.content_language:
-        return record
-    return record if _base_language(record.content_language) == _base_language(language) else None
+    return record if record is None or answered_in(record.content_language, language) else None
 
 
 def _locale_problem(locale: str, scope: str | None, attribute: dict[str, Any],
@@ -238,8 +231,9 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     rejected_rows: list[dict[str, Any]] = []
     per_attribute: Counter[str] = Counter()
     per_locale: Counter[str] = Counter()
-    without_values = 0
+    without_values, progress = 0, Progress("transform", len(products), unit="products")
     for identifier, records in products.items():
+        progress.advance()
         if identifier in quarantined:
             continue
         values, media, rejections = desired_values(records, mapping, taxonomy)
@@ -257,6 +251,7 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
             per_attribute[attribute] += len(entries)
             per_locale.update(entry["locale"] or NOT_LOCALIZED for entry in entries)
     writer.flush()
+    progress.finish(lines=writer.lines, rejected=len(rejected_rows), media_rows=len(media_rows))
 
     media_path, rejected_path = MEDIA.write(run_dir, media_rows), REJECTED.write(run_dir, rejected_rows)
     return {

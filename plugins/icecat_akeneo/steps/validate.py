@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import PRODUCTS, QUARANTINE, RECORDS, Step, step_dir
 from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
+from icecat_akeneo.progress import Progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,6 +183,7 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
               pq.read_table(products_path, columns=["identifier", "gtin"]).to_pylist()}
              if products_path.exists() else {})
     checked = len({row["identifier"] for row in records})
+    progress = Progress("validate", checked, unit="products checked")
     failures: list[dict[str, Any]] = []
     results_path = out / "gx" / "results.json"
     docs_index = out / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
@@ -191,6 +193,8 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
     quarantine_path = QUARANTINE.write(run_dir, failures)
     quarantined = len({failure["identifier"] for failure in failures})
     ratio = quarantined / checked if checked else 0.0
+    progress.advance(checked, quarantined=quarantined)
+    progress.finish(rules=len(mapping.completeness))
     report = {
         "checked": checked,
         "passed": checked - quarantined,
