@@ -20,11 +20,13 @@ from icecat_akeneo.akeneo.transport import (
     COLLECTION_CONTENT_TYPE,
     MAX_COLLECTION_LINES,
     MAX_PAGE_SIZE,
+    MAX_PARALLEL_CALLS_PER_CONNECTION,
     AkeneoSettings,
     AkeneoTransport,
 )
 
-__all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE", "AkeneoClient", "AkeneoSettings"]
+__all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE",
+           "MAX_PARALLEL_CALLS_PER_CONNECTION", "AkeneoClient", "AkeneoSettings"]
 
 API = "/api/rest/v1"
 SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
