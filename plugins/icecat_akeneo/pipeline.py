@@ -9,7 +9,7 @@ lives in its module, what it asks of the state store in `incremental.py`, its fi
 | extract   | `steps.extract` (+ `DriftCheck`), `icecat.updates` | `icecat_side_searches`                      |
 | enrich    | `steps.enrich`                                     | `pending`, `after_enrich`                   |
 | validate  | `steps.validate`                                   | `after_validate`                            |
-| transform | `steps.transform` (`values.py`, `catalog/`)        | `values_to_send`, `write_manual_edits`      |
+| transform | `steps.transform` (`desired.py`, `values.py`)      | `values_to_send`, `write_manual_edits`      |
 | load      | `steps.load` (`steps.dry_run` for a dry run)       | `line_filter`, `on_line_result`, media      |
 | report    | `steps.report`                                     | `summary`                                   |
 

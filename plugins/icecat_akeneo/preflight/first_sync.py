@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from icecat_akeneo.catalog.taxonomy import Taxonomy
+from icecat_akeneo.desired import desired_values
 from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.preflight.mapping_check import Finding
-from icecat_akeneo.steps.transform import desired_values
 
 if TYPE_CHECKING:
     from icecat_akeneo.mapping import ClientMapping
