@@ -93,7 +93,6 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     products = _records_by_product(run_dir)
     if found:
         products = {identifier: records for identifier, records in products.items() if identifier in found}
-
     writer = _BatchWriter(run_dir, batch_size)
     media_rows: list[dict[str, Any]] = []
     rejected_rows: list[dict[str, Any]] = []
@@ -120,7 +119,6 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
             per_locale.update(entry["locale"] or NOT_LOCALIZED for entry in entries)
     writer.flush()
     progress.finish(lines=writer.lines, rejected=len(rejected_rows), media_rows=len(media_rows))
-
     media_path, rejected_path = MEDIA.write(run_dir, media_rows), REJECTED.write(run_dir, rejected_rows)
     return {
         "products": len(products),
