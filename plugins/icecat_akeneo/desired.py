@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from icecat_akeneo import sources
 from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.icecat.languages import answered_in
 from icecat_akeneo.icecat.record import ProductRecord
@@ -31,9 +32,8 @@ def source_value(record: ProductRecord, source: str) -> Any:
     if source.startswith("feature:"):
         wanted = int(source.removeprefix("feature:"))
         return next((feature for feature in record.features if feature.feature_id == wanted), None)
-    if source.startswith("media:"):
-        kind = source.removeprefix("media:")
-        return next((media.url for media in record.media if media.kind == kind), None)
+    if sources.resolves(source):
+        return sources.resolve(record, source)
     if source == "main_image":
         return _main_image(record)
     if source == "gallery":
