@@ -164,6 +164,7 @@ REFUSED = Artifact(Step.LOAD, "refused.parquet", REFUSED_SCHEMA)
 """Every line Akeneo refused or never got, of every load attempt of the run (one row per value error)."""
 LOAD_ATTEMPTS = Artifact(Step.LOAD, "attempts.json")
 """One entry per load attempt of the run (a retried or cleared load task adds one): lines sent, by status."""
+COMPLETENESS = Artifact(Step.LOAD, "completeness.json")  # Akeneo completeness before / after load
 DRY_RUN_DIFF = Artifact(Step.LOAD, "dry_run_diff.parquet", DIFF_SCHEMA)
 DRY_RUN_DIFF_NDJSON = Artifact(Step.LOAD, "dry_run_diff.ndjson")
 

@@ -126,7 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Library logs (Airflow, Alembic, GX) go to stderr: stdout carries only the command's JSON."""
+    from icecat_akeneo.log_levels import configure_cli_logging
+
     args = build_parser().parse_args(argv)
+    configure_cli_logging()
     with contextlib.redirect_stdout(sys.stderr):
         code, payload = args.handler(args)
     if payload is not None:

@@ -9,7 +9,7 @@ lives in its module, what it asks of the state store in `incremental.py`, its fi
 | extract   | `steps.extract` (+ `DriftCheck`), `icecat.updates` | `icecat_side_searches`                      |
 | enrich    | `steps.enrich`                                     | `pending`, `after_enrich`                   |
 | validate  | `steps.validate`                                   | `after_validate`                            |
-| transform | `steps.transform` (`values.py`, `catalog/`)        | `values_to_send`, `write_manual_edits`      |
+| transform | `steps.transform` (`desired.py`, `values.py`)      | `values_to_send`, `write_manual_edits`      |
 | load      | `steps.load` (`steps.dry_run` for a dry run)       | `line_filter`, `on_line_result`, media      |
 | report    | `steps.report` (status rule: `report_outcomes`)    | `summary`                                   |
 
@@ -146,13 +146,16 @@ def transform(sync: SyncRun) -> dict:
 
 
 def load(sync: SyncRun) -> dict:
-    """Send the lines; fails (`LoadIncomplete`, retried by Airflow) when some never reached Akeneo's judgement."""
+    """Send the lines; fails (`LoadIncomplete`, retried by Airflow) when some never reached Akeneo's judgement.
+    Akeneo's completeness of the selection is read just before and after (the report's delta)."""
+    from icecat_akeneo import completeness
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
     incremental = sync.incremental()
+    before = completeness.measure(sync.akeneo, sync.run.path)
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
                           line_filter=incremental.line_filter, media_registry=incremental,
@@ -162,6 +165,7 @@ def load(sync: SyncRun) -> dict:
         raise
     finally:
         incremental.flush()
+    completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.path.name}: "
@@ -175,7 +179,8 @@ def report(sync: SyncRun) -> dict:
 
     try:
         summary = write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
-                               state=sync.incremental().summary(), params=sync.params, data_interval=sync.interval)
+                               state=sync.incremental().summary(), params=sync.params, data_interval=sync.interval,
+                               coverage_of=sync.mapping)
         sync.run.publish()
     finally:  # a run that failed before the end of its load gives the client back here
         sync.lease.release()

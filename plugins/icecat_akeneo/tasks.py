@@ -11,8 +11,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from icecat_akeneo import pipeline
+from icecat_akeneo.log_levels import quiet_libraries
 from icecat_akeneo.mapping import ClientMapping, load_mapping
 from icecat_akeneo.run_folder import RunFolder
+
+quiet_libraries()
 
 
 def connected_run(

@@ -152,6 +152,17 @@ def dag_docs_panel(page, ui: AirflowUi) -> str:
     return dialog.inner_text()
 
 
+def what_a_reader_looks_for(page) -> dict:
+    """The status sentence, the section headings, the rows of the refused-lines table, the coverage rows."""
+    refused = page.locator("h2", has_text="Lines Akeneo refused").locator("xpath=following-sibling::table[1]")
+    return {
+        "status sentence": page.locator("p.status").inner_text(),
+        "headings": {heading.strip() for heading in page.locator("h2").all_inner_texts()},
+        "refused rows": refused.locator("tbody tr").all_inner_texts(),
+        "coverage locales": set(page.locator("table.coverage tbody th").all_inner_texts()),
+    }
+
+
 @pytest.mark.timeout(START_TIMEOUT_S + RUN_TIMEOUT_S + 300)
 def test_an_operator_finds_the_run_report_from_the_grid(airflow_ui: AirflowUi, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
@@ -177,6 +188,7 @@ def test_an_operator_finds_the_run_report_from_the_grid(airflow_ui: AirflowUi, t
             page.get_by_role("link", name="Run report").click()
             page.wait_for_url("**/report.html")
             report_url, report_text = page.url, page.inner_text("body")
+            seen_on_report = what_a_reader_looks_for(page)
             shots.take(page, "run-report")
             page.go_back()
             page.get_by_role("link", name="Data Docs").click()
@@ -193,13 +205,20 @@ def test_an_operator_finds_the_run_report_from_the_grid(airflow_ui: AirflowUi, t
 
     assert run["state"] == "success", f"{run}; see {ui.logs}"
     assert report_url == f"{ui.base_url}/icecat-akeneo/demo/{safe_run_id(run_id)}/report.html"
-    for seen in ("demo", safe_run_id(run_id), "success", "DEMO-JABRA-HS", "422"):
+    # how the run went is the status sentence now (checked below), not a bare "success"
+    for seen in ("demo", safe_run_id(run_id), "DEMO-JABRA-HS", "422"):
         assert seen in report_text, f"{seen!r} not on the report page {report_url}"
+    assert "products" in seen_on_report["status sentence"] and "synced" in seen_on_report["status sentence"]
+    assert seen_on_report["headings"] >= {"Language coverage", "Akeneo completeness before and after"}
+    assert any("DEMO-JABRA-HS" in row and "422" in row for row in seen_on_report["refused rows"]), seen_on_report
+    assert seen_on_report["coverage locales"] >= {"en_US (EN)", "de_DE (DE)"}
+    print("on the report page:", json.dumps({key: sorted(value) if isinstance(value, set) else value
+                                             for key, value in seen_on_report.items()}, indent=1))
     assert listed, "Browse -> Icecat run reports does not list the run"
     for seen in ("Backfill past days", "Clear task", "on trigger", "Run report"):
         assert seen in docs_panel, f"{seen!r} not in the DAG's Docs panel"
     assert signed_in.status_code == 200 and "DEMO-JABRA-HS" in signed_in.text
     anonymous = httpx.get(report_url, timeout=60)
     assert anonymous.status_code == 401, anonymous.text
-    print(f"report page {report_url}: saw {['demo', safe_run_id(run_id), 'success', 'DEMO-JABRA-HS', '422']}; "
+    print(f"report page {report_url}: saw {['demo', safe_run_id(run_id), 'DEMO-JABRA-HS', '422']}; "
           f"without the login cookie: {anonymous.status_code} {anonymous.text}")

@@ -120,3 +120,23 @@ def test_no_secret_lands_in_artifacts_reports_or_xcom(demo_run: dict) -> None:
         content = path.read_bytes()
         assert not any(secret.encode() in content for secret in secrets), path
     assert not any(secret in json.dumps(demo_run["xcoms"], default=str) for secret in secrets)
+
+
+
+def test_english_fallbacks_count_as_fallbacks_not_as_german(demo_run: dict) -> None:
+    """Asked for DE, the sandbox answers English for all but one demo product: no de_DE value comes of them."""
+    enrich = demo_run["report"]["enrich"]
+    assert enrich["records_per_language"] == {"EN": 11, "DE": 1}
+    assert enrich["fallbacks_per_language"] == {"DE": 10}
+    german = next(row for row in demo_run["report"]["coverage"]["locales"] if row["locale"] == "de_DE")
+    assert (german["own_content"], german["fallback"]) == (1, german["products"] - 1)
+    assert german["cells"]["name"] == {"written": 1, "refused": 0, "manual_edits": 0,
+                                       "missing_language": german["products"] - 1}
+
+
+def test_akeneo_completeness_is_measured_before_and_after_load(demo_run: dict) -> None:
+    completeness = demo_run["report"]["completeness"]
+    before, after = completeness["before"]["ecommerce"], completeness["after"]["ecommerce"]
+    assert before.keys() == after.keys() >= {"en_US", "de_DE"}
+    assert after["en_US"]["products"] == demo_run["report"]["extract"]["products"]
+    assert after["en_US"]["average"] > before["en_US"]["average"], completeness

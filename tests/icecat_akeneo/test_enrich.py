@@ -104,7 +104,9 @@ def test_enrich_writes_lookups_and_records_for_the_demo_products(
         "no_identifiers": 1,
         "pending_in_icecat": 0,
     }
-    assert report["records_per_language"] == {"EN": 4, "DE": 4}
+    # one product has a German sheet; Icecat answered the other three DE requests with English content
+    assert report["records_per_language"] == {"EN": 4, "DE": 1}
+    assert report["fallbacks_per_language"] == {"DE": 3}
     assert report["icecat_requests"] > 0 and report["cache_hits"] == 0
     assert Path(report["artifacts"]["lookups"]).exists() and Path(report["artifacts"]["records"]).exists()
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from icecat_akeneo.catalog.compatibility import SOURCE_KINDS
+from icecat_akeneo.desired import source_value
 from icecat_akeneo.icecat.normalize import normalize_file
 from icecat_akeneo.icecat.record import Media, record_from_row
 from icecat_akeneo.icecat.record_json import record_from_row_json, record_to_row_json
 from icecat_akeneo.icecat.record_schema import records_to_table
 from icecat_akeneo.mapping_schema import check_source
-from icecat_akeneo.steps.transform import source_value
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "icecat" / "samples"
 DELL = "icecat-learning-hub__json_56195846_dell-g5-5587-laptop_EN.json"

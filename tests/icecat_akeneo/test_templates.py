@@ -18,7 +18,8 @@ def test_bars_are_scaled_to_the_largest_value_in_their_order() -> None:
 
 def test_a_chart_of_nothing_says_so_instead_of_drawing_an_empty_box() -> None:
     page = render("report.html", title="t", status_line="s", tone="good", run={}, top_errors=[], lists=[],
-                  coverage={}, state={}, steps=[], links=[], artifacts=[], charts=[bar_chart("Empty", {})])
+                  coverage={}, completeness=[], state={}, steps=[], links=[], artifacts=[],
+                  charts=[bar_chart("Empty", {})])
     assert "<svg" not in page and "nothing to show" in page
 
 

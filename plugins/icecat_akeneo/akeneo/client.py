@@ -20,12 +20,14 @@ from icecat_akeneo.akeneo.transport import (
     COLLECTION_CONTENT_TYPE,
     MAX_COLLECTION_LINES,
     MAX_PAGE_SIZE,
+    MAX_PARALLEL_CALLS_PER_CONNECTION,
     AkeneoSettings,
     AkeneoTransport,
 )
 from icecat_akeneo.retry import RetryPolicy
 
-__all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE", "AkeneoClient", "AkeneoSettings"]
+__all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_SIZE",
+           "MAX_PARALLEL_CALLS_PER_CONNECTION", "AkeneoClient", "AkeneoSettings"]
 
 API = "/api/rest/v1"
 ONE_ATTEMPT = RetryPolicy(max_attempts=1)
@@ -48,8 +50,10 @@ class AkeneoClient(AkeneoTransport):
         scope: str | None = None,
         locales: list[str] | None = None,
         attributes: list[str] | None = None,
+        with_completenesses: bool = False,
     ) -> AsyncIterator[list[dict]]:
-        """Products matching `search`, one page (≤ page_size) at a time, in Akeneo's search_after order."""
+        """Products matching `search`, one page (≤ page_size) at a time, in Akeneo's search_after order;
+        `with_completenesses` adds each product's `completenesses` per channel and locale."""
         params: dict[str, Any] = {"pagination_type": "search_after", "limit": self.settings.page_size}
         if search:
             params["search"] = json.dumps(search, separators=(",", ":"))
@@ -59,6 +63,8 @@ class AkeneoClient(AkeneoTransport):
             params["locales"] = ",".join(locales)
         if attributes:
             params["attributes"] = ",".join(attributes)
+        if with_completenesses:
+            params["with_completenesses"] = "true"
         async for page in self._iter_pages("products_list", f"{API}/products", params):
             yield page
 

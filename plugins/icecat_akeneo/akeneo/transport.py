@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 COLLECTION_CONTENT_TYPE = "application/vnd.akeneo.collection+json"
 MAX_COLLECTION_LINES = 100
 MAX_PAGE_SIZE = 100
+MAX_PARALLEL_CALLS_PER_CONNECTION = 4
+"""Akeneo SaaS allows up to 4 concurrent API calls per PIM connection (10 per instance); beyond that it
+answers 429: https://api.akeneo.com/documentation/limitations.html ("Maximum Concurrent API Calls")."""
 
 
 @dataclass(frozen=True)

@@ -16,3 +16,19 @@ ICECAT_LANGUAGES: frozenset[str] = frozenset(
 
 # The XML interface's verified numeric language ids (api notes §3.2).
 LANGID_TO_LANG = {"0": "INT", "1": "EN", "2": "NL", "3": "FR", "4": "DE", "5": "IT", "6": "ES", "12": "ZH"}
+
+LANGUAGE_VARIANT_OF = {"US": "EN", "BR": "PT"}
+"""Icecat languages that are variants of another (US English for EN); ZH_TW-style codes reduce to `ZH`."""
+
+
+def base_language(code: str) -> str:
+    code = code.upper()
+    return LANGUAGE_VARIANT_OF.get(code, code.split("_")[0])
+
+
+def answered_in(content_language: str | None, language: str) -> bool:
+    """Whether a record's `content_language` is the `language` asked for: asked for DE, Icecat sends its
+    English sheet when it has no German one (content language EN). Such a fallback is no German content:
+    transform writes none of it into de_DE, and enrich and the run report count it as a fallback, not as DE.
+    A record that does not say which language it is in counts as answered."""
+    return not content_language or base_language(content_language) == base_language(language)

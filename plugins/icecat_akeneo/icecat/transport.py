@@ -126,6 +126,12 @@ class IcecatTransport(ApiBase):
             ) from exc
         return reply.response
 
+    def live_stats(self) -> dict[str, int]:
+        """What a progress line shows of the client while it works: calls, 429s, retries, current concurrency."""
+        counters = self.counters
+        return {"requests": counters.requests, "429s": counters.throttled, "retries": counters.retries,
+                "cache_hits": counters.cache_hits, "concurrency": self.limiter.limit}
+
     def _redact(self, text: str) -> str:
         return redact(text, self.settings.secrets)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES
+from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, MAX_PARALLEL_CALLS_PER_CONNECTION
 from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.templates import render
 
@@ -75,6 +75,15 @@ def _checklist(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _why_concurrency(ramp: dict[str, Any], measured: int, recommended: int) -> str:
+    seen = (f"429 first seen at {ramp['first_429_at']} parallel calls" if ramp.get("first_429_at")
+            else f"no 429 up to {measured} parallel calls")
+    if recommended < measured:
+        seen += (f"; capped at Akeneo's documented limit of {MAX_PARALLEL_CALLS_PER_CONNECTION} concurrent calls "
+                 "per connection (SaaS), which a production PIM enforces with 429s")
+    return seen
+
+
 def recommendations(results: dict[str, Any]) -> dict[str, Any]:
     """Production settings from what was measured (the mapping's own params when nothing was)."""
     api = {check["name"]: check for check in results.get("api_tests", [])}
@@ -82,15 +91,12 @@ def recommendations(results: dict[str, Any]) -> dict[str, Any]:
     ramp = api.get("rate_and_concurrency", {}).get("evidence", {})
     observed = api.get("retry_backoff_observed", {}).get("evidence", {})
     policy = RetryPolicy()
-    concurrency = ramp.get("max_concurrency_without_429") or 1
+    measured = ramp.get("max_concurrency_without_429") or 1
+    concurrency = min(measured, MAX_PARALLEL_CALLS_PER_CONNECTION)
     return {
         "batch_size": MAX_COLLECTION_LINES if batch_ok else MAX_COLLECTION_LINES // 2,
         "akeneo_concurrency": concurrency,
-        "why_concurrency": (
-            f"429 first seen at {ramp['first_429_at']} parallel calls"
-            if ramp.get("first_429_at")
-            else f"no 429 up to {concurrency} parallel calls"
-        ),
+        "why_concurrency": _why_concurrency(ramp, measured, concurrency),
         "retry": {
             "max_attempts": policy.max_attempts,
             "base_delay_s": policy.base_delay,

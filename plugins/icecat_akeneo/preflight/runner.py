@@ -27,6 +27,7 @@ from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.preflight.api_session import ProbeTargets
 from icecat_akeneo.preflight.api_tests import run_api_tests
 from icecat_akeneo.preflight.filters import dry_run_selection
+from icecat_akeneo.preflight.first_sync import predicted_refusals
 from icecat_akeneo.preflight.icecat_taxonomy import (
     OPTION_CALLS_PER_SECOND,
     Pacer,
@@ -129,7 +130,7 @@ async def _preflight(
             results["option"] = {"icecat_taxonomy": applied, "implied_fields": applied.pop("fields")}
             raw = await akeneo.get_taxonomy()
         taxonomy = Taxonomy(raw)
-        findings = check_mapping(mapping, taxonomy, features)
+        findings = check_mapping(mapping, taxonomy, features) + predicted_refusals(mapping, taxonomy, records)
         results["mapping_check"] = {
             "errors": [str(finding) for finding in errors(findings)],
             "warnings": [str(finding) for finding in findings if finding.severity != "error"],

@@ -23,7 +23,9 @@ import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, RECORDS
 from icecat_akeneo.icecat.client import DailyIndex, IcecatClient, IcecatSettings, IcecatUnavailable
+from icecat_akeneo.icecat.languages import answered_in
 from icecat_akeneo.icecat.lookup import LookupResult, Outcome, ProductKeys
+from icecat_akeneo.progress import Progress
 
 log = logging.getLogger(__name__)
 KEY_COLUMNS = ("identifier", "gtin", "brand", "mpn", "icecat_id")
@@ -94,25 +96,31 @@ async def _enrich(
     started = time.monotonic()
     outcomes: Counter[str] = Counter({outcome: 0 for outcome in Outcome})
     per_language: Counter[str] = Counter({lang: 0 for lang in languages})
+    fallbacks: Counter[str] = Counter()
     with RECORDS.stream(run_dir, ROWS_PER_GROUP) as records, LOOKUPS.stream(run_dir, ROWS_PER_GROUP) as lookups:
         async with IcecatClient(settings) as icecat:
             index = await icecat.daily_index_once(languages[0]) if pending else None
             waiting: dict[str, str] = {}
             products = _without_waiting(_product_keys(run_dir), pending, index, waiting)
+            progress = Progress("enrich", pq.ParquetFile(PRODUCTS.path(run_dir)).metadata.num_rows,
+                                unit="lookups", live=icecat.live_stats)
             async for identifier, result in icecat.enrich_many(products, languages):
                 outcomes[result.outcome] += 1
+                progress.advance(**{result.outcome: 1})
                 lookups.add(_lookup_row(identifier, result))
                 for record in result.records:
-                    per_language[record.lang] += 1
+                    (per_language if answered_in(record.content_language, record.lang) else fallbacks)[record.lang] += 1
                     records.add({"identifier": identifier, **record.to_row()})
             for identifier, reason in waiting.items():
                 outcomes[Outcome.PENDING_IN_ICECAT] += 1
                 lookups.add(_lookup_row(identifier, LookupResult(Outcome.PENDING_IN_ICECAT, message=reason)))
             counters = icecat.counters
+            progress.finish(waiting_for_icecat=len(waiting))
     return {
         "products": sum(outcomes.values()),
         "outcomes": {str(outcome): count for outcome, count in outcomes.items()},
         "records_per_language": dict(per_language),
+        "fallbacks_per_language": dict(fallbacks),
         "duration_s": round(time.monotonic() - started, 3),
         "icecat_requests": counters.requests,
         "retries": counters.retries,

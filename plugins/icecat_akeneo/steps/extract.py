@@ -32,6 +32,7 @@ from icecat_akeneo.artifacts import IDENTIFIER_COLUMNS, PRODUCTS, TAXONOMY, Parq
 from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.product_values import read_value
 from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
+from icecat_akeneo.progress import Progress
 
 if TYPE_CHECKING:
     from icecat_akeneo.mapping import ClientMapping
@@ -168,7 +169,7 @@ async def _write_products(
     """Page every search into `out`; returns the pages read. A product two searches match is written once.
     Akeneo filters on one scope only: for several, every scope is read and `to_row` keeps the wanted ones."""
     scope = scopes[0] if len(scopes) == 1 else None
-    pages = 0
+    pages, progress = 0, Progress("extract", unit="products read")
     seen: set[str] = set()
     dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
     for search in searches:
@@ -179,6 +180,8 @@ async def _write_products(
                 rows = [row for row in rows if row["identifier"] not in seen]
                 seen.update(row["identifier"] for row in rows)
             out.extend(rows)
+            progress.advance(len(rows), pages=1)
+    progress.finish()
     return pages
 
 

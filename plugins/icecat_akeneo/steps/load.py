@@ -37,6 +37,7 @@ from icecat_akeneo.artifacts import (
     batch_files,
 )
 from icecat_akeneo.media_policy import MediaPolicy
+from icecat_akeneo.progress import Progress
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
 TOP_MESSAGES = 10
@@ -76,6 +77,8 @@ class LoadResults:
         self.skipped_lines = 0
         self.media_reused = 0
         self.media_unchanged = 0
+        self.progress = Progress("load", unit="answers", live=lambda: {"media_reused": self.media_reused,
+                                                                       "lines_skipped": self.skipped_lines})
 
     def add(self, result: LineResult, batch: str, line: int, kind: str) -> None:
         self._out.add(
@@ -93,6 +96,7 @@ class LoadResults:
         (self.lines_by_status if kind == "values" else self.media_by_status)[result.status_code] += 1
         if not result.ok:
             self.refused += refused_rows(result, batch, line, kind, self.attempt)
+        self.progress.advance(**{_progress_counter(result, kind): 1})
         if result.status_code == 422:
             self.unprocessable.setdefault(result.detail or "", []).append(result.identifier or "?")
 
@@ -108,6 +112,14 @@ class LoadResults:
             {"message": message, "count": len(identifiers), "identifiers": identifiers[:5]}
             for message, identifiers in ranked
         ]
+
+
+def _progress_counter(result: LineResult, kind: str) -> str:
+    """The load progress counter a result adds to: lines accepted / refused, media uploaded / failed."""
+    ok = 200 <= result.status_code < 300
+    if kind == "values":
+        return "lines_accepted" if ok else "lines_refused"
+    return "media_uploaded" if ok else "media_failed"
 
 
 def run_load(
@@ -163,6 +175,7 @@ async def _load(
         raise
     results.close()
     REFUSED.write(run_dir, [*REFUSED.rows(run_dir), *results.refused])
+    results.progress.finish()
     ok = sum(count for status, count in results.lines_by_status.items() if 200 <= status < 300)
     media_uploaded = results.media_by_status[201]
     statuses = results.lines_by_status + results.media_by_status

@@ -14,10 +14,12 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import STEPS, step_report
+from icecat_akeneo.completeness import load_saved
 from icecat_akeneo.icecat.lookup import Outcome
+from icecat_akeneo.steps.report_coverage import coverage_matrix
 from icecat_akeneo.steps.report_outcomes import (
     DEFAULT_MAX_REFUSED_RATIO,
     KEY_COLUMNS,
@@ -28,6 +30,9 @@ from icecat_akeneo.steps.report_outcomes import (
     status_line,
 )
 from icecat_akeneo.steps.report_page import render_report
+
+if TYPE_CHECKING:
+    from icecat_akeneo.mapping import ClientMapping
 
 EXPORTS_DIR = "exports"
 REFUSED_COLUMNS = ("identifier", "attribute", "locale", "scope", "status_code", "message", "kind", "attempt")
@@ -131,11 +136,12 @@ def _run_info(params: Mapping[str, Any] | None, data_interval: tuple[Any, Any] |
 
 
 def write_report(run_dir: Path, *, client: str, run_id: str, state: dict[str, Any] | None = None,
-                 params: Mapping[str, Any] | None = None,
-                 data_interval: tuple[Any, Any] | None = None) -> dict[str, Any]:
+                 params: Mapping[str, Any] | None = None, data_interval: tuple[Any, Any] | None = None,
+                 coverage_of: ClientMapping | None = None) -> dict[str, Any]:
     """Write `report.json`, `report.html` and `exports/*.csv`; return the summary (with both report paths).
 
-    `params` (the run's DAG params) and `data_interval` name the run mode and interval on the page."""
+    `params` (the run's DAG params) and `data_interval` name the run mode and interval on the page;
+    `coverage_of` (the client's mapping) adds the language coverage matrix."""
     reports = {step: _step_report(run_dir, step) for step in STEPS}
     artifacts = RunArtifacts.read(run_dir)
     top_errors = _top_errors(artifacts)
@@ -153,6 +159,8 @@ def write_report(run_dir: Path, *, client: str, run_id: str, state: dict[str, An
         "run": _run_info(params, data_interval),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "exports": write_exports(run_dir, tables),
+        "coverage": coverage_matrix(run_dir, coverage_of) if coverage_of else None,
+        "completeness": load_saved(run_dir),
         "artifacts": sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file()
                             and "gx" not in p.relative_to(run_dir).parts[:2]),
     }

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from icecat_akeneo.artifacts import STEPS
+from icecat_akeneo.completeness import delta_rows
 from icecat_akeneo.steps.report_outcomes import GOOD_OUTCOMES, OUTCOME_LABELS
 from icecat_akeneo.templates import render
 from icecat_akeneo.templates.charts import BarChart, bar_chart
@@ -116,7 +117,8 @@ def render_report(document: Mapping[str, Any], tables: Mapping[str, list[dict[st
         charts=_charts(document),
         top_errors=document["top_errors"],
         lists=_lists(document, tables),
-        coverage=document["transform"].get("values_per_locale") or {},
+        coverage=document.get("coverage") or {"attributes": [], "locales": []},
+        completeness=delta_rows(**(document.get("completeness") or {})),
         state=document.get("state") or {},
         steps=_steps(document),
         links=_links(document, run_dir),

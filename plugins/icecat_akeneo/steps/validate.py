@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import PRODUCTS, QUARANTINE, RECORDS, Step, step_dir
 from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
+from icecat_akeneo.progress import Progress
 from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs, product_batches
 
 if TYPE_CHECKING:
@@ -217,6 +218,7 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
     results_path = out / "gx" / "results.json"
     docs_index = out / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     checked = quarantined = 0
+    progress = Progress("validate", unit="products checked")
     by_rule: Counter[str] = Counter()
     suite = _Suite(mapping, out) if mapping.completeness else None
     with KeyedStore(out / ".validate-keys.sqlite") as keyed, QUARANTINE.stream(run_dir) as quarantine:
@@ -225,15 +227,19 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
                                      list_lengths=True):
             checked += len(batch)
             if suite is None:
+                progress.advance(len(batch))
                 continue
             gtins = keyed.get_many("gtin", (identifier for identifier, _ in batch))
             failures = suite.run(_check_frame([row for _, rows in batch for row in rows], gtins, mapping))
             quarantine.extend(failures)
-            quarantined += len({failure["identifier"] for failure in failures})
+            newly_quarantined = len({failure["identifier"] for failure in failures})
+            quarantined += newly_quarantined
+            progress.advance(len(batch), quarantined=newly_quarantined)
             by_rule.update(rule for _, rule in {(row["identifier"], row["rule"]) for row in failures})
     if suite is not None and suite.batches:
         results_path.write_text(json.dumps(suite.finish(), indent=2, default=str), encoding="utf-8")
     ratio = quarantined / checked if checked else 0.0
+    progress.finish(rules=len(mapping.completeness))
     report = {
         "checked": checked,
         "passed": checked - quarantined,
