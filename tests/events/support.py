@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from icecat_akeneo.akeneo.client import AkeneoSettings
@@ -57,3 +61,42 @@ def start_cursor(store: EventStore, ago: dt.timedelta = dt.timedelta(minutes=1))
     """A watcher that already polled a minute ago (the first poll only starts the cursor)."""
     store.record_poll([], dt.datetime.now(dt.UTC) - ago)
 
+
+
+class Receiver:
+    """An HTTP endpoint on a free loopback port that keeps every POST (headers, body) it receives."""
+
+    def __init__(self) -> None:
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def __enter__(self) -> Receiver:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, events: int, limit_s: float = 30) -> list[tuple[dict[str, str], bytes]]:
+        """The deliveries received once they hold `events` events in all (the sandbox delivers from a
+        background thread, up to 10 events per message)."""
+        deadline = time.monotonic() + limit_s
+        while self.events_received() < events and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return list(self.received)
+
+    def events_received(self) -> int:
+        return sum(len(json.loads(body)["events"]) for _, body in list(self.received))
