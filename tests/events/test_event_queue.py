@@ -72,3 +72,18 @@ def test_a_run_coalesces_every_asset_event_it_was_handed_and_reports_them(tmp_pa
     assert served["identifiers"] == ["A", "B", "C"]
     assert served["events"]["served"] == 4
     assert served["events"]["by_source"] == {"poll": 2, "webhook": 2}
+
+
+def test_a_watchers_asset_event_is_read_from_its_payload(tmp_path: Path) -> None:
+    """Airflow stores a trigger's event as `extra={"from_trigger": True, "payload": ...}`."""
+    from types import SimpleNamespace
+
+    from icecat_akeneo.events.serving import asset_event_extras
+
+    store = store_at(tmp_path)
+    store.record_poll([event("A")], CURSOR)
+    ids = [e.id for e in store.unemitted(10)]
+    asset_events = {"akeneo://demo/product-events": [
+        SimpleNamespace(extra={"from_trigger": True, "payload": extra(*ids)}),
+        SimpleNamespace(extra=None)]}
+    assert serve(store, asset_event_extras(asset_events), "run-1")["identifiers"] == ["A"]

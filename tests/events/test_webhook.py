@@ -97,7 +97,7 @@ def test_a_signed_delivery_is_queued_and_its_redelivery_is_deduplicated(tmp_path
     again = post(tmp_path, "/demo", redelivered, signed(redelivered))
 
     assert first.status_code == 200 and first.json()["queued"] == 2
-    assert again.status_code == 200 and again.json() == {"queued": 0, "duplicates": 2, "ignored": []}
+    assert again.status_code == 200 and again.json() == {"queued": 0, "duplicates": 2, "own_writes": 0, "ignored": []}
     assert sorted(e.identifier for e in store.unemitted(10)) == ["A", "B"]
 
 

@@ -46,17 +46,24 @@ def poll_search(mapping: ClientMapping, cursor: dt.datetime) -> dict[str, Any]:
     return search
 
 
+def not_own_writes(events: list[ProductEvent], last_synced: dict[str, dt.datetime]) -> list[ProductEvent]:
+    """The events someone else than the connector caused: a product whose `updated` is not later than our
+    last accepted write to it changed by our own PATCH (polled and webhook events alike)."""
+    def ours(event: ProductEvent) -> bool:
+        synced = last_synced.get(event.identifier)
+        return synced is not None and event.updated is not None and event.updated <= synced + OWN_WRITE_SLACK
+
+    return [event for event in events if not ours(event)]
+
+
 def new_events(products: list[dict[str, Any]], last_synced: dict[str, dt.datetime]) -> list[ProductEvent]:
     """The products that changed in Akeneo by someone else than the connector."""
     events = []
     for product in products:
         identifier, updated = product["identifier"], parse_updated(product["updated"])
-        ours = last_synced.get(identifier)
-        if ours is not None and updated <= ours + OWN_WRITE_SLACK:
-            continue
         action = "product.created" if product.get("created") == product["updated"] else "product.updated"
-        events.append(ProductEvent(identifier, f"poll:{identifier}@{updated.isoformat()}", "poll", action))
-    return events
+        events.append(ProductEvent(identifier, f"poll:{identifier}@{updated.isoformat()}", "poll", action, updated))
+    return not_own_writes(events, last_synced)
 
 
 async def poll_once(akeneo: AkeneoClient, mapping: ClientMapping, store: EventStore) -> PollResult:

@@ -44,8 +44,10 @@ def serve(store: EventStore, extras: Iterable[Mapping[str, Any]], run_id: str) -
 
 
 def asset_event_extras(triggering_asset_events: Mapping[Any, Iterable[Any]]) -> list[Mapping[str, Any]]:
-    """The `extra` of every asset event in a task context's `triggering_asset_events`."""
-    return [dict(event.extra or {}) for events in triggering_asset_events.values() for event in events]
+    """What each asset event in a task context's `triggering_asset_events` carries: a watcher's event has
+    the trigger's payload under `extra.payload` (`from_trigger: true`), other asset events their extra."""
+    extras = [dict(event.extra or {}) for events in triggering_asset_events.values() for event in events]
+    return [extra["payload"] if extra.get("from_trigger") else extra for extra in extras]
 
 
 def serve_run(client: str, triggering_asset_events: Mapping[Any, Iterable[Any]], run_id: str) -> dict[str, Any]:

@@ -5,11 +5,13 @@ Akeneo signs each delivery: `X-Akeneo-Request-Signature` is the hex HMAC-SHA256 
 (`WebhookRejected`) when a header is missing, the signature does not match (401), the timestamp is further
 than `MAX_SKEW_S` from now (401: a replayed old delivery), or the body is not an Events API message (400).
 Inside a valid message, each event is queued or ignored with a reason (a removal, a product model, an
-action we do not sync); events may arrive twice or out of order, which the queue's `webhook:<event_id>`
-key and the run's fresh read of the product make harmless. Nothing here knows HTTP frameworks or Airflow.
+action we do not sync); the route drops the connector's own writes. Events may arrive twice or out of
+order, which the queue's `webhook:<event_id>` key and the run's fresh read of the product make harmless.
+Nothing here knows HTTP frameworks or Airflow.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -65,7 +67,16 @@ def _event(raw: Any, position: int) -> ProductEvent | str:
     identifier = resource.get("identifier") if isinstance(resource, dict) else None
     if not isinstance(identifier, str) or not identifier:
         raise WebhookRejected(400, f"events[{position}] ({action}) has no data.resource.identifier")
-    return ProductEvent(identifier, f"webhook:{event_id}", "webhook", action)
+    return ProductEvent(identifier, f"webhook:{event_id}", "webhook", action, _updated(resource.get("updated")))
+
+
+def _updated(value: Any) -> dt.datetime | None:
+    """The resource's `updated`, when it carries one we can read (used to recognise our own writes)."""
+    try:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def parse(body: bytes) -> Delivery:

@@ -55,7 +55,8 @@ class ProductEvent:
     identifier: str
     event_key: str
     source: str          # "poll" or "webhook"
-    action: str          # "product.created", "product.updated", "product.changed" (poll cannot tell)
+    action: str          # "product.created" or "product.updated"
+    updated: dt.datetime | None = None   # the product's `updated` the event reports (not stored)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 `POST /icecat-akeneo-events/<client>` is outside Airflow's login (Akeneo cannot sign in): it is authenticated
 by Akeneo's request signature instead (`icecat_akeneo.events.webhook`), keyed with the client's Akeneo
-Connection secret. Answers: 200 with what was queued and ignored; 401 for a missing/bad signature or a stale
+Connection secret. Events of the connector's own PATCHes are dropped as the poller drops them. Answers:
+200 with what was queued, deduplicated and ignored; 401 for a missing/bad signature or a stale
 timestamp; 400 for a malformed body; 404 for a client without `events:` in its mapping. The events are
 queued in the client's state store; the client's asset watcher emits them at its next turn (within 5 s).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request, status
 
 from icecat_akeneo.events import webhook
+from icecat_akeneo.events.poll import not_own_writes
 from icecat_akeneo.state.events import EventStore
 
 log = logging.getLogger(__name__)
@@ -69,11 +71,13 @@ def create_webhook_app(target_of: Callable[[str], WebhookTarget | None] = client
         store = target.open_store()
         try:
             store.migrate()
-            queued = store.enqueue(delivery.events)
+            events = not_own_writes(delivery.events, store.last_synced(e.identifier for e in delivery.events))
+            queued = store.enqueue(events)
         finally:
             store.close()
         for reason in delivery.ignored:
             log.info("client %s: %s", client, reason)
-        return {"queued": queued, "duplicates": len(delivery.events) - queued, "ignored": delivery.ignored}
+        return {"queued": queued, "duplicates": len(events) - queued, "own_writes": len(delivery.events) - len(events),
+                "ignored": delivery.ignored}
 
     return app
