@@ -3,7 +3,8 @@
 Mounts the report pages (`icecat_akeneo.ui.app`) in the api-server under `/icecat-akeneo/`, adds a
 "Icecat run reports" entry to the UI's Browse menu, and a "Run report" and "Data Docs" button to the tasks
 of every `icecat_sync__<client>` DAG; and Akeneo's event webhook under `/icecat-akeneo-events/` (signed by
-Akeneo, not behind the login: `icecat_akeneo.ui.webhook`). The connector package itself is not scanned for plugins (.airflowignore).
+Akeneo, not behind the login: `icecat_akeneo.ui.webhook`). The connector package itself is not scanned for
+plugins (.airflowignore).
 """
 from __future__ import annotations
 

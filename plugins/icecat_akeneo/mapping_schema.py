@@ -26,6 +26,7 @@ from pydantic import (
 from icecat_akeneo.catalog.compatibility import source_kind
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
 from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.mapping_events import Events
 
 MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
 RULES_NEEDING_VALUE = ("min_images", "description_min_length")
@@ -182,14 +183,6 @@ class RunParams(_Strict):
     manual_edits_win: bool = True
 
 
-class Events(_Strict):
-    """Near-real-time runs (`icecat_sync_new__<client>`): Akeneo is asked every `poll_seconds` for products
-    created or updated since the last poll; each asset event carries at most `batch` of them."""
-
-    poll_seconds: int = Field(default=60, ge=5, le=86400)
-    batch: int = Field(default=500, ge=1, le=10000)
-
-
 class ClientMapping(_Strict):
     version: Literal[1]
     client: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -205,7 +198,7 @@ class ClientMapping(_Strict):
     fields: list[FieldMapping] = Field(min_length=1)
     completeness: list[CompletenessRule] = Field(default_factory=list)
     params: RunParams = Field(default_factory=RunParams)
-    events: Events | None = None
+    events: Events | None = None      # near-real-time runs, README "Near-real-time"
 
     @field_validator("start_date", mode="before")
     @classmethod
@@ -252,11 +245,9 @@ class ClientMapping(_Strict):
     def locales(self) -> list[str]:
         return list(self.languages.values())
 
-    def akeneo_search(self, data_interval: tuple[dt.datetime, dt.datetime] | None,
-                      identifiers: list[str] | None = None) -> dict[str, Any]:
+    def akeneo_search(self, data_interval: tuple[dt.datetime, dt.datetime] | None) -> dict[str, Any]:
         """The `search` filter of `GET /products` for this client's selection (filters are AND-ed); with a
-        data interval (an incremental run), only products updated in it; with `identifiers` (an event run,
-        at most 100: Akeneo's limit), only those of them the selection holds."""
+        data interval (an incremental run), only products updated in it."""
         selection = self.selection
         search: dict[str, list[dict[str, Any]]] = {}
         if selection.data_owner:
@@ -277,8 +268,6 @@ class ClientMapping(_Strict):
         if data_interval is not None:
             start, end = (_akeneo_datetime(moment) for moment in data_interval)
             search["updated"] = [{"operator": "BETWEEN", "value": [start, end]}]
-        if identifiers is not None:
-            search["identifier"] = [{"operator": "IN", "value": list(identifiers)}]
         for key, filters in selection.extra_filters.items():
             search[key] = [*search.get(key, []), *filters]
         return search

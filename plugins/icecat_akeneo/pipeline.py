@@ -87,8 +87,9 @@ def extract(sync: SyncRun) -> dict:
 
     identifiers = sync.params.get("identifiers")
     if identifiers:  # an event run (icecat_sync_new__<client>): only those products, within the selection
-        search, *more = [sync.mapping.akeneo_search(None, identifiers[i:i + 100])
-                         for i in range(0, len(identifiers), 100)]
+        from icecat_akeneo.events.serving import event_searches
+
+        search, *more = event_searches(sync.mapping, identifiers)
     else:
         interval = None if sync.params.get("full_refresh", True) else sync.interval
         search = sync.mapping.akeneo_search(interval)

@@ -87,3 +87,15 @@ def test_a_watchers_asset_event_is_read_from_its_payload(tmp_path: Path) -> None
         SimpleNamespace(extra={"from_trigger": True, "payload": extra(*ids)}),
         SimpleNamespace(extra=None)]}
     assert serve(store, asset_event_extras(asset_events), "run-1")["identifiers"] == ["A"]
+
+
+def test_an_event_run_searches_its_identifiers_within_the_selection_100_at_a_time(tmp_path: Path) -> None:
+    from icecat_akeneo.events.serving import event_searches
+
+    from tests.events.support import mapping_with_events
+
+    identifiers = [f"P{n:03d}" for n in range(250)]
+    searches = event_searches(mapping_with_events(tmp_path), identifiers)
+    assert [len(s["identifier"][0]["value"]) for s in searches] == [100, 100, 50]
+    assert all(s["data_owner"] == [{"operator": "IN", "value": ["icecat"]}] for s in searches)
+    assert [v for s in searches for v in s["identifier"][0]["value"]] == identifiers

@@ -10,10 +10,25 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.run_folder import data_root
 from icecat_akeneo.state.events import EventStore, state_url
 
 LISTED_IDENTIFIERS = 50
+MAX_IDENTIFIERS_PER_SEARCH = 100
+"""Akeneo refuses an `identifier IN` filter with more values."""
+
+
+def event_searches(mapping: ClientMapping, identifiers: list[str]) -> list[dict[str, Any]]:
+    """Product searches for just these identifiers, still within the client's selection (an event for a
+    product outside it selects nothing): one search per 100 identifiers."""
+    searches = []
+    for start in range(0, len(identifiers), MAX_IDENTIFIERS_PER_SEARCH):
+        search = mapping.akeneo_search(None)
+        chunk = {"operator": "IN", "value": list(identifiers[start:start + MAX_IDENTIFIERS_PER_SEARCH])}
+        search["identifier"] = [*search.get("identifier", []), chunk]
+        searches.append(search)
+    return searches
 
 
 def event_ids(extras: Iterable[Mapping[str, Any]], client: str) -> list[int]:

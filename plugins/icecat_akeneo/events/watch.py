@@ -44,7 +44,7 @@ class Watch:
             log.warning("client %s: Akeneo poll failed, retried next turn: %s: %s",
                         self.mapping.client, type(error).__name__, error)
             return None
-        if result.found:
+        if result.queued:   # a window overlaps the last one by a second: re-found products are not news
             log.info("client %s: %d product(s) changed in Akeneo, %d by the connector itself, %d queued",
                      self.mapping.client, result.found, result.own_writes, result.queued)
         return result
