@@ -99,3 +99,14 @@ def test_an_event_run_searches_its_identifiers_within_the_selection_100_at_a_tim
     assert [len(s["identifier"][0]["value"]) for s in searches] == [100, 100, 50]
     assert all(s["data_owner"] == [{"operator": "IN", "value": ["icecat"]}] for s in searches)
     assert [v for s in searches for v in s["identifier"][0]["value"]] == identifiers
+
+
+def test_events_emitted_while_a_run_waited_are_served_by_it(tmp_path: Path) -> None:
+    """Airflow folds every event emitted before a waiting run starts into one asset-queue row, and hands
+    the run only the events up to that row's time: the run still serves everything emitted so far."""
+    store = store_at(tmp_path)
+    store.record_poll([event("A"), event("B"), event("C")], CURSOR)
+    first, *later = store.unemitted(10)
+    store.mark_emitted([first.id, *(e.id for e in later)])
+    served = serve(store, [extra(first.id)], "run-2")
+    assert served["identifiers"] == ["A", "B", "C"] and served["events"]["already_served"] == 0

@@ -48,7 +48,7 @@ def serve(store: EventStore, extras: Iterable[Mapping[str, Any]], run_id: str) -
     summary = {
         "asset_event_ids": len(asked),
         "served": len(claimed),
-        "already_served": len(set(asked)) - len(claimed),
+        "already_served": len(set(asked) - {event.id for event in claimed}),
         "by_source": dict(Counter(event.source for event in claimed)),
         "by_action": dict(Counter(event.action for event in claimed)),
         "queue_ids": [claimed[0].id, claimed[-1].id] if claimed else [],

@@ -8,8 +8,8 @@ dies between emitting it and recording that it did), exactly-once in effect at t
 - each event has a key (`poll:<identifier>@<updated>`, `webhook:<event_id>`): the same event queued twice is
   stored once;
 - the trigger emits what is not yet emitted (`unemitted`) and marks it afterwards (`mark_emitted`);
-- a run claims the queued rows its asset events name (`claim`): a row already served by another run is not
-  served again, so a repeated emission costs one empty run at most.
+- a run claims the queued rows its asset events name and any other emitted, unserved row (`claim`): a row
+  already served by another run is not served again, so a repeated emission costs one empty run at most.
 """
 from __future__ import annotations
 
@@ -133,13 +133,17 @@ class EventStore:
                                .values(emitted_at=utc_now()))
 
     def claim(self, ids: Iterable[int], run_id: str) -> list[QueuedEvent]:
-        """The events of `ids` this run serves: not yet served, or served by this same run (a retried task)."""
+        """The events this run serves: those of `ids` and every other one already emitted, not yet served
+        (Airflow keeps one queue row per asset: events emitted while a run waited to start may not be among
+        its asset events), plus those it claimed before (a retried task)."""
         wanted = list(dict.fromkeys(ids))
-        mine = (QUEUE.c.client == self.client) & QUEUE.c.id.in_(wanted)
+        open_rows = (QUEUE.c.client == self.client) & QUEUE.c.served_run.is_(None) & (
+            QUEUE.c.id.in_(wanted) | QUEUE.c.emitted_at.is_not(None))
         with self.engine.begin() as connection:
-            connection.execute(update(QUEUE).where(mine, QUEUE.c.served_run.is_(None)).values(served_run=run_id))
+            connection.execute(update(QUEUE).where(open_rows).values(served_run=run_id))
             rows = connection.execute(select(QUEUE.c.id, QUEUE.c.identifier, QUEUE.c.source, QUEUE.c.action)
-                                      .where(mine, QUEUE.c.served_run == run_id).order_by(QUEUE.c.id))
+                                      .where(QUEUE.c.client == self.client, QUEUE.c.served_run == run_id)
+                                      .order_by(QUEUE.c.id))
             return [QueuedEvent(*row) for row in rows]
 
     def last_synced(self, identifiers: Iterable[str]) -> dict[str, dt.datetime]:
