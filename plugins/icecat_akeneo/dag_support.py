@@ -77,7 +77,7 @@ def broken_mappings_dag(dag_id: str, errors: list[MappingError]) -> DAG:
     return DAG(dag_id=dag_id, schedule=BrokenMappingTimetable(errors), start_date=dt.datetime(2026, 1, 1))
 
 
-def _client_dag(path: Path, build: Callable[[ClientMapping, str], DAG]) -> DAG:
+def _client_dag(path: Path, build: Callable[[ClientMapping, str], DAG | None]) -> DAG | None:
     """One client's DAG; MappingError (`file:line key: message`) for anything its file makes go wrong."""
     mapping = load_mapping(path)
     try:
@@ -90,7 +90,7 @@ def _client_dag(path: Path, build: Callable[[ClientMapping, str], DAG]) -> DAG:
 def register_client_dags(
     namespace: MutableMapping[str, object],
     folder: Path,
-    build: Callable[[ClientMapping, str], DAG],
+    build: Callable[[ClientMapping, str], DAG | None],
     prefix: str,
 ) -> None:
     """Build one DAG per mapping file (sorted) into the DAG file's globals; broken files are gathered into
@@ -102,7 +102,8 @@ def register_client_dags(
         except MappingError as error:
             broken.append(error)
             continue
-        namespace[built.dag_id] = built
+        if built is not None:   # None: this DAG file has nothing for the client (e.g. no `events:`)
+            namespace[built.dag_id] = built
     if broken:
         placeholder = broken_mappings_dag(f"{prefix}__broken_mappings", broken)
         namespace[placeholder.dag_id] = placeholder

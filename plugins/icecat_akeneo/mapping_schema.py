@@ -26,6 +26,7 @@ from pydantic import (
 from icecat_akeneo.catalog.compatibility import MEDIA_KINDS, check_source  # noqa: F401 - public names of the mapping
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
 from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.mapping_events import Events
 
 RULES_NEEDING_VALUE = ("min_images", "description_min_length")
 PER_LANGUAGE_RULES = ("title_present", "description_min_length")
@@ -207,6 +208,7 @@ class ClientMapping(_Strict):
     associations: list[AssociationMapping] = Field(default_factory=list)
     completeness: list[CompletenessRule] = Field(default_factory=list)
     params: RunParams = Field(default_factory=RunParams)
+    events: Events | None = None      # near-real-time runs, README "Near-real-time"
 
     @field_validator("start_date", mode="before")
     @classmethod

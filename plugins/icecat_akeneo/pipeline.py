@@ -107,13 +107,21 @@ def extract(sync: SyncRun) -> dict:
     """The selection (whole, or updated in the run's interval plus what changed in Icecat) and the taxonomy."""
     from icecat_akeneo.steps.extract import DriftCheck, run_extract
 
-    interval = None if sync.params.get("full_refresh", True) else sync.interval
-    more = sync.incremental().icecat_side_searches(sync.icecat) if interval else ()
-    return run_extract(sync.akeneo, sync.run.path, search=sync.mapping.akeneo_search(interval),
-                       scopes=sync.mapping.scopes, locales=sorted(set(sync.mapping.languages.values())),
-                       identifier_attributes=sync.mapping.identifiers.model_dump(), more_searches=more,
-                       drift_check=DriftCheck(sync.mapping, sync.run.client_root),
-                       sample_size=int(sync.params.get("sample_size") or 0))
+    identifiers = sync.params.get("identifiers")
+    if identifiers:  # an event run (icecat_sync_new__<client>): only those products, within the selection
+        from icecat_akeneo.events.serving import event_searches
+
+        search, *more = event_searches(sync.mapping, identifiers)
+    else:
+        interval = None if sync.params.get("full_refresh", True) else sync.interval
+        search = sync.mapping.akeneo_search(interval)
+        more = sync.incremental().icecat_side_searches(sync.icecat) if interval else []
+    report = run_extract(sync.akeneo, sync.run.path, search=search,
+                         scopes=sync.mapping.scopes, locales=sorted(set(sync.mapping.languages.values())),
+                         identifier_attributes=sync.mapping.identifiers.model_dump(), more_searches=more,
+                         drift_check=DriftCheck(sync.mapping, sync.run.client_root),
+                         sample_size=int(sync.params.get("sample_size") or 0))
+    return {**report, "events": sync.params["events"]} if identifiers else report
 
 
 def enrich(sync: SyncRun) -> dict:

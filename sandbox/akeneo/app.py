@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.akeneo import (
+    events,
     routes_admin,
     routes_auth,
     routes_catalog,
@@ -47,6 +48,7 @@ def create_app(state: SandboxState) -> FastAPI:
         routes_catalog,
         routes_options,
         routes_models,
+        events,
     )
     for module in routers:
         app.include_router(module.router)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from sandbox.akeneo import events
 from sandbox.akeneo.bodies import collection_response, json_object
 from sandbox.akeneo.errors import ApiError
 from sandbox.akeneo.models import inherited_values
@@ -126,6 +127,7 @@ def upsert(state: SandboxState, identifier: str, payload: dict[str, Any], create
     product, changed = state.product_updater().apply(current, identifier, payload)
     if changed:
         state.store.put(product)
+        events.product_written(state, product, created=current is None)
     return 201 if current is None else 204
 
 

@@ -141,6 +141,7 @@ class SandboxState:
     rng: random.Random = field(init=False)
     in_flight: Counter[str] = field(default_factory=Counter)
     drops_left: Counter[str] = field(default_factory=Counter)  # what is left of the drop_*_next knobs
+    event_subscription: Any = None  # sandbox.akeneo.events.Subscription once someone subscribed
 
     def __post_init__(self) -> None:
         self.set_knobs({})
