@@ -22,12 +22,19 @@ from pathlib import Path
 
 import httpx
 
-from deploy.topology import ADMIN_USER, WORKERS, Endpoints, airflow_config
+from deploy.topology import ADMIN_USER, AIRFLOW_SERVICES, WORKERS, Endpoints, airflow_config
 from sandbox.connections import demo_connections
 
 RUN_DIR = Path(os.environ.get("ICECAT_PROD_DIR", Path(__file__).resolve().parent / ".run"))
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 300.0
+
+
+def new_secrets() -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    return {"jwt_secret": secrets.token_urlsafe(48), "secret_key": secrets.token_urlsafe(32),
+            "fernet_key": Fernet.generate_key().decode(), "admin_password": secrets.token_urlsafe(12)}
 
 
 def generated_secrets(home: Path) -> dict[str, str]:
@@ -36,10 +43,7 @@ def generated_secrets(home: Path) -> dict[str, str]:
     path = home / "secrets.json"
     if path.exists():
         return json.loads(path.read_text())
-    from cryptography.fernet import Fernet
-
-    values = {"jwt_secret": secrets.token_urlsafe(48), "secret_key": secrets.token_urlsafe(32),
-              "fernet_key": Fernet.generate_key().decode()}
+    values = new_secrets()
     path.write_text(json.dumps(values))
     path.chmod(0o600)
     return values
@@ -49,7 +53,7 @@ def admin_password_file(home: Path) -> Path:
     """SimpleAuthManager's password file, written before the api-server starts so the login is known."""
     path = home / "passwords.json"
     if not path.exists():
-        path.write_text(json.dumps({ADMIN_USER: secrets.token_urlsafe(12)}) + "\n")
+        path.write_text(json.dumps({ADMIN_USER: generated_secrets(home)["admin_password"]}) + "\n")
         path.chmod(0o600)
     return path
 
@@ -102,14 +106,14 @@ def processes(endpoints: Endpoints, home: Path) -> dict[str, tuple[list[str], di
         "akeneo-sandbox": ([sys.executable, "-m", "sandbox.akeneo", "--port", str(endpoints.akeneo_port),
                             "--seed", "demo", "--db", str(home / "akeneo.db")], {}),
         "icecat-sandbox": ([sys.executable, "-m", "sandbox.icecat", "--port", str(endpoints.icecat_port)], {}),
-        "api-server": ([*airflow, "api-server", "--workers", "1"], {}),
-        "scheduler": ([*airflow, "scheduler"], {}),
-        "dag-processor": ([*airflow, "dag-processor"], {}),
-        "triggerer": ([*airflow, "triggerer"], {}),
     }
+    for service, command in AIRFLOW_SERVICES.items():
+        if service != "airflow-worker":
+            started[service] = ([*airflow, *command], {})
     for index in range(1, WORKERS + 1):
-        started[f"worker-{index}"] = (
-            [*airflow, "celery", "worker", "--celery-hostname", f"worker{index}@%h", "--without-mingle"],
+        started[f"airflow-worker-{index}"] = (
+            [*airflow, *AIRFLOW_SERVICES["airflow-worker"], "--celery-hostname", f"worker{index}@%h",
+             "--without-mingle"],
             {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(endpoints.worker_log_port(index))},
         )
     return started
@@ -170,7 +174,7 @@ def up() -> int:
     wait_until("api-server", lambda: answers(f"{api}/api/v2/version"))
     wait_until("sandboxes", lambda: all(answers(f"http://127.0.0.1:{port}/_sandbox/health")
                                         for port in (endpoints.akeneo_port, endpoints.icecat_port)))
-    wait_until("Celery workers", lambda: all(worker_ready(f"worker-{i}") for i in range(1, WORKERS + 1)))
+    wait_until("Celery workers", lambda: all(worker_ready(f"airflow-worker-{i}") for i in range(1, WORKERS + 1)))
     (RUN_DIR / "env.json").write_text(json.dumps({k: v for k, v in env.items() if k.startswith(
         ("AIRFLOW_", "ICECAT_AKENEO_"))}, indent=1))
     print(f"stack up in {time.monotonic() - started_at:.1f}s: {', '.join(running())}")
@@ -211,10 +215,21 @@ def down(grace_s: float = 30.0) -> int:
     return 0
 
 
+def compose_env() -> int:
+    """The `.env` docker-compose.yaml needs: the same kind of generated secrets, printed once (`> .env`)."""
+    names = {"jwt_secret": "AIRFLOW_JWT_SECRET", "secret_key": "AIRFLOW_SECRET_KEY",
+             "fernet_key": "AIRFLOW_FERNET_KEY", "admin_password": "AIRFLOW_ADMIN_PASSWORD"}
+    for key, value in new_secrets().items():
+        print(f"{names[key]}={value}")
+    print(f"AIRFLOW_UID={os.getuid()}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    commands = {"up": up, "down": down, "status": lambda: print(", ".join(running()) or "nothing running") or 0}
+    commands = {"up": up, "down": down, "compose-env": compose_env,
+                "status": lambda: print(", ".join(running()) or "nothing running") or 0}
     if len(argv) != 1 or argv[0] not in commands:
-        raise SystemExit("usage: python -m deploy.prod up|down|status")
+        raise SystemExit("usage: python -m deploy.prod up|down|status|compose-env")
     return commands[argv[0]]()
 
 
