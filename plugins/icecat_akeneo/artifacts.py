@@ -50,6 +50,7 @@ _VALUE_KEY = ("identifier", "attribute", "locale", "scope")
 PRODUCTS_SCHEMA = pa.schema([
     ("identifier", pa.string()), ("uuid", pa.string()), ("family", pa.string()), ("enabled", pa.bool_()),
     ("categories", pa.list_(pa.string())), *_strings("created", "updated", *IDENTIFIER_COLUMNS, "values_json"),
+    ("associations_json", pa.string()),   # the product's associations: what `associations` adds to
 ])
 ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
 LOOKUP_SCHEMA = pa.schema([

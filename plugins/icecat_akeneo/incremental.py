@@ -91,7 +91,7 @@ class IncrementalRun:
         for key, data in value_entries(line.get("values") or {}).items():
             if accepted.get(key) != value_hash(data):
                 values.setdefault(key[0], []).append({"locale": key[1], "scope": key[2], "data": data})
-        return {**line, "values": values} if values else None
+        return {**line, "values": values} if values or line.get("associations") else None
 
     def on_line_result(self, result: LineResult) -> None:
         if not result.identifier:

@@ -23,11 +23,10 @@ from pydantic import (
     model_validator,
 )
 
-from icecat_akeneo.catalog.compatibility import source_kind
+from icecat_akeneo.catalog.compatibility import MEDIA_KINDS, check_source  # noqa: F401 - public names of the mapping
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
 from icecat_akeneo.icecat.record import ProductRecord
 
-MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
 RULES_NEEDING_VALUE = ("min_images", "description_min_length")
 PER_LANGUAGE_RULES = ("title_present", "description_min_length")
 """Checked on each language Icecat returned (or only those in `languages:`); other rules judge the product."""
@@ -150,6 +149,13 @@ class FieldMapping(_Strict):
         return [self.source, *self.fallback]
 
 
+class AssociationMapping(_Strict):
+    """`{type: X_SELL}`: Icecat's related products found in the selection become associations of that type
+    (`icecat_akeneo.associations`); `preferred_only`: only those Icecat marks Preferred."""
+    type: str = Field(pattern=r"^[A-Za-z0-9_]+$")   # X_SELL, UPSELL, SUBSTITUTION, PACK or the client's own
+    preferred_only: bool = False
+
+
 class CompletenessRule(_Strict):
     rule: Literal["title_present", "min_images", "description_min_length", "valid_ean13", "field_present"]
     value: int | None = Field(default=None, ge=0)
@@ -195,6 +201,7 @@ class ClientMapping(_Strict):
     languages: dict[IcecatLanguage, AkeneoLocale] = Field(min_length=1)
     channel: str
     fields: list[FieldMapping] = Field(min_length=1)
+    associations: list[AssociationMapping] = Field(default_factory=list)
     completeness: list[CompletenessRule] = Field(default_factory=list)
     params: RunParams = Field(default_factory=RunParams)
 
@@ -243,6 +250,12 @@ class ClientMapping(_Strict):
     def locales(self) -> list[str]:
         return list(self.languages.values())
 
+    @property
+    def scopes(self) -> list[str]:
+        """Every channel a field writes (its `scope`, else `channel`), the channel first: extract reads the
+        values of all of them back."""
+        return list(dict.fromkeys([self.channel, *(field.scope or self.channel for field in self.fields)]))
+
     def akeneo_search(self, data_interval: tuple[dt.datetime, dt.datetime] | None) -> dict[str, Any]:
         """The `search` filter of `GET /products` for this client's selection (filters are AND-ed); with a
         data interval (an incremental run), only products updated in it."""
@@ -281,16 +294,3 @@ def _akeneo_datetime(moment: dt.datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return moment.strftime(AKENEO_DATETIME)
-
-
-def check_source(source: str) -> None:
-    """Raise ValueError unless `source` names a field of the normalized record (docs/mapping.md)."""
-    if re.fullmatch(r"feature:\d+", source):
-        return
-    if source.startswith("media:"):
-        if source.removeprefix("media:") not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind in {source!r}: use one of {', '.join(MEDIA_KINDS)}")
-        return
-    if source_kind(source) is None:
-        raise ValueError(f"unknown source {source!r}: use a record field (title, description_html, ...), "
-                         "feature:<Icecat feature id> or media:<kind> (see docs/mapping.md)")

@@ -88,7 +88,7 @@ def extract(sync: SyncRun) -> dict:
     interval = None if sync.params.get("full_refresh", True) else sync.interval
     more = sync.incremental().icecat_side_searches(sync.icecat) if interval else ()
     return run_extract(sync.akeneo, sync.run.path, search=sync.mapping.akeneo_search(interval),
-                       scope=sync.mapping.channel, locales=sorted(set(sync.mapping.languages.values())),
+                       scopes=sync.mapping.scopes, locales=sorted(set(sync.mapping.languages.values())),
                        identifier_attributes=sync.mapping.identifiers.model_dump(), more_searches=more,
                        drift_check=DriftCheck(sync.mapping, sync.run.client_root),
                        sample_size=int(sync.params.get("sample_size") or 0))

@@ -94,7 +94,7 @@ def test_extract_selects_exactly_the_enabled_icecat_owned_demo_products(
         settings_for(akeneo, page_size=5),
         tmp_path,
         search=DEMO_SEARCH,
-        scope="ecommerce",
+        scopes=["ecommerce"],
         locales=["en_US", "de_DE"],
         identifier_attributes=IDENTIFIERS,
     )
@@ -122,7 +122,7 @@ def test_extract_saves_the_taxonomy_with_options_of_select_attributes(
         settings_for(akeneo),
         tmp_path,
         search=DEMO_SEARCH,
-        scope="ecommerce",
+        scopes=["ecommerce"],
         locales=["en_US"],
         identifier_attributes=IDENTIFIERS,
     )
@@ -148,7 +148,7 @@ def test_refused_credentials_stop_the_extract_with_a_clear_error(akeneo: Sandbox
     settings = settings_for(akeneo, password="not-the-password")
     with pytest.raises(AkeneoAuthError, match="sandbox_user") as caught:
         run_extract(
-            settings, tmp_path, search={}, scope=None, locales=None, identifier_attributes=IDENTIFIERS
+            settings, tmp_path, search={}, scopes=(), locales=None, identifier_attributes=IDENTIFIERS
         )
     assert "not-the-password" not in str(caught.value)
     assert not PRODUCTS.path(tmp_path).exists()

@@ -8,6 +8,8 @@ structure.
 
 from __future__ import annotations
 
+import difflib
+import re
 from decimal import Decimal
 
 from icecat_akeneo.catalog import taxonomy as t
@@ -44,23 +46,61 @@ SOURCE_KINDS: dict[str, str] = {
             "short_summary",
             "long_summary",
             "warranty",
+            "product_family",
+            "product_series",
+            "quality",
+            "specifications_html",
+            "specifications_text",
         ),
         "text",
     ),
-    **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery"), "list"),
+    **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery", "gtins", "feature_logos",
+                     "related_products", "reviews", "reasons_to_buy"), "list"),
     **dict.fromkeys(("release_date", "end_of_life_date"), "date"),
-    **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id"), "identifier"),
-    "main_image": "image",
+    **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id", "brand_id", "category_id", "review_score"),
+                    "identifier"),
+    **dict.fromkeys(("main_image", "brand_logo"), "image"),
 }
+MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
+SOURCE_PATTERNS: dict[str, str] = {
+    r"feature:\d+": "feature",
+    r"feature_local:\d+": "text",
+    r"media:[a-z_]+(\[[1-9]\d*\])?": "media",
+    r"media:[a-z_]+:all": "list",
+}
+"""Sources named by a pattern (`feature:944`, `media:manual[2]`); the media kind itself is checked by the
+mapping schema."""
 
 
 def source_kind(source: str) -> str | None:
     """`feature:944` -> `feature`, `media:manual` -> `media`, `title` -> `text`; None when unknown."""
-    if source.startswith("feature:"):
-        return "feature"
-    if source.startswith("media:"):
-        return "media"
+    for pattern, kind in SOURCE_PATTERNS.items():
+        if re.fullmatch(pattern, source):
+            return kind
     return SOURCE_KINDS.get(source)
+
+
+KNOWN_SOURCE_FORMS = ("feature:<id>", "feature_local:<id>", *(f"media:{kind}" for kind in MEDIA_KINDS),
+                      "media:<kind>[n]", "media:<kind>:all")
+
+
+def _closest_sources(source: str) -> str:
+    """`did you mean ...` with the known sources closest to a misspelled one (difflib), else the usual list."""
+    known = [*SOURCE_KINDS, *KNOWN_SOURCE_FORMS]
+    close = difflib.get_close_matches(source, known, n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    return "use a record field (title, description_html, ...), feature:<Icecat feature id> or media:<kind>"
+
+
+def check_source(source: str) -> None:
+    """Raise ValueError unless `source` names a mapping source (docs/mapping.md "Field sources")."""
+    if source.startswith("media:"):
+        kind = re.sub(r"(\[\d+\]|:all)$", "", source.removeprefix("media:"))
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind in {source!r}: use one of {', '.join(MEDIA_KINDS)}")
+    if source_kind(source) is None:
+        raise ValueError(f"unknown source {source!r}: {_closest_sources(source)} (see docs/mapping.md)")
 
 
 def feature_fit(feature_type: str, attribute_type: str) -> float:

@@ -12,7 +12,16 @@ from typing import Any
 
 from icecat_akeneo.icecat.fields import FieldReader, NormalizeError, describe, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
-from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
+from icecat_akeneo.icecat.record import (
+    Feature,
+    FeatureLogo,
+    Image,
+    Media,
+    ProductRecord,
+    ReasonToBuy,
+    RelatedProduct,
+    Review,
+)
 from icecat_akeneo.icecat.sheet_parts import description_pdfs, images, media_kind, unique
 
 JSON_DATE = "%d-%m-%Y"
@@ -117,6 +126,7 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> Produ
         updated=read.timestamp(description.get("Updated"), f"{info}.Description.Updated"),
         quality=text(general.get("Quality"), f"{info}.Quality"),
         source_format="json",
+        **_rest_of_record(read, data, general),
         refusals=read.refusals,
     )
 
@@ -194,3 +204,47 @@ def _media(read: FieldReader, data: dict[str, Any], description: dict[str, Any])
             )
         )
     return media + description_pdfs(read, media, description, "GeneralInfo.Description", DESCRIPTION_PDFS)
+
+
+def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, Any]) -> dict[str, Any]:
+    """Series, brand logo, feature logos, related products, reviews and reasons to buy (issue 18)."""
+    return {
+        "product_series": _value_of(read, general, "GeneralInfo", "ProductSeries"),
+        "brand_logo": read.url(general.get("BrandLogo"), "GeneralInfo.BrandLogo"),
+        "feature_logos": [
+            FeatureLogo(url=url, feature_id=read.integer(item.get("FeatureID"), f"{path}.FeatureID"),
+                        value=read.text(item.get("Value"), f"{path}.Value"),
+                        description=_value_of(read, item, path, "Description"))
+            for path, item in _items(read, data, "", "FeatureLogos")
+            if (url := read.url(item.get("LogoPic"), f"{path}.LogoPic"))
+        ],
+        "related": [
+            RelatedProduct(icecat_id=read.identifier(item.get("IcecatID"), f"{path}.IcecatID"),
+                           mpn=read.text(item.get("ProductCode"), f"{path}.ProductCode"),
+                           brand=read.text(item.get("Brand"), f"{path}.Brand"),
+                           name=read.text(item.get("ProductName"), f"{path}.ProductName"),
+                           preferred=read.flag(item.get("Preferred"), f"{path}.Preferred", (1, "1"), (0, "0")))
+            for path, item in _items(read, data, "", "ProductRelated")
+        ],
+        "reviews": [review for path, item in _items(read, data, "", "Reviews")
+                    if (review := _review(read, item, path)) is not None],
+        "reasons_to_buy": [
+            ReasonToBuy(title=read.text(item.get("Title"), f"{path}.Title"),
+                        text=read.text(item.get("Value"), f"{path}.Value"),
+                        image=read.url(item.get("HighPic"), f"{path}.HighPic"))
+            for path, item in _items(read, data, "", "ReasonsToBuy")
+        ],
+    }
+
+
+def _review(read: FieldReader, item: dict[str, Any], path: str) -> Review | None:
+    """A review's text is plain text (Icecat's may hold HTML); one with neither score nor text is left out."""
+    score = read.integer(item.get("Score"), f"{path}.Score", high=100)
+    text = html_to_text(read.text(item.get("Value"), f"{path}.Value"))
+    if score is None and not text:
+        return None
+    source = (read.text(item.get("Code"), f"{path}.Code") or read.text(item.get("Group"), f"{path}.Group")
+              or read.url(item.get("URL"), f"{path}.URL"))
+    return Review(score=score, source=source, text=text,
+                  good=html_to_text(read.text(item.get("ValueGood"), f"{path}.ValueGood")),
+                  bad=html_to_text(read.text(item.get("ValueBad"), f"{path}.ValueBad")))

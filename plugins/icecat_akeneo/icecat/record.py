@@ -51,6 +51,45 @@ class Media:
 
 
 @dataclass(frozen=True)
+class FeatureLogo:
+    url: str                   # FeatureLogos[].LogoPic
+    feature_id: int | None = None
+    value: str | None = None   # e.g. "ENERGY STAR", an energy class "B"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class RelatedProduct:
+    """An accessory or alternative Icecat lists (ProductRelated): how the client's own product is found."""
+    icecat_id: int | None
+    mpn: str | None            # ProductCode
+    brand: str | None
+    name: str | None
+    preferred: bool = False
+
+
+@dataclass(frozen=True)
+class Review:
+    score: int | None          # 0-100
+    source: str | None         # the reviewer (Code / Group), else the review's URL
+    text: str | None           # Value, plain text
+    good: str | None = None
+    bad: str | None = None
+
+
+@dataclass(frozen=True)
+class ReasonToBuy:
+    title: str | None
+    text: str | None           # Value, HTML as Icecat sent it
+    image: str | None = None
+
+
+NESTED_FIELDS = {"features": Feature, "images": Image, "media": Media, "feature_logos": FeatureLogo,
+                 "related": RelatedProduct, "reviews": Review, "reasons_to_buy": ReasonToBuy}
+"""Record fields holding lists of dataclasses: one place for `to_row` and `record_from_row` to know them."""
+
+
+@dataclass(frozen=True)
 class ProductRecord:
     icecat_id: int
     lang: str                          # requested Icecat language code (EN, DE, ...)
@@ -83,14 +122,19 @@ class ProductRecord:
     quality: str | None = None         # ICECAT | SUPPLIER | NOEDITOR ...
     source_format: str = "json"        # json | xml
     refusals: list[str] = field(default_factory=list)  # "field path: reason" of each value left out
+    product_series: str | None = None  # GeneralInfo.ProductSeries.Value
+    brand_logo: str | None = None      # GeneralInfo.BrandLogo URL
+    feature_logos: list[FeatureLogo] = field(default_factory=list)
+    related: list[RelatedProduct] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    reasons_to_buy: list[ReasonToBuy] = field(default_factory=list)
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict for Parquet; shallow by design (`dataclasses.asdict` deep-copies every string and
         was most of the enrich step's time)."""
         row = dict(self.__dict__)
-        row["features"] = [dict(feature.__dict__) for feature in self.features]
-        row["images"] = [dict(image.__dict__) for image in self.images]
-        row["media"] = [dict(media.__dict__) for media in self.media]
+        for name in NESTED_FIELDS:
+            row[name] = [dict(item.__dict__) for item in row[name]]
         return row
 
 
@@ -98,9 +142,8 @@ def record_from_row(row: dict[str, Any]) -> ProductRecord:
     """A `to_row()` dict (e.g. a `RECORD_SCHEMA` Parquet row) back into a ProductRecord; extra columns like
     `identifier` are dropped."""
     fields = {name: row.get(name) for name in ProductRecord.__dataclass_fields__}
-    fields["features"] = [Feature(**feature) for feature in row.get("features") or []]
-    fields["images"] = [Image(**image) for image in row.get("images") or []]
-    fields["media"] = [Media(**media) for media in row.get("media") or []]
+    for name, kind in NESTED_FIELDS.items():
+        fields[name] = [kind(**item) for item in row.get(name) or []]
     for name in ("gtins", "bullet_points", "generated_bullet_points", "refusals"):
         fields[name] = list(row.get(name) or [])
     return ProductRecord(**fields)

@@ -20,6 +20,18 @@ MEDIA_TYPE = pa.struct([
     ("url", pa.string()), ("kind", pa.string()), ("type", pa.string()), ("mime", pa.string()),
     ("size", pa.int64()), ("language", pa.string()), ("description", pa.string()),
 ])
+FEATURE_LOGO_TYPE = pa.struct([
+    ("url", pa.string()), ("feature_id", pa.int64()), ("value", pa.string()), ("description", pa.string()),
+])
+RELATED_TYPE = pa.struct([
+    ("icecat_id", pa.int64()), ("mpn", pa.string()), ("brand", pa.string()), ("name", pa.string()),
+    ("preferred", pa.bool_()),
+])
+REVIEW_TYPE = pa.struct([
+    ("score", pa.int32()), ("source", pa.string()), ("text", pa.string()), ("good", pa.string()),
+    ("bad", pa.string()),
+])
+REASON_TYPE = pa.struct([("title", pa.string()), ("text", pa.string()), ("image", pa.string())])
 
 RECORD_SCHEMA = pa.schema([
     ("icecat_id", pa.int64()), ("lang", pa.string()), ("content_language", pa.string()),
@@ -33,6 +45,9 @@ RECORD_SCHEMA = pa.schema([
     ("images", pa.list_(IMAGE_TYPE)), ("media", pa.list_(MEDIA_TYPE)), ("release_date", pa.date32()),
     ("end_of_life_date", pa.date32()), ("updated", pa.timestamp("s")), ("quality", pa.string()),
     ("source_format", pa.string()), ("refusals", pa.list_(pa.string())),
+    ("product_series", pa.string()), ("brand_logo", pa.string()), ("feature_logos", pa.list_(FEATURE_LOGO_TYPE)),
+    ("related", pa.list_(RELATED_TYPE)), ("reviews", pa.list_(REVIEW_TYPE)),
+    ("reasons_to_buy", pa.list_(REASON_TYPE)),
 ])
 
 

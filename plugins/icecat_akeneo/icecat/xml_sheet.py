@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from icecat_akeneo.icecat.fields import MAX_DEPTH, FieldReader, NormalizeError, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
 from icecat_akeneo.icecat.languages import LANGID_TO_LANG
-from icecat_akeneo.icecat.record import Feature, Image, Media, ProductRecord
+from icecat_akeneo.icecat.record import Feature, FeatureLogo, Image, Media, ProductRecord, RelatedProduct
 from icecat_akeneo.icecat.sheet_parts import (
     description_pdfs,
     feature_type_from_value,
@@ -108,6 +108,8 @@ def read_xml_product(element: ET.Element, lang: str | None, source: str) -> Prod
         updated=read.timestamp(desc.get("Updated") or element.get("Updated"), "ProductDescription.Updated"),
         quality=_text(read, element.get("Quality"), "Product.Quality"),
         source_format="xml",
+        feature_logos=_feature_logos(read, element),
+        related=_related(read, element),
         refusals=read.refusals,
     )
 
@@ -208,3 +210,34 @@ def _media(read: FieldReader, element: ET.Element) -> list[Media]:
             )
         )
     return media
+
+
+def _feature_logos(read: FieldReader, element: ET.Element) -> list[FeatureLogo]:
+    logos = []
+    for index, logo in enumerate(element.iter("FeatureLogo")):
+        path = f"FeatureLogo[{index}]"
+        url = read.url(logo.get("LogoPic"), f"{path}.LogoPic")
+        if url:
+            description = logo.find("Descriptions/Description")
+            logos.append(FeatureLogo(url=url, feature_id=read.integer(logo.get("Feature_ID"), f"{path}.Feature_ID"),
+                                     value=_text(read, logo.get("Value"), f"{path}.Value"),
+                                     description=_text(read, description.text, f"{path}.Description")
+                                     if description is not None else None))
+    return logos
+
+
+def _related(read: FieldReader, element: ET.Element) -> list[RelatedProduct]:
+    """`ProductRelated/Product` (with its `Supplier`): Icecat's accessories and alternatives."""
+    related = []
+    for index, item in enumerate(element.iter("ProductRelated")):
+        product, path = item.find("Product"), f"ProductRelated[{index}]"
+        if product is None:
+            continue
+        supplier = product.find("Supplier")
+        related.append(RelatedProduct(
+            icecat_id=read.identifier(product.get("ID"), f"{path}.Product.ID"),
+            mpn=_text(read, product.get("Prod_id"), f"{path}.Product.Prod_id"),
+            brand=_text(read, supplier.get("Name"), f"{path}.Supplier.Name") if supplier is not None else None,
+            name=_text(read, product.get("Name"), f"{path}.Product.Name"),
+            preferred=read.flag(item.get("Preferred"), f"{path}.Preferred", ("1",), ("0",))))
+    return related

@@ -5,6 +5,9 @@ of a million products never sits in memory. Each product keeps its full `values`
 plus the identifiers Icecat is searched by (GTIN, brand, MPN, Icecat id) read into their own columns.
 The taxonomy (attributes, options, channels, locales, families, units, currencies) is saved beside it:
 transform and validate check every value against it without asking Akeneo again.
+Values are read in every scope the mapping writes (one scope: Akeneo's `scope` filter; several: all
+scopes, then kept to those), so a value the mapping writes to a second channel is compared with what Akeneo
+really holds, never taken for one a person cleared.
 Before any product is paged, the taxonomy is compared with the client's last snapshot (`DriftCheck`): a
 mapped attribute deleted or retyped in Akeneo stops the run before anything is sent.
 Files are written under a temporary name and renamed at the end, so a failed run never leaves a partial
@@ -38,8 +41,21 @@ class TaxonomyDrift(RuntimeError):
     """A mapped attribute disappeared or changed type in Akeneo since the last accepted taxonomy snapshot."""
 
 
+Values = dict[str, list[dict[str, Any]]]
+
+
+def in_scopes(values: Values, scopes: Sequence[str]) -> Values:
+    """`values` kept to the non-scopable ones and those of `scopes` (all of them when `scopes` is empty)."""
+    if not scopes:
+        return values
+    kept = {attribute: [entry for entry in entries if entry.get("scope") is None or entry.get("scope") in scopes]
+            for attribute, entries in values.items()}
+    return {attribute: entries for attribute, entries in kept.items() if entries}
+
+
 def product_row(
-    product: dict[str, Any], identifier_attributes: dict[str, str | None], identifier_attribute: str | None
+    product: dict[str, Any], identifier_attributes: dict[str, str | None], identifier_attribute: str | None,
+    scopes: Sequence[str] = (),
 ) -> dict[str, Any]:
     row = {
         "identifier": product.get("identifier"),
@@ -49,11 +65,20 @@ def product_row(
         "categories": list(product.get("categories") or []),
         "created": product.get("created"),
         "updated": product.get("updated"),
-        "values_json": json.dumps(product.get("values") or {}, ensure_ascii=False, separators=(",", ":")),
+        "values_json": json.dumps(in_scopes(product.get("values") or {}, scopes), ensure_ascii=False,
+                                  separators=(",", ":")),
+        "associations_json": _associated_products(product.get("associations") or {}),
     }
     for column in IDENTIFIER_COLUMNS:
         row[column] = read_value(product, identifier_attributes.get(column), identifier_attribute)
     return row
+
+
+def _associated_products(associations: dict[str, Any]) -> str:
+    """`{type: {"products": [...]}}` of the types holding products, as compact JSON."""
+    held = {kind: {"products": links["products"]} for kind, links in associations.items()
+            if isinstance(links, dict) and links.get("products")}
+    return json.dumps(held, ensure_ascii=False, separators=(",", ":"))
 
 
 def run_extract(
@@ -61,7 +86,7 @@ def run_extract(
     run_dir: str | os.PathLike[str],
     *,
     search: dict[str, Any],
-    scope: str | None,
+    scopes: Sequence[str],
     locales: list[str] | None,
     identifier_attributes: dict[str, str | None],
     more_searches: Sequence[dict[str, Any]] = (),
@@ -70,12 +95,14 @@ def run_extract(
 ) -> dict[str, Any]:
     """Write `extract/products.parquet` and `extract/taxonomy.json`; return the step's report.
 
+    `scopes` are the channels whose values the mapping writes (`ClientMapping.scopes`); empty reads all.
+
     `more_searches` select further products (e.g. those whose Icecat content changed) after `search`; a
     product matched twice is written once. With `drift_check`, the taxonomy is compared with the client's
     last snapshot before any product is paged: a mapped attribute that moved stops the run at once.
     `sample_size` keeps only the first products (a dry run on a sample)."""
     report = asyncio.run(
-        _extract(settings, Path(run_dir), [search, *more_searches], scope, locales, identifier_attributes,
+        _extract(settings, Path(run_dir), [search, *more_searches], tuple(scopes), locales, identifier_attributes,
                  drift_check)
     )
     if sample_size:
@@ -104,7 +131,7 @@ async def _extract(
     settings: AkeneoSettings,
     run_dir: Path,
     searches: list[dict[str, Any]],
-    scope: str | None,
+    scopes: tuple[str, ...],
     locales: list[str] | None,
     identifier_attributes: dict[str, str | None],
     drift_check: DriftCheck | None,
@@ -118,8 +145,9 @@ async def _extract(
             (a["code"] for a in taxonomy["attributes"] if a.get("type") == t.IDENTIFIER), None
         )
         with PRODUCTS.stream(run_dir) as products:
-            pages = await _write_products(akeneo, products, searches, scope, locales,
-                                          lambda p: product_row(p, identifier_attributes, identifier_attribute))
+            pages = await _write_products(
+                akeneo, products, searches, scopes, locales,
+                lambda p: product_row(p, identifier_attributes, identifier_attribute, scopes))
         stats = akeneo.stats()
     return {
         "products": products.rows_written,
@@ -134,10 +162,12 @@ async def _extract(
 
 
 async def _write_products(
-    akeneo: AkeneoClient, out: ParquetStream, searches: list[dict[str, Any]], scope: str | None,
+    akeneo: AkeneoClient, out: ParquetStream, searches: list[dict[str, Any]], scopes: tuple[str, ...],
     locales: list[str] | None, to_row: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> int:
-    """Page every search into `out`; returns the pages read. A product two searches match is written once."""
+    """Page every search into `out`; returns the pages read. A product two searches match is written once.
+    Akeneo filters on one scope only: for several, every scope is read and `to_row` keeps the wanted ones."""
+    scope = scopes[0] if len(scopes) == 1 else None
     pages = 0
     seen: set[str] = set()
     dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then

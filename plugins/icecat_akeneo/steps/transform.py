@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from icecat_akeneo import sources
 from icecat_akeneo.akeneo.lines import write_ndjson
 from icecat_akeneo.artifacts import (
     BATCH_GLOB,
@@ -32,6 +33,7 @@ from icecat_akeneo.artifacts import (
     batch_path,
     step_dir,
 )
+from icecat_akeneo.associations import CatalogLinks
 from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.icecat.record import ProductRecord, record_from_row
@@ -56,9 +58,8 @@ def source_value(record: ProductRecord, source: str) -> Any:
     if source.startswith("feature:"):
         wanted = int(source.removeprefix("feature:"))
         return next((feature for feature in record.features if feature.feature_id == wanted), None)
-    if source.startswith("media:"):
-        kind = source.removeprefix("media:")
-        return next((media.url for media in record.media if media.kind == kind), None)
+    if sources.resolves(source):
+        return sources.resolve(record, source)
     if source == "main_image":
         return _main_image(record)
     if source == "gallery":
@@ -214,6 +215,17 @@ class _BatchWriter:
             self.pending = []
 
 
+def _taxonomy_of(run_dir: Path, taxonomy: Taxonomy | dict[str, Any] | None) -> Taxonomy:
+    if taxonomy is None:
+        taxonomy = json.loads(TAXONOMY.path(run_dir).read_text(encoding="utf-8"))
+    return taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
+
+
+def _line(identifier: str, values: Values, associations: dict[str, Any]) -> dict[str, Any]:
+    """One product's PATCH line; `associations` only when related products are to be linked."""
+    return {"identifier": identifier, "values": values, **({"associations": associations} if associations else {})}
+
+
 def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: int = 100,
                   taxonomy: Taxonomy | dict[str, Any] | None = None,
                   values_to_send: Callable[[str, Values], Values] | None = None) -> dict[str, Any]:
@@ -223,9 +235,7 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     sync); without it every desired value is sent."""
     started = time.monotonic()
     run_dir = Path(run_dir)
-    if taxonomy is None:
-        taxonomy = json.loads(TAXONOMY.path(run_dir).read_text(encoding="utf-8"))
-    taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
+    taxonomy = _taxonomy_of(run_dir, taxonomy)
     step_dir(run_dir, Step.TRANSFORM).mkdir(parents=True, exist_ok=True)
     quarantined = {row["identifier"] for row in QUARANTINE.rows(run_dir)}
     found = {row["identifier"] for row in LOOKUPS.rows(run_dir) if row.get("outcome") == Outcome.FOUND}
@@ -233,6 +243,7 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     if found:
         products = {identifier: records for identifier, records in products.items() if identifier in found}
 
+    links = CatalogLinks.of_run(run_dir) if mapping.associations else None
     writer = _BatchWriter(run_dir, batch_size)
     media_rows: list[dict[str, Any]] = []
     rejected_rows: list[dict[str, Any]] = []
@@ -249,10 +260,11 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
         rejected_rows += [{"identifier": identifier, "attribute": rejection.attribute,
                            "locale": rejection.locale, "scope": rejection.scope, "kind": rejection.kind,
                            "message": rejection.reason} for rejection in rejections]
-        if not values:
+        associations = links.to_send(identifier, records, mapping.associations) if links else {}
+        if not values and not associations:
             without_values += 1
             continue
-        writer.write({"identifier": identifier, "values": values})
+        writer.write(_line(identifier, values, associations))
         for attribute, entries in values.items():
             per_attribute[attribute] += len(entries)
             per_locale.update(entry["locale"] or NOT_LOCALIZED for entry in entries)
