@@ -80,17 +80,24 @@ def icecat(icecat_server: Sandbox) -> Sandbox:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """A PostgreSQL URL for tests marked `postgres`; skipped where no server answers."""
-    url = os.environ.get("ICECAT_AKENEO_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session (tests marked `postgres`), dropped afterwards, so a
+    schema left by another checkout or an earlier session never leaks in; skipped where no server answers."""
+    server = os.environ.get("ICECAT_AKENEO_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     import sqlalchemy
 
+    name = f"icecat_akeneo_test_{os.getpid()}"
+    admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        with sqlalchemy.create_engine(url).connect():
-            pass
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
-    return url
+        pytest.skip(f"PostgreSQL not reachable at {server}: {exc}")
+    yield str(sqlalchemy.engine.make_url(server).set(database=name).render_as_string(hide_password=False))
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
