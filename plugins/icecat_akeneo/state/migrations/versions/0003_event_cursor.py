@@ -1,7 +1,7 @@
 """Event-driven runs: the poll cursor per client and the queue of product events waiting for a run.
 
 Revision ID: 0003_event_cursor
-Revises: 0001
+Revises: 0002_run_lock
 Create Date: 2026-12-01
 """
 from __future__ import annotations
