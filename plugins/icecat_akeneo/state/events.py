@@ -18,33 +18,15 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from icecat_akeneo.state.engine import engine_for, sqlite_url
 from icecat_akeneo.state.migrate import upgrade_to_head
-from icecat_akeneo.state.models import Product, UtcDateTime
+from icecat_akeneo.state.models import EVENT_CURSOR, EVENT_QUEUE, Product
 
 STATE_URL_ENV = "ICECAT_AKENEO_STATE_URL"
-_METADATA = MetaData()
-CURSOR = Table(
-    "state_event_cursor", _METADATA,
-    Column("client", String(100), primary_key=True),
-    Column("cursor", UtcDateTime(), nullable=False),
-    Column("polled_at", UtcDateTime(), nullable=False),
-)
-QUEUE = Table(
-    "state_event_queue", _METADATA,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client", String(100), nullable=False),
-    Column("event_key", String(512), nullable=False),
-    Column("identifier", String(255), nullable=False),
-    Column("source", String(32), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("queued_at", UtcDateTime(), nullable=False),
-    Column("emitted_at", UtcDateTime()),
-    Column("served_run", String(255)),
-)
+CURSOR, QUEUE = EVENT_CURSOR, EVENT_QUEUE
 PRODUCT = Product.__table__
 
 

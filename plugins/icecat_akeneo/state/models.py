@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -116,3 +116,27 @@ class RunLock(Base):
     run_id: Mapped[str | None] = mapped_column(String(250))
     acquired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+EVENT_CURSOR = Table(
+    "state_event_cursor", Base.metadata,
+    Column("client", String(100), primary_key=True),
+    Column("cursor", UtcDateTime(), nullable=False),
+    Column("polled_at", UtcDateTime(), nullable=False),
+)
+"""Each client's Akeneo poll cursor (event-driven runs, `state.events`)."""
+EVENT_QUEUE = Table(
+    "state_event_queue", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(100), nullable=False),
+    Column("event_key", String(512), nullable=False),
+    Column("identifier", String(255), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("queued_at", UtcDateTime(), nullable=False),
+    Column("emitted_at", UtcDateTime()),
+    Column("served_run", String(255)),
+    UniqueConstraint("client", "event_key", name="uq_state_event_queue_key"),
+    Index("ix_state_event_queue_emitted", "client", "emitted_at"),
+)
+"""Product events queued by the poller and the webhook, until a run serves them (`state.events`)."""
