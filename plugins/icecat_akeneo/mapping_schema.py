@@ -13,15 +13,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from icecat_akeneo.catalog.compatibility import MEDIA_KINDS, check_source  # noqa: F401 - public names of the mapping
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
