@@ -34,7 +34,7 @@ demo: $(STAMP)
 	$(PY) -m demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
