@@ -357,3 +357,14 @@ def test_an_akeneo_outage_on_the_sandbox_stops_media_uploads_after_the_breaker_t
     assert uploads == settings.breaker.failure_threshold
     assert results.rows[0].status_code >= 500  # the first row spent its retries and keeps Akeneo's answer
     assert all("Akeneo unavailable (" in (result.message or "") for result in results.rows[1:])
+
+
+def test_a_media_refused_by_the_policy_fails_its_product_not_the_whole_load() -> None:
+    from icecat_akeneo.steps.load import not_delivered
+    from icecat_akeneo.steps.media import REFUSED_BY_POLICY, refused
+
+    row = {"identifier": "P1", "attribute": "main_image", "locale": None, "scope": None}
+    by_policy = refused(row, "media refused: host not allowed (evil.example)", status=REFUSED_BY_POLICY)
+    no_answer = refused(row, "download of https://images.icecat.biz/x.jpg failed: ConnectError")
+    assert not by_policy.ok and not not_delivered(by_policy.status_code)
+    assert not_delivered(no_answer.status_code)

@@ -64,6 +64,8 @@ class Download:
     content_type: str | None = None
     failure: str | None = None
     attempts: int = 0
+    refused_by_policy: bool = False
+    """The media policy refused the URL or its answer: the same content would be refused on every retry."""
 
 
 class _Downloads:
@@ -103,7 +105,7 @@ class _Downloads:
             try:
                 reply = await call_with_retries(self._akeneo.settings.retry, attempt, sleep=self._akeneo.sleep)
             except MediaRefused as exc:
-                return Download(failure=f"{exc} ({shown})", attempts=download.attempts)
+                return Download(failure=f"{exc} ({shown})", attempts=download.attempts, refused_by_policy=True)
             except TimeoutError:
                 return Download(failure=f"download of {shown} failed: took longer than {self._policy.timeout_s:g} s",
                                 attempts=download.attempts)
@@ -159,6 +161,12 @@ async def send_media(
     return {"urls_tried": downloads.urls_tried, "urls_fetched": downloads.fetched}
 
 
+REFUSED_BY_POLICY = 422
+"""Status of a media row the media policy refused (host, address, size, type): like Akeneo's own 422 it is a
+refusal of this product's content, counted against `max_refused_ratio`, not a delivery failure that would fail
+and retry the whole load on every run."""
+
+
 @dataclass
 class _Round:
     rows: list[dict[str, Any]]
@@ -167,11 +175,11 @@ class _Round:
     codes: dict[str, str]
 
 
-def refused(row: dict[str, Any], message: str, attempts: int = 1) -> LineResult:
-    """A media row that never reached Akeneo, with the product and the field it was meant for."""
+def refused(row: dict[str, Any], message: str, attempts: int = 1, status: int = MISSING_LINE_STATUS) -> LineResult:
+    """A media row that never reached Akeneo, with the product and the field it was meant for. `status` is
+    `REFUSED_BY_POLICY` when the media policy refused it (the product fails, the run goes on), else no answer."""
     where = {key: row.get(key) for key in ("attribute", "locale", "scope")}
-    return LineResult(1, row["identifier"], MISSING_LINE_STATUS, None, [{**where, "message": message}],
-                      attempts=attempts)
+    return LineResult(1, row["identifier"], status, None, [{**where, "message": message}], attempts=attempts)
 
 
 async def _send_round(
@@ -193,12 +201,14 @@ async def _send_round(
         target = batch.targets.get(row["attribute"], Target())
         download = fetched[(row["url"], target.kind)]
         if download.failure:
-            record(refused(row, download.failure, download.attempts))
+            record(refused(row, download.failure, download.attempts,
+                           REFUSED_BY_POLICY if download.refused_by_policy else MISSING_LINE_STATUS))
             continue
         found, problem = content_problem(download.content_type, download.content[:SIGNATURE_BYTES], target.kind,
                                          list(target.allowed_extensions))
         if problem:
-            record(refused(row, f"media refused: {problem} ({redact(row['url'])})", download.attempts))
+            record(refused(row, f"media refused: {problem} ({redact(row['url'])})", download.attempts,
+                           REFUSED_BY_POLICY))
             continue
         sha256 = hashlib.sha256(download.content).hexdigest()
         known = batch.codes.get(sha256) or (batch.registry.code_for_content(sha256) if batch.registry else None)
