@@ -60,7 +60,7 @@ constraints:
 	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
 	.venv-constraints/bin/pip install -q -r requirements/runtime.txt -r requirements/sandbox.txt \
 	    -r requirements/prod.txt -r requirements/dev.txt
-	{ sed -n '1,/^# Regenerate/p' $(CONSTRAINTS); .venv-constraints/bin/pip freeze --exclude-editable; } \
+	{ sed '/^[^#]/,$$d' $(CONSTRAINTS); .venv-constraints/bin/pip freeze --exclude-editable; } \
 	    > $(CONSTRAINTS).new && mv $(CONSTRAINTS).new $(CONSTRAINTS) && rm -rf .venv-constraints
 
 bench: $(STAMP)
