@@ -1,14 +1,19 @@
-"""The Icecat cache hands back the very record normalizing the raw answer would give, from a small stored
-record, and falls back to the raw answer whenever that stored record cannot be trusted."""
+"""The Icecat cache (one SQLite store per client) hands back the very record normalizing the raw answer would
+give, from the stored record, falls back to the raw answer whenever that record cannot be trusted, treats a
+damaged entry as a miss, and keeps every entry whole when several processes write at once."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import multiprocessing
+import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
-from icecat_akeneo.icecat.cache import IcecatCache
+from icecat_akeneo.icecat.cache import DATABASE, IcecatCache
 from icecat_akeneo.icecat.normalize import normalize_file, normalize_response
 from icecat_akeneo.icecat.record import ProductRecord
 
@@ -35,8 +40,14 @@ def _stored(tmp_path: Path, name: str = JSON_SAMPLE) -> tuple[IcecatCache, Produ
     return cache, record
 
 
-def _record_file(cache: IcecatCache, record: ProductRecord) -> Path:
-    return cache.root / "content" / str(record.icecat_id) / f"{record.lang}.record.json"
+def _overwrite(cache: IcecatCache, column: str, value: object, record: ProductRecord) -> None:
+    with sqlite3.connect(cache.root / DATABASE) as db:
+        db.execute(f"UPDATE content SET {column} = ? WHERE icecat_id = ? AND lang = ?",
+                   (value, record.icecat_id, record.lang))
+
+
+def _packed_json(value: object) -> bytes:
+    return zlib.compress(json.dumps(value).encode(), 1)
 
 
 def test_every_sample_data_sheet_is_covered() -> None:
@@ -49,7 +60,7 @@ def test_a_hit_returns_the_freshly_normalized_record_without_the_raw_answer(tmp_
     (fresh,) = normalize_file(SAMPLES / name)
     cache = IcecatCache(tmp_path)
     cache.store_content(fresh, {"stand-in": "raw answer"}, dt.datetime(2026, 11, 25), FETCHED_AT)
-    entry = cache.content(fresh.icecat_id, fresh.lang)
+    entry = IcecatCache(tmp_path).content(fresh.icecat_id, fresh.lang)  # another worker's connection
     assert entry is not None and entry.data is None
     assert entry.record == fresh
     assert (entry.updated, entry.fetched_at, entry.index_updated) == (
@@ -59,33 +70,51 @@ def test_a_hit_returns_the_freshly_normalized_record_without_the_raw_answer(tmp_
     )
 
 
+def test_the_whole_cache_is_one_database_file(tmp_path: Path) -> None:
+    cache, record = _stored(tmp_path)
+    cache.remember("gtin", "0123", record.icecat_id)
+    assert {path.name for path in tmp_path.iterdir()} <= {DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm"}
+
+
+def test_a_product_never_stored_is_a_miss(tmp_path: Path) -> None:
+    cache, record = _stored(tmp_path)
+    assert cache.content(record.icecat_id, "DE") is None
+    assert cache.content(record.icecat_id + 1, "EN") is None
+    assert cache.resolved("gtin", "0123") is None
+
+
+def test_a_lookup_key_resolves_whatever_its_case_and_spaces(tmp_path: Path) -> None:
+    cache = IcecatCache(tmp_path)
+    cache.remember("brand_mpn", "Jabra|25089-999-999", 42)
+    assert IcecatCache(tmp_path).resolved("brand_mpn", " jabra|25089-999-999 ") == 42
+    assert cache.resolved("gtin", "jabra|25089-999-999") is None
+
+
 @pytest.mark.parametrize("name", [name for name in DATA_SHEETS if name.endswith(".json")])
 def test_the_raw_answer_normalizes_into_the_same_record_as_the_stored_one(tmp_path: Path, name: str) -> None:
     cache, record = _stored(tmp_path, name)
-    _record_file(cache, record).unlink()
+    _overwrite(cache, "record", None, record)
     entry = cache.content(record.icecat_id, "EN")
     assert entry is not None and entry.record is None
     assert normalize_response(entry.data, "EN") == record
 
 
 @pytest.mark.parametrize(
-    "damage",
+    ("column", "damage"),
     [
-        pytest.param(lambda text: text[: len(text) // 2], id="truncated"),
-        pytest.param(lambda text: "[]", id="not-an-object"),
-        pytest.param(lambda text: text.replace('"release_date":"2025-02-24"', '"release_date":"soon"'), id="bad-date"),
-        pytest.param(lambda text: text.replace('"features":', '"feature_list":'), id="missing-field"),
-        pytest.param(
-            lambda text: json.dumps({**json.loads(text), "normalizer": "an-older-normalizer"}), id="old-version"
-        ),
+        pytest.param("record", lambda blob, row: blob[: len(blob) // 2], id="truncated"),
+        pytest.param("record", lambda blob, row: _packed_json([]), id="not-an-object"),
+        pytest.param("record", lambda blob, row: _packed_json({**row, "release_date": "soon"}), id="bad-date"),
+        pytest.param("record", lambda blob, row: _packed_json({k: v for k, v in row.items() if k != "features"}),
+                     id="missing-field"),
+        pytest.param("normalizer", lambda blob, row: "an-older-normalizer", id="old-version"),
     ],
 )
-def test_an_untrustworthy_stored_record_falls_back_to_the_raw_answer(tmp_path: Path, damage) -> None:
+def test_an_untrustworthy_stored_record_falls_back_to_the_raw_answer(tmp_path: Path, column: str, damage) -> None:
     cache, record = _stored(tmp_path)
-    path = _record_file(cache, record)
-    damaged = damage(path.read_text(encoding="utf-8"))
-    assert damaged != path.read_text(encoding="utf-8")
-    path.write_text(damaged, encoding="utf-8")
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        (blob,) = db.execute("SELECT record FROM content").fetchone()
+    _overwrite(cache, column, damage(blob, json.loads(zlib.decompress(blob))), record)
     entry = cache.content(record.icecat_id, "EN")
     assert entry is not None and entry.record is None and entry.data == _raw_data(JSON_SAMPLE)
     cache.store_record(normalize_response(entry.data, "EN"), entry)
@@ -93,27 +122,58 @@ def test_an_untrustworthy_stored_record_falls_back_to_the_raw_answer(tmp_path: P
     assert rewritten is not None and rewritten.data is None and rewritten.record == record
 
 
-def test_a_stored_record_left_behind_by_a_newer_raw_answer_is_not_used(tmp_path: Path) -> None:
+@pytest.mark.parametrize("raw", [b"not zlib", zlib.compress(b"{not json"), zlib.compress(b"[1, 2]")])
+def test_a_damaged_raw_answer_without_a_usable_record_is_a_miss(tmp_path: Path, raw: bytes) -> None:
+    cache, record = _stored(tmp_path)
+    _overwrite(cache, "normalizer", "an-older-normalizer", record)
+    _overwrite(cache, "raw", raw, record)
+    assert cache.content(record.icecat_id, "EN") is None
+    cache.store_content(record, _raw_data(JSON_SAMPLE), None, FETCHED_AT)  # fetched again: whole again
+    assert cache.content(record.icecat_id, "EN").record == record
+
+
+def test_a_record_normalized_from_a_replaced_raw_answer_is_not_stored(tmp_path: Path) -> None:
     cache, old = _stored(tmp_path)
-    old_record_file = _record_file(cache, old).read_bytes()
+    _overwrite(cache, "normalizer", "an-older-normalizer", old)
+    stale_entry = cache.content(old.icecat_id, "EN")   # worker A reads the raw answer...
     newer_data = {**_raw_data(JSON_SAMPLE)}
     newer_data["GeneralInfo"] = {**newer_data["GeneralInfo"], "ProductName": "Evolve2 50, renamed"}
     newer = normalize_response(newer_data, "EN")
-    cache.store_content(newer, newer_data, None, FETCHED_AT + dt.timedelta(days=1))
-    _record_file(cache, old).write_bytes(old_record_file)  # e.g. a crash between the two writes
+    IcecatCache(tmp_path).store_content(newer, newer_data, None, FETCHED_AT + dt.timedelta(days=1))  # ...B refetches
+    cache.store_record(old, stale_entry)                # ...A stores what it normalized from the old answer
     entry = cache.content(old.icecat_id, "EN")
-    assert entry is not None and entry.record is None
-    assert normalize_response(entry.data, "EN").product_name == "Evolve2 50, renamed"
+    assert entry.record is not None and entry.record.product_name == "Evolve2 50, renamed"
 
 
-def test_no_raw_answer_means_no_hit_even_with_a_stored_record(tmp_path: Path) -> None:
-    cache, record = _stored(tmp_path)
-    (cache.root / "content" / str(record.icecat_id) / "EN.json").unlink()
-    assert cache.content(record.icecat_id, "EN") is None
+def test_a_database_sqlite_cannot_read_is_moved_aside_and_the_cache_starts_empty(tmp_path: Path) -> None:
+    (tmp_path / DATABASE).write_bytes(b"this is not a database" * 100)
+    cache = IcecatCache(tmp_path)
+    assert cache.content(1, "EN") is None
+    assert [p.name.startswith(f"{DATABASE}.damaged-") for p in tmp_path.iterdir() if "damaged" in p.name] == [True]
+    cache.remember("gtin", "1", 1)
+    assert cache.resolved("gtin", "1") == 1
 
 
-def test_a_stored_record_is_much_smaller_than_the_raw_answer(tmp_path: Path) -> None:
-    cache, record = _stored(tmp_path)
-    raw_size = (cache.root / "content" / str(record.icecat_id) / "EN.json").stat().st_size
-    assert _record_file(cache, record).stat().st_size < raw_size / 2
+def _write_many(root: str, worker: int, count: int) -> None:
+    cache = IcecatCache(root)
+    record = normalize_response(_raw_data(JSON_SAMPLE), "EN")
+    for n in range(count):
+        stored = dataclasses.replace(record, icecat_id=worker * 1000 + n)
+        cache.store_content(stored, _raw_data(JSON_SAMPLE), None, FETCHED_AT)
+        cache.remember("gtin", f"{worker}-{n}", stored.icecat_id)
 
+
+def test_parallel_writer_processes_leave_every_entry_whole(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(str(tmp_path), w, 40)) for w in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+    assert [process.exitcode for process in workers] == [0, 0, 0, 0]
+    cache = IcecatCache(tmp_path)
+    for worker in range(4):
+        for n in range(40):
+            assert cache.resolved("gtin", f"{worker}-{n}") == worker * 1000 + n
+            entry = cache.content(worker * 1000 + n, "EN")
+            assert entry is not None and entry.record is not None and entry.record.icecat_id == worker * 1000 + n

@@ -6,7 +6,7 @@ with httpx.MockTransport."""
 from __future__ import annotations
 
 import asyncio
-import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -266,17 +266,19 @@ def test_damaged_or_outdated_stored_records_fall_back_to_the_cached_answer_and_a
     settings = settings_for(icecat_app, cache_dir=str(tmp_path / "cache"))
     products = {"DELL": DELL, "JABRA": JABRA}
     first, _ = enrich_all(settings, products, ["EN", "DE"])
-    stored = sorted((tmp_path / "cache" / "content").glob("*/*.record.json"))
-    assert len(stored) == 4
-    stored[0].write_text(stored[0].read_text()[:100])
-    stored[1].write_text(json.dumps({**json.loads(stored[1].read_text()), "normalizer": "older"}))
-    stored[2].unlink()
+    database = tmp_path / "cache" / "cache.sqlite"
+    with sqlite3.connect(database) as db:
+        stored = db.execute("SELECT icecat_id, lang FROM content ORDER BY icecat_id, lang").fetchall()
+        assert len(stored) == 4
+        db.execute("UPDATE content SET record = x'00ff' WHERE icecat_id = ? AND lang = ?", stored[0])
+        db.execute("UPDATE content SET normalizer = 'older' WHERE icecat_id = ? AND lang = ?", stored[1])
+        db.execute("UPDATE content SET record = NULL WHERE icecat_id = ? AND lang = ?", stored[2])
     calls_after_first = icecat_app.counters()["by_route"]["api"]
     second, client = enrich_all(settings, products, ["EN", "DE"])
     assert icecat_app.counters()["by_route"]["api"] == calls_after_first and client.counters.cache_hits == 2
     assert {k: r.records for k, r in second.items()} == {k: r.records for k, r in first.items()}
-    for path in stored:
-        assert json.loads(path.read_text())["normalizer"] == NORMALIZER_VERSION
+    with sqlite3.connect(database) as db:
+        assert {row[0] for row in db.execute("SELECT normalizer FROM content")} == {NORMALIZER_VERSION}
 
 
 def test_product_changed_in_the_daily_index_is_fetched_again(icecat_app: InProcessSandbox, tmp_path: Path) -> None:

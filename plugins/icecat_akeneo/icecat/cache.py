@@ -1,39 +1,50 @@
-"""On-disk cache of Icecat answers, so an unchanged product costs no Icecat call on the next run.
+"""The Icecat response cache: one SQLite file per client, so an unchanged product costs no Icecat call.
 
-Three kinds of files under `cache_dir`:
-- `content/<icecat_id>/<LANG>.json`: the raw `data` object Icecat sent, its `Updated`, when it was fetched,
-  and the daily-index `Updated` seen then: the source of truth;
-- `content/<icecat_id>/<LANG>.record.json`: the same stamps plus the normalized record, so a hit reads a
-  small file and skips decoding and normalizing the raw answer (most of a no-change rerun's time). It names
-  the normalizer version and the raw file (inode, mtime, size) it was made from; when either differs, or
-  it is missing or damaged, the raw answer is used and the record rewritten;
-- `keys/<hash>.json`: the Icecat id a lookup key (GTIN, brand+MPN, icecat_id) resolved to, and its kind.
+`<cache_dir>/cache.sqlite` (WAL) holds two tables:
+- `content` (icecat_id, lang): Icecat's raw `data` object (orjson, zlib), its `Updated`, when it was
+  fetched, the daily-index `Updated` seen then (the source of truth), and the record normalized from it
+  with the normalizer's version, so a hit skips decoding and normalizing the raw answer. Both are written
+  in one transaction, so a record always belongs to the raw answer beside it; a record of another
+  normalizer (or a damaged one) is not used, the raw answer is normalized again and the record rewritten;
+- `keys` (kind, value): the Icecat id a lookup key (GTIN, brand+MPN, icecat_id) resolved to.
 
 An entry is reused only when Icecat's daily index proves the product did not change since it was fetched:
 the entry is younger than the index window (24 h) and the index does not list the product with a newer
-`Updated`. Anything else (no index, older entry, newer Updated) means "fetch again". Files are written
-atomically (temp file + rename), so parallel workers and crashed runs never leave half an entry.
+`Updated`. Anything else (no index, older entry, newer Updated) means "fetch again"; so does a damaged entry.
+Why one database and not a file per product and language (the previous layout, `content/` and `keys/`,
+now ignored): 27,000 small files cost a create, a rename and a directory entry each, and their JSON was
+encoded with the standard library; here a write is one row in a transaction that parallel workers (other
+processes: shards, retried tasks) serialize through SQLite's lock, never leaving half an entry. A database
+file that SQLite cannot open is moved aside (`cache.sqlite.damaged-<time>`) and a new one started.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
-import tempfile
+import logging
+import sqlite3
+import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.icecat.record_json import NORMALIZER_VERSION, record_from_row_json, record_to_row_json
 
+log = logging.getLogger(__name__)
 DAILY_INDEX_WINDOW = dt.timedelta(hours=24)
-
-
-RawVersion = tuple[int, int, int]
-"""(inode, mtime in ns, size) of a raw content file: changes whenever the file is replaced."""
+DATABASE = "cache.sqlite"
+BUSY_TIMEOUT_S = 60.0
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS content (icecat_id INTEGER NOT NULL, lang TEXT NOT NULL, updated TEXT,"
+    " fetched_at TEXT NOT NULL, index_updated TEXT, raw BLOB NOT NULL, normalizer TEXT, record BLOB,"
+    " generation INTEGER NOT NULL, PRIMARY KEY (icecat_id, lang))",
+    "CREATE TABLE IF NOT EXISTS keys (kind TEXT NOT NULL, value TEXT NOT NULL, icecat_id INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, value))",
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class CachedContent:
     updated: dt.datetime | None
     fetched_at: dt.datetime
     index_updated: dt.datetime | None
-    raw_version: RawVersion
+    generation: int  # which stored raw answer this is (a newer store replaces it): guards `store_record`
     record: ProductRecord | None = None  # the stored normalized record, when a current one exists
     data: dict[str, Any] | None = None  # else the raw answer, to normalize (and `store_record`)
 
@@ -63,97 +74,70 @@ def _unstamp(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def _version_of(stat: os.stat_result) -> RawVersion:
-    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+def _packed(value: Any) -> bytes:
+    return zlib.compress(orjson.dumps(value), 1)
 
 
-def _write_atomically(path: Path, payload: dict[str, Any]) -> RawVersion:
-    """Write `payload` as JSON; the version of the file written (a rename keeps inode and mtime)."""
+def _unpacked(blob: bytes | None) -> Any:
+    """The stored value; ValueError when the blob is damaged (zlib.error is not a ValueError)."""
+    if blob is None:
+        raise ValueError("nothing stored")
+    try:
+        return orjson.loads(zlib.decompress(blob))
+    except zlib.error as exc:
+        raise ValueError(f"damaged blob: {exc}") from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash may lose the last commits, never corrupt
+    for statement in _SCHEMA:
+        connection.execute(statement)
+    return connection
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The database at `path`; one SQLite cannot read is moved aside (a cache: refetching is the cure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(payload, stream, ensure_ascii=False, separators=(",", ":"))
-        version = _version_of(os.stat(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return version
-
-
-def _read_versioned(path: Path) -> tuple[Any, RawVersion] | None:
-    """The decoded JSON and the version of exactly the file read; None when missing or damaged (a damaged
-    entry is a miss, never a crash: it gets rewritten)."""
-    try:
-        with path.open("rb") as stream:
-            return json.load(stream), _version_of(os.fstat(stream.fileno()))
-    except (OSError, ValueError):
-        return None
-
-
-def _read(path: Path) -> Any:
-    found = _read_versioned(path)
-    return found[0] if found else None
-
-
-def _current_version(path: Path) -> RawVersion | None:
-    try:
-        return _version_of(path.stat())
-    except OSError:
-        return None
+        return _connect(path)
+    except sqlite3.DatabaseError as exc:
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+        log.warning("Icecat cache %s is damaged (%s): moved to %s, starting an empty one", path, exc, aside)
+        path.replace(aside)
+        for suffix in ("-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        return _connect(path)
 
 
 class IcecatCache:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._db = _open(self.root / DATABASE)
 
-    def _content_path(self, icecat_id: int, lang: str) -> Path:
-        return self.root / "content" / str(icecat_id) / f"{lang.upper()}.json"
-
-    def _record_path(self, icecat_id: int, lang: str) -> Path:
-        return self.root / "content" / str(icecat_id) / f"{lang.upper()}.record.json"
-
-    def _key_path(self, kind: str, value: str) -> Path:
-        digest = hashlib.sha256(f"{kind}\0{value.strip().lower()}".encode()).hexdigest()
-        return self.root / "keys" / f"{digest[:40]}.json"
+    def close(self) -> None:
+        self._db.close()
 
     def content(self, icecat_id: int, lang: str) -> CachedContent | None:
-        """The entry, with its stored record when a current one exists, else with the raw answer."""
-        return self._stored_record(icecat_id, lang) or self._raw_content(icecat_id, lang)
-
-    def _stored_record(self, icecat_id: int, lang: str) -> CachedContent | None:
-        entry = _read(self._record_path(icecat_id, lang))
-        try:
-            if entry["normalizer"] != NORMALIZER_VERSION:
-                return None
-            raw_version = tuple(entry["raw_version"])
-            if raw_version != _current_version(self._content_path(icecat_id, lang)):
-                return None
-            return CachedContent(
-                _unstamp(entry["updated"]),
-                _unstamp(entry["fetched_at"]),
-                _unstamp(entry["index_updated"]),
-                raw_version,
-                record=record_from_row_json(entry["record"]),
-            )
-        except (AttributeError, KeyError, TypeError, ValueError):
-            return None  # missing, damaged or another normalizer's: the raw answer decides
-
-    def _raw_content(self, icecat_id: int, lang: str) -> CachedContent | None:
-        found = _read_versioned(self._content_path(icecat_id, lang))
-        if found is None or not isinstance(found[0], dict) or not isinstance(found[0].get("data"), dict):
+        """The entry, with its stored record when a current one exists, else with the raw answer; None when
+        missing or damaged."""
+        row = self._db.execute(
+            "SELECT updated, fetched_at, index_updated, generation, normalizer, record, raw FROM content"
+            " WHERE icecat_id = ? AND lang = ?", (icecat_id, lang.upper())).fetchone()
+        if row is None:
             return None
-        entry, raw_version = found
+        updated, fetched_at, index_updated, generation, normalizer, record, raw = row
         try:
-            return CachedContent(
-                _unstamp(entry.get("updated")),
-                _unstamp(entry["fetched_at"]),
-                _unstamp(entry.get("index_updated")),
-                raw_version,
-                data=entry["data"],
-            )
-        except (KeyError, TypeError, ValueError):
+            stamps = (_unstamp(updated), _unstamp(fetched_at), _unstamp(index_updated), generation)
+            if normalizer == NORMALIZER_VERSION:
+                try:
+                    return CachedContent(*stamps, record=record_from_row_json(_unpacked(record)))
+                except (AttributeError, KeyError, TypeError, ValueError):
+                    pass  # damaged or another normalizer's: the raw answer decides
+            data = _unpacked(raw)
+            return CachedContent(*stamps, data=data) if isinstance(data, dict) else None
+        except (TypeError, ValueError):
             return None
 
     def store_content(
@@ -163,35 +147,28 @@ class IcecatCache:
         index_updated: dt.datetime | None,
         fetched_at: dt.datetime,
     ) -> None:
-        """Icecat's raw answer `data` and the `record` normalized from it."""
-        raw_version = _write_atomically(
-            self._content_path(record.icecat_id, record.lang),
-            {
-                "data": data,
-                "updated": _stamp(record.updated),
-                "fetched_at": _stamp(fetched_at),
-                "index_updated": _stamp(index_updated),
-            },
-        )
-        self.store_record(record, CachedContent(record.updated, fetched_at, index_updated, raw_version))
+        """Icecat's raw answer `data` and the `record` normalized from it, in one transaction."""
+        self._db.execute(
+            "INSERT INTO content (icecat_id, lang, updated, fetched_at, index_updated, raw, normalizer, record,"
+            " generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (icecat_id, lang) DO UPDATE SET"
+            " updated = excluded.updated, fetched_at = excluded.fetched_at, index_updated = excluded.index_updated,"
+            " raw = excluded.raw, normalizer = excluded.normalizer, record = excluded.record,"
+            " generation = content.generation + 1",
+            (record.icecat_id, record.lang.upper(), _stamp(record.updated), _stamp(fetched_at),
+             _stamp(index_updated), _packed(data), NORMALIZER_VERSION, _packed(record_to_row_json(record))))
 
     def store_record(self, record: ProductRecord, entry: CachedContent) -> None:
-        """The record normalized from the raw answer `entry` was read from."""
-        _write_atomically(
-            self._record_path(record.icecat_id, record.lang),
-            {
-                "normalizer": NORMALIZER_VERSION,
-                "raw_version": entry.raw_version,
-                "updated": _stamp(entry.updated),
-                "fetched_at": _stamp(entry.fetched_at),
-                "index_updated": _stamp(entry.index_updated),
-                "record": record_to_row_json(record),
-            },
-        )
+        """The record normalized from the raw answer of `entry`; dropped when that answer was replaced since."""
+        self._db.execute(
+            "UPDATE content SET normalizer = ?, record = ? WHERE icecat_id = ? AND lang = ? AND generation = ?",
+            (NORMALIZER_VERSION, _packed(record_to_row_json(record)), record.icecat_id, record.lang.upper(),
+             entry.generation))
 
     def resolved(self, kind: str, value: str) -> int | None:
-        entry = _read(self._key_path(kind, value))
-        return int(entry["icecat_id"]) if entry and str(entry.get("icecat_id", "")).isdigit() else None
+        row = self._db.execute("SELECT icecat_id FROM keys WHERE kind = ? AND value = ?",
+                               (kind, value.strip().lower())).fetchone()
+        return int(row[0]) if row and isinstance(row[0], int) else None
 
     def remember(self, kind: str, value: str, icecat_id: int) -> None:
-        _write_atomically(self._key_path(kind, value), {"kind": kind, "value": value, "icecat_id": icecat_id})
+        self._db.execute("INSERT OR REPLACE INTO keys (kind, value, icecat_id) VALUES (?, ?, ?)",
+                         (kind, value.strip().lower(), icecat_id))

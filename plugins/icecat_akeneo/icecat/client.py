@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import httpx
+import orjson
 
 from icecat_akeneo.icecat.daily_index import DailyIndex, index_key, parse_daily_index
 from icecat_akeneo.icecat.fields import NormalizeError
@@ -50,11 +51,14 @@ class IcecatClient(IcecatTransport):
             response = await self._send("GET", "/api", params={**self._auth_params(lang), **params})
         except IcecatUnavailable as exc:
             return Answer(RETRYABLE_ERROR, str(exc))
-        not_json = _not_json_at(response.content) if response.status_code == 200 else None
-        if not_json is not None:
-            return Answer(
-                FATAL_ERROR, f"Icecat answered HTTP 200 with a body that is not JSON (truncated at byte {not_json})"
-            )
+        if response.status_code == 200:
+            found = _found_data(response.content)
+            if isinstance(found, dict):
+                return Answer(FOUND, data=found)
+            if found is not None:
+                return Answer(
+                    FATAL_ERROR, f"Icecat answered HTTP 200 with a body that is not JSON (truncated at byte {found})"
+                )
         answer = classify(response.status_code, response.content)
         message = self._redact(answer.message or "")
         if answer.outcome == RETRYABLE_ERROR:
@@ -244,12 +248,24 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _not_json_at(body: bytes) -> int | None:
-    """None when `body` parses as JSON, else the byte offset where parsing stopped."""
+def _found_data(body: bytes) -> dict[str, Any] | int | None:
+    """The `data` object of a 200 answer, parsed once with orjson (the answers are 50-150 KB: parsing them is
+    most of the client's CPU); the byte offset where parsing stopped when it is not JSON; None otherwise."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _not_json_at(body)
+    data = document.get("data") if isinstance(document, dict) else None
+    return data if isinstance(data, dict) else None
+
+
+def _not_json_at(body: bytes) -> int:
+    """Where the standard parser stops in a body orjson refused (it names the offending byte, not 0, in
+    invalid UTF-8); 0 when it does parse after all."""
     try:
         json.loads(body)
     except json.JSONDecodeError as exc:
         return exc.pos
     except UnicodeDecodeError as exc:
         return exc.start
-    return None
+    return 0

@@ -94,6 +94,11 @@ class IcecatTransport(ApiBase):
         self._indexes: dict[str, DailyIndex | None] = {}
         self._index_lock = asyncio.Lock()
 
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self.cache:
+            self.cache.close()
+
     # --- HTTP with retries, the adaptive window and the breaker ------------------------------------------
     async def _send(
         self, method: str, url: str, *, count_as_product: bool = True, **kwargs: Any
