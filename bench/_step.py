@@ -1,26 +1,40 @@
 """One step of a sync run in this process, as an Airflow task runs it; prints its peak RSS as one JSON line.
 
-    python -m bench._step <step> <run_id> <mapping.yaml> <akeneo_url> <icecat_url>
+    python -m bench._step <step|report> <run_id> <mapping.yaml> <akeneo_url> <icecat_url>
 The data root comes from the environment (`ICECAT_AKENEO_DATA_ROOT`), as for a worker.
 """
 from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from icecat_akeneo import pipeline
 from icecat_akeneo.mapping import load_mapping
 
-from bench.sync_incremental import sync_run
+from bench.sync_incremental import MAPPING, sync_run
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_step(step: str, run_id: str, urls: tuple[str, str]) -> dict[str, Any]:
+    """One step in a fresh interpreter (this module as a script); its last output line is the JSON it prints."""
+    completed = subprocess.run([sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls],
+                               cwd=REPO, capture_output=True, text=True)
+    if completed.returncode:
+        raise RuntimeError(f"step {step} of run {run_id} failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> None:
     step, run_id, mapping_path, akeneo_url, icecat_url = argv
     sync = sync_run(load_mapping(mapping_path), run_id, akeneo_url, icecat_url)
     started = time.perf_counter()
-    pipeline.run_step(sync, step)
+    pipeline.report(sync) if step == "report" else pipeline.run_step(sync, step)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # Linux: kilobytes
     print(json.dumps({"step": step, "seconds": round(time.perf_counter() - started, 2),
                       "peak_rss_mb": round(peak_kb / 1024, 1)}))

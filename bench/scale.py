@@ -1,7 +1,17 @@
-"""Benchmark: peak RSS of each step, each in its own process (as Airflow runs it), at catalogue sizes.
+"""Benchmark: the sync against the wire floor at catalogue sizes, and peak RSS of each step in its own process.
 
-Why: a step that holds the whole catalogue cannot run a 1M-product client; the target is each step <= 512 MB
-and flat (RSS at 1M <= 1.2x RSS at 100k). `--memory-only` (the mode implemented): extract and enrich run for
+Why: clients have 100k-1M products. Default mode (contenders), at each `--products` N: on fresh sandboxes per
+contender (`--latency-ms` 20 on both, Akeneo 429 above 4 parallel calls per token, Icecat above 10; the
+bench mapping EN+DE+FR; N synthetic products, 90 % selected) the floor (`bench._floor`: the minimal
+requests, the baseline), the pipeline's first run, no-change rerun and rerun after 1 % of Icecat changed
+(`bench.sync_incremental`'s runs, but every step in its own process via `bench._step`, as Airflow runs it),
+and a sequential loop on 500 products. Targets: first run >= 0.9x the floor's products/s; no-change rerun
+<= 5 % of the first run's wall time, 1 % rerun <= 10 %. Run from the repo root:
+    .venv/bin/python -m bench.scale --products 10000 100000
+Prints one markdown table per size and writes bench/results/scale_contenders_<N>.json.
+
+Memory mode: the target is each step <= 512 MB
+and flat (RSS at 1M <= 1.2x RSS at 100k). `--memory-only`: extract and enrich run for
 real on `--seed-products` synthetic products against both sandboxes without latency; their artifacts are then
 replicated to `--products` products (product k is seed product k mod seed with identifier `<seed>~<k>`), and
 validate and transform run on that catalogue, each step in a subprocess (`bench._step`, `pipeline.run_step`)
@@ -15,8 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -26,18 +34,13 @@ from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, RECORDS, TAXONOMY
 from icecat_akeneo.run_folder import DATA_ROOT_ENV
 from icecat_akeneo.steps.enrich import ROWS_PER_GROUP as ENRICH_ROWS_PER_GROUP
 
+from bench._contenders import contenders_markdown, run_contenders
+from bench._step import run_step
 from bench.sync_incremental import MAPPING, table
 from sandbox.process import running_server
 
 HERE = Path(__file__).resolve().parent
 SEED_RUN, SCALED_RUN = "seed", "scaled"
-
-
-def run_step(step: str, run_id: str, urls: tuple[str, str]) -> dict[str, Any]:
-    """One step in a fresh interpreter; its last output line is the JSON `bench._step` prints."""
-    completed = subprocess.run([sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls],
-                               cwd=HERE.parent, capture_output=True, text=True, check=True)
-    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def _by_identifier(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -77,20 +80,40 @@ def run_memory(products: int, seed_products: int) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--products", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed-products", type=int, default=300)
-    parser.add_argument("--memory-only", action="store_true", default=True,
-                        help="RSS per step (the only mode implemented so far)")
+    parser.add_argument("--latency-ms", type=int, default=20, help="contenders: latency of both sandboxes")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="RSS per step on a replicated catalogue, instead of the contenders")
     args = parser.parse_args(argv)
-    rows = run_memory(args.products, args.seed_products)
-    print(f"\nPeak RSS per step, each step in its own process; validate/transform on {args.products} products\n")
+    for products in args.products:
+        if args.memory_only:
+            memory_report(products, args.seed_products)
+        else:
+            contenders_report(products, args.latency_ms)
+
+
+def memory_report(products: int, seed_products: int) -> None:
+    rows = run_memory(products, seed_products)
+    print(f"\nPeak RSS per step, each step in its own process; validate/transform on {products} products\n")
     print("\n".join(table(["step", "products", "seconds", "peak RSS MB"],
                           [[row["step"], row["products"], row["seconds"], row["peak_rss_mb"]] for row in rows])))
-    result = HERE / "results" / f"scale_memory_{args.products}.json"
+    _write(f"scale_memory_{products}.json", {"products": products, "seed_products": seed_products, "rows": rows})
+
+
+def contenders_report(products: int, latency_ms: int) -> None:
+    rows = run_contenders(products, latency_ms)
+    print(f"\n{products} synthetic products (90 % selected), EN+DE+FR, {latency_ms} ms latency on both sandboxes, "
+          "Akeneo 429 above 4 parallel calls per token, Icecat above 10; fresh sandboxes per contender\n")
+    print(contenders_markdown(rows))
+    _write(f"scale_contenders_{products}.json", {"products": products, "latency_ms": latency_ms, "rows": rows})
+
+
+def _write(name: str, payload: dict[str, Any]) -> None:
+    result = HERE / "results" / name
     result.parent.mkdir(parents=True, exist_ok=True)
-    result.write_text(json.dumps({"products": args.products, "seed_products": args.seed_products,
-                                  "rows": rows}, indent=2), encoding="utf-8")
-    print(f"\nwritten {result}")
+    result.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    print(f"\nwritten {result}", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ This script does what any sync must do and nothing else: one Akeneo token, the s
 pages, one Icecat JSON call per product and language (by GTIN) at 8 in flight, and one collection PATCH per
 100 products (name per locale, description per locale on the channel) at 4 in flight. No cache, no state, no
 normalization beyond reading two fields, no artifacts. It runs in its own process so its peak RSS is its own:
-    .venv/bin/python -m bench.floor floor|sequential <akeneo_url> <icecat_url>   # prints one JSON line
-`bench.scale --contenders` starts it on fresh sandboxes.
+    .venv/bin/python -m bench._floor floor|sequential <akeneo_url> <icecat_url>   # prints one JSON line
+`bench.scale` (contender mode) starts it on fresh sandboxes, once as the floor and once as the sequential loop.
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ async def _token(akeneo: httpx.AsyncClient) -> str:
     return str(response.json()["access_token"])
 
 
-async def _pages(akeneo: httpx.AsyncClient, search: dict[str, Any], out: asyncio.Queue, limit: int | None) -> None:
+async def _pages(akeneo: httpx.AsyncClient, search: dict[str, Any], out: asyncio.Queue, limit: int | None) -> int:
     """The selected products' (identifier, GTIN) into `out`, page after page (`_links.next` verbatim)."""
     sent = 0
     url: str | None = f"{API}/products"
@@ -67,11 +67,12 @@ async def _pages(akeneo: httpx.AsyncClient, search: dict[str, Any], out: asyncio
         page = (await _send(akeneo, "GET", url, params=params)).raise_for_status().json()
         for product in page["_embedded"]["items"]:
             if limit is not None and sent == limit:
-                return
+                return sent
             ean = (product.get("values", {}).get("ean") or [{}])[0].get("data")
             await out.put((product["identifier"], ean))
             sent += 1
         url, params = page.get("_links", {}).get("next", {}).get("href"), None
+    return sent
 
 
 async def _enrich(icecat: httpx.AsyncClient, languages: dict[str, str], inbox: asyncio.Queue,
@@ -129,7 +130,7 @@ async def run_floor(akeneo_url: str, icecat_url: str, shape: Shape = Shape()) ->
                      for _ in range(shape.icecat_in_flight)]
         batcher = asyncio.create_task(_batches(lines, batches, shape.patch_lines))
         patchers = [asyncio.create_task(_patch(akeneo, batches, counts)) for _ in range(shape.patch_in_flight)]
-        await _pages(akeneo, mapping.akeneo_search(None), keys, shape.products)
+        counts["products"] = await _pages(akeneo, mapping.akeneo_search(None), keys, shape.products)
         for _ in enrichers:
             await keys.put(None)
         await asyncio.gather(*enrichers)
