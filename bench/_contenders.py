@@ -95,9 +95,9 @@ def pipeline_rows(products: int, latency_ms: int) -> list[dict[str, Any]]:
 
 
 def run_contenders(products: int, latency_ms: int) -> list[dict[str, Any]]:
-    rows = [script_row("minimal-requests script (the floor)", "floor", products, latency_ms),
-            *pipeline_rows(products, latency_ms),
-            script_row("sequential loop (500 products)", "sequential", products, latency_ms)]
+    rows = [_progress(script_row("minimal-requests script (the floor)", "floor", products, latency_ms))]
+    rows += [_progress(row) for row in pipeline_rows(products, latency_ms)]
+    rows.append(_progress(script_row("sequential loop (500 products)", "sequential", products, latency_ms)))
     floor_rate = rows[0]["products"] / rows[0]["seconds"]
     first_seconds = rows[1]["seconds"]
     for row in rows:
@@ -105,6 +105,13 @@ def run_contenders(products: int, latency_ms: int) -> list[dict[str, Any]]:
         row["ratio_to_floor"] = round(row["products_per_s"] / floor_rate, 2) if row["products_per_s"] else None
         row["share_of_first_run"] = round(row["seconds"] / first_seconds, 3) if "pipeline" in row["contender"] else None
     return rows
+
+
+def _progress(row: dict[str, Any]) -> dict[str, Any]:
+    """Each contender's numbers as soon as it is done (a 100k run takes hours: a log keeps what finished)."""
+    print(f"{row['contender']}: {row['products']} products in {row['seconds']} s, peak RSS {row['peak_rss_mb']}",
+          flush=True)
+    return row
 
 
 def contenders_markdown(rows: list[dict[str, Any]]) -> str:
