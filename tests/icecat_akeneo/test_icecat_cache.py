@@ -177,3 +177,34 @@ def test_parallel_writer_processes_leave_every_entry_whole(tmp_path: Path) -> No
             assert cache.resolved("gtin", f"{worker}-{n}") == worker * 1000 + n
             entry = cache.content(worker * 1000 + n, "EN")
             assert entry is not None and entry.record is not None and entry.record.icecat_id == worker * 1000 + n
+
+
+def test_an_entry_proven_current_by_each_daily_index_is_never_fetched_again(tmp_path: Path) -> None:
+    """Daily runs: each day's index proves the entry unchanged until its generation, so the entry stays
+    trusted day after day, though it was fetched long before the current index's 24-hour window."""
+    cache, record = _stored(tmp_path)
+    for day in range(1, 5):
+        generated = FETCHED_AT + dt.timedelta(days=day, minutes=-1)
+        entry = cache.content(record.icecat_id, "EN")
+        assert entry.unchanged_per(None, generated), f"day {day}"
+        cache.prove_current(record.icecat_id, "EN", entry, generated)
+
+
+def test_an_entry_no_index_vouched_for_since_the_window_is_fetched_again(tmp_path: Path) -> None:
+    """A missed day: the index of day 3 cannot tell whether the product changed on day 2."""
+    cache, record = _stored(tmp_path)
+    entry = cache.content(record.icecat_id, "EN")
+    assert entry.unchanged_per(None, FETCHED_AT + dt.timedelta(hours=23))
+    assert not entry.unchanged_per(None, FETCHED_AT + dt.timedelta(hours=25))
+    cache.prove_current(record.icecat_id, "EN", entry, FETCHED_AT + dt.timedelta(hours=23))
+    proven = cache.content(record.icecat_id, "EN")
+    assert proven.unchanged_per(None, FETCHED_AT + dt.timedelta(hours=25))
+    assert not proven.unchanged_per(None, FETCHED_AT + dt.timedelta(hours=48))
+
+
+def test_an_index_listing_a_newer_updated_means_fetch_again(tmp_path: Path) -> None:
+    cache, record = _stored(tmp_path)
+    entry = cache.content(record.icecat_id, "EN")
+    generated = FETCHED_AT + dt.timedelta(hours=20)
+    assert entry.unchanged_per(record.updated, generated)
+    assert not entry.unchanged_per(record.updated + dt.timedelta(seconds=1), generated)

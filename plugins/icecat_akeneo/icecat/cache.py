@@ -40,7 +40,7 @@ DATABASE = "cache.sqlite"
 BUSY_TIMEOUT_S = 60.0
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS content (icecat_id INTEGER NOT NULL, lang TEXT NOT NULL, updated TEXT,"
-    " fetched_at TEXT NOT NULL, index_updated TEXT, raw BLOB NOT NULL, normalizer TEXT, record BLOB,"
+    " fetched_at TEXT NOT NULL, index_updated TEXT, proven_at TEXT, raw BLOB NOT NULL, normalizer TEXT, record BLOB,"
     " generation INTEGER NOT NULL, PRIMARY KEY (icecat_id, lang))",
     "CREATE TABLE IF NOT EXISTS keys (kind TEXT NOT NULL, value TEXT NOT NULL, icecat_id INTEGER NOT NULL,"
     " PRIMARY KEY (kind, value))",
@@ -53,12 +53,18 @@ class CachedContent:
     fetched_at: dt.datetime
     index_updated: dt.datetime | None
     generation: int  # which stored raw answer this is (a newer store replaces it): guards `store_record`
+    proven_at: dt.datetime | None = None  # generation time of the newest daily index that proved it unchanged
     record: ProductRecord | None = None  # the stored normalized record, when a current one exists
     data: dict[str, Any] | None = None  # else the raw answer, to normalize (and `store_record`)
 
     def unchanged_per(self, index_updated: dt.datetime | None, index_generated: dt.datetime | None) -> bool:
-        """True when the daily index (listing `index_updated` for this product, or None) proves no change."""
-        if index_generated is None or self.fetched_at < index_generated - DAILY_INDEX_WINDOW:
+        """True when the daily index (listing `index_updated` for this product, or None) proves no change.
+
+        The index covers the window before its generation, so it proves the entry current only when the entry
+        was fetched, or proven current by an earlier index (`proven_at`), within that window: a daily run
+        keeps its entries for ever without refetching them, a run after a missed day refetches."""
+        known_current = max(stamp for stamp in (self.fetched_at, self.proven_at) if stamp is not None)
+        if index_generated is None or known_current < index_generated - DAILY_INDEX_WINDOW:
             return False
         if index_updated is None:
             return True
@@ -123,13 +129,14 @@ class IcecatCache:
         """The entry, with its stored record when a current one exists, else with the raw answer; None when
         missing or damaged."""
         row = self._db.execute(
-            "SELECT updated, fetched_at, index_updated, generation, normalizer, record, raw FROM content"
+            "SELECT updated, fetched_at, index_updated, generation, proven_at, normalizer, record, raw FROM content"
             " WHERE icecat_id = ? AND lang = ?", (icecat_id, lang.upper())).fetchone()
         if row is None:
             return None
-        updated, fetched_at, index_updated, generation, normalizer, record, raw = row
+        updated, fetched_at, index_updated, generation, proven_at, normalizer, record, raw = row
         try:
-            stamps = (_unstamp(updated), _unstamp(fetched_at), _unstamp(index_updated), generation)
+            stamps = (_unstamp(updated), _unstamp(fetched_at), _unstamp(index_updated), generation,
+                      _unstamp(proven_at))
             if normalizer == NORMALIZER_VERSION:
                 try:
                     return CachedContent(*stamps, record=record_from_row_json(_unpacked(record)))
@@ -163,6 +170,15 @@ class IcecatCache:
             "UPDATE content SET normalizer = ?, record = ? WHERE icecat_id = ? AND lang = ? AND generation = ?",
             (NORMALIZER_VERSION, _packed(record_to_row_json(record)), record.icecat_id, record.lang.upper(),
              entry.generation))
+
+    def prove_current(
+        self, icecat_id: int, lang: str, entry: CachedContent, index_generated: dt.datetime | None
+    ) -> None:
+        """Record that the daily index generated at `index_generated` proved `entry` unchanged (no write when
+        an index at least as recent already did: a second run on the same index costs nothing)."""
+        if index_generated is not None and (entry.proven_at is None or entry.proven_at < index_generated):
+            self._db.execute("UPDATE content SET proven_at = ? WHERE icecat_id = ? AND lang = ? AND generation = ?",
+                             (_stamp(index_generated), icecat_id, lang.upper(), entry.generation))
 
     def resolved(self, kind: str, value: str) -> int | None:
         row = self._db.execute("SELECT icecat_id FROM keys WHERE kind = ? AND value = ?",

@@ -137,6 +137,7 @@ class IcecatClient(IcecatTransport):
                 or not entry.unchanged_per(index.updated.get(icecat_id), index.generated)
             ):
                 return None
+            self.cache.prove_current(icecat_id, lang, entry, index.generated)
             if entry.record is not None:
                 records.append(entry.record)
                 continue
