@@ -47,7 +47,7 @@ def _on_the_wire(urls: tuple[str, str], run: Any) -> dict[str, Any]:
     started = time.perf_counter()
     result = run()
     seconds = round(time.perf_counter() - started, 2)
-    akeneo, icecat = (counter_diff(admin(url, "/_sandbox/counters"), b) for url, b in zip(urls, before))
+    akeneo, icecat = (counter_diff(admin(url, "/_sandbox/counters"), b) for url, b in zip(urls, before, strict=True))
     return {"seconds": seconds, "result": result,
             "akeneo_requests_by_route": akeneo.get("requests", {}),
             "patch_lines": sum(akeneo.get("patch_lines", {}).values()),
@@ -103,7 +103,8 @@ def run_contenders(products: int, latency_ms: int) -> list[dict[str, Any]]:
     for row in rows:
         row["products_per_s"] = round(row["products"] / row["seconds"], 1) if row["products"] else None
         row["ratio_to_floor"] = round(row["products_per_s"] / floor_rate, 2) if row["products_per_s"] else None
-        row["share_of_first_run"] = round(row["seconds"] / first_seconds, 3) if "pipeline" in row["contender"] else None
+        is_pipeline = row["contender"].startswith("pipeline")
+        row["share_of_first_run"] = round(row["seconds"] / first_seconds, 3) if is_pipeline else None
     return rows
 
 
@@ -124,7 +125,7 @@ def contenders_markdown(rows: list[dict[str, Any]]) -> str:
                [[row["contender"], row["products"], row["seconds"], row["products_per_s"], row["ratio_to_floor"],
                  f"{row['share_of_first_run']:.1%}" if row["share_of_first_run"] is not None else "",
                  max(row["peak_rss_mb"].values())] for row in rows]),
-        "", "Requests per kind (counted by the sandboxes), PATCH lines, Icecat 429s (the Akeneo sandbox counts none):", "",
+        "", "Requests per kind (counted by the sandboxes), PATCH lines, Icecat 429s (Akeneo counts none):", "",
         *table(["contender", "Akeneo requests", "Icecat requests", "PATCH lines", "Icecat 429s"],
                [[row["contender"], requests(row["akeneo_requests_by_route"]),
                  requests(row["icecat_requests_by_route"]), row["patch_lines"],

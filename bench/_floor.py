@@ -82,7 +82,8 @@ async def _enrich(icecat: httpx.AsyncClient, languages: dict[str, str], inbox: a
         identifier, gtin = item
         values: dict[str, list[dict[str, Any]]] = {"name": [], "description": []}
         for lang, locale in languages.items():
-            response = await _send(icecat, "GET", "/api", params={"lang": lang, "shopname": ICECAT_OPEN_USER, "GTIN": gtin})
+            params = {"lang": lang, "shopname": ICECAT_OPEN_USER, "GTIN": gtin}
+            response = await _send(icecat, "GET", "/api", params=params)
             if response.status_code != 200:
                 counts[f"icecat_{response.status_code}"] = counts.get(f"icecat_{response.status_code}", 0) + 1
                 continue

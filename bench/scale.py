@@ -36,7 +36,7 @@ from icecat_akeneo.steps.enrich import ROWS_PER_GROUP as ENRICH_ROWS_PER_GROUP
 
 from bench._contenders import contenders_markdown, run_contenders
 from bench._step import run_step
-from bench.sync_incremental import MAPPING, table
+from bench.sync_incremental import table
 from sandbox.process import running_server
 
 HERE = Path(__file__).resolve().parent
