@@ -51,22 +51,29 @@ SOURCE_KINDS: dict[str, str] = {
             "quality",
             "specifications_html",
             "specifications_text",
+            "disclaimer",
+            "product_story_url",
         ),
         "text",
     ),
     **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery", "gtins", "feature_logos",
-                     "related_products", "reviews", "reasons_to_buy"), "list"),
+                     "related_products", "reviews", "reasons_to_buy",
+                     "reasons_to_buy_titles", "reasons_to_buy_texts", "reasons_to_buy_images"), "list"),
     **dict.fromkeys(("release_date", "end_of_life_date"), "date"),
     **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id", "brand_id", "category_id", "review_score"),
                     "identifier"),
     **dict.fromkeys(("main_image", "brand_logo"), "image"),
 }
-MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
+MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "video_page",
+               "product_story", "other")
 SOURCE_PATTERNS: dict[str, str] = {
     r"feature:\d+": "feature",
     r"feature_local:\d+": "text",
     r"media:[a-z_]+(\[[1-9]\d*\])?": "media",
     r"media:[a-z_]+:all": "list",
+    r"reasons_to_buy\[[1-9]\d*\]\.(title|text)": "text",
+    r"reasons_to_buy\[[1-9]\d*\]\.image": "image",
+    r"gallery\[[1-9]\d*\]": "image",
 }
 """Sources named by a pattern (`feature:944`, `media:manual[2]`); the media kind itself is checked by the
 mapping schema."""
@@ -81,7 +88,8 @@ def source_kind(source: str) -> str | None:
 
 
 KNOWN_SOURCE_FORMS = ("feature:<id>", "feature_local:<id>", *(f"media:{kind}" for kind in MEDIA_KINDS),
-                      "media:<kind>[n]", "media:<kind>:all")
+                      "media:<kind>[n]", "media:<kind>:all",
+                      "reasons_to_buy[n].title", "reasons_to_buy[n].text", "reasons_to_buy[n].image", "gallery[n]")
 
 
 def _closest_sources(source: str) -> str:
