@@ -228,7 +228,8 @@ def _media(read: FieldReader, element: ET.Element) -> list[Media]:
 def _content(read: FieldReader, element: ET.Element, desc: dict[str, str], media: list[Media]) -> dict[str, Any]:
     """Reasons to buy (`ReasonsToBuy/ReasonToBuy`, Icecat's order `No`), the disclaimer and the product story,
     as the JSON reader gives them."""
-    reasons = [(f"ReasonToBuy[{index}]", item) for index, item in enumerate(element.findall("ReasonsToBuy/ReasonToBuy"))]
+    reasons = [(f"ReasonToBuy[{index}]", item)
+               for index, item in enumerate(element.findall("ReasonsToBuy/ReasonToBuy"))]
     reasons.sort(key=lambda entry: read.integer(entry[1].get("No"), f"{entry[0]}.No") or 0)
     return {
         "reasons_to_buy": [ReasonToBuy(title=_text(read, item.get("Title"), f"{path}.Title"),
