@@ -26,11 +26,11 @@ TEXT_TARGETS: dict[str, float] = {t.TEXT: 1.0, t.TEXTAREA: 0.9}
 _URL_TARGETS = {t.TEXT: 1.0, t.TEXTAREA: 0.5}
 SOURCE_TARGETS: dict[str, dict[str, float]] = {
     "text": TEXT_TARGETS,
-    "list": {t.TEXTAREA: 1.0, t.TEXT: 0.8},
+    "list": {t.TEXTAREA: 1.0, t.TEXT: 0.8, t.ASSET_COLLECTION: 0.5},  # a gallery: 1.0 (source_fit)
     "date": {t.DATE: 1.0, t.TEXT: 0.5},
     "identifier": {t.TEXT: 1.0, t.NUMBER: 0.6, t.SIMPLESELECT: 0.6},
-    "image": {t.IMAGE: 1.0, **_URL_TARGETS},
-    "media": {t.FILE: 1.0, t.IMAGE: 0.6, **_URL_TARGETS},
+    "image": {t.IMAGE: 1.0, t.ASSET_COLLECTION: 0.8, **_URL_TARGETS},
+    "media": {t.FILE: 1.0, t.IMAGE: 0.6, t.ASSET_COLLECTION: 0.6, **_URL_TARGETS},
 }
 SOURCE_KINDS: dict[str, str] = {
     **dict.fromkeys(
@@ -120,6 +120,8 @@ def source_fit(source: str, attribute_type: str) -> float | None:
     kind = source_kind(source)
     if kind is None or kind == "feature":
         return None
+    if attribute_type == t.ASSET_COLLECTION and source in ("gallery", "feature_logos", "reasons_to_buy_images"):
+        return 1.0     # pictures, one asset each
     return SOURCE_TARGETS[kind].get(attribute_type, 0.0)
 
 
