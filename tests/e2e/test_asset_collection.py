@@ -107,3 +107,27 @@ def first_products(runs: Runs) -> list[str]:
     """The demo products Icecat has a gallery for (those the first run gave an asset collection)."""
     listed = akeneo_get(runs.akeneo, "/api/rest/v1/products?limit=100").json()["_embedded"]["items"]
     return [item["identifier"] for item in listed if value(item["values"], "asset_gallery")]
+
+
+def test_one_file_is_one_asset_across_values_products_and_a_lost_state(runs: Runs) -> None:
+    token = akeneo_token(runs.akeneo)
+    second = {**ATTRIBUTES[0], "code": "asset_gallery_2"}
+    httpx.post(f"{runs.akeneo.base_url}/api/rest/v1/attributes", json=second,
+               headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+    text = runs.mapping_path.read_text().replace(
+        "  - {source: gallery, attribute: asset_gallery}\n",
+        "  - {source: gallery, attribute: asset_gallery}\n  - {source: gallery, attribute: asset_gallery_2}\n")
+    runs.mapping_path.write_text(text)
+    first, _, _ = runs.run()
+    dell = product_values(runs.akeneo, "DEMO-DELL-G5")
+    assert value(dell, "asset_gallery") == value(dell, "asset_gallery_2")
+    uploaded = runs.akeneo.counters()["asset_media_uploaded"]
+    assert uploaded == runs.akeneo.counters()["assets"] == first["load"]["assets"]["uploaded"]
+    assert first["load"]["assets"]["reused"] >= 14, "the second collection reuses the first one's assets"
+
+    fresh = Runs(runs.akeneo, runs.icecat, runs.root / "fresh")   # another client: a state that knows nothing
+    fresh.mapping_path.write_text(text.replace(f"client: {runs.client}", f"client: {fresh.client}"))
+    report, _, _ = fresh.run()
+    assert report["summary"]["status"] == "success"
+    assert runs.akeneo.counters()["asset_media_uploaded"] == uploaded, "Akeneo's assets are found by content"
+    assert report["load"]["assets"]["uploaded"] == 0 and report["load"]["assets"]["created"] == 0

@@ -88,6 +88,7 @@ class _Assets:
         family = row["family"]
         known = self.known(family, url)
         if known:
+            self.counts.reused += 1
             return known
         download = await self.downloads.fetch(url, FILE)
         if download.failure:
