@@ -14,14 +14,13 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
 from starlette.responses import JSONResponse, Response
 
 from sandbox.akeneo.assets import AssetStore
 from sandbox.akeneo.bodies import parse_object, require_content_type
 from sandbox.akeneo.errors import INVALID_JSON, ApiError
 from sandbox.akeneo.routes_auth import authenticate
-from sandbox.akeneo.routes_media import MAX_MEDIA_BYTES
+from sandbox.akeneo.routes_media import multipart_form
 
 MAX_ASSETS_PER_PATCH = 100
 PAGE_LIMIT = 100
@@ -117,14 +116,7 @@ async def patch_assets(family: str, request: Request) -> JSONResponse:
 
 @router.post("/api/rest/v1/asset-media-files")
 async def upload_asset_media(request: Request) -> Response:
-    require_content_type(request, "multipart/form-data")
-    size = request.headers.get("content-length", "0")
-    if size.isdigit() and int(size) > MAX_MEDIA_BYTES:
-        raise ApiError(413, f"Request content exceeded the maximum allowed size of {MAX_MEDIA_BYTES} bytes")
-    try:
-        form = await request.form(max_part_size=MAX_MEDIA_BYTES)
-    except (MultiPartException, ValueError, KeyError) as error:
-        raise ApiError(400, f"Invalid multipart body: {error}") from None
+    form = await multipart_form(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise ApiError(422, 'Property "file" is required.')

@@ -17,7 +17,7 @@ from icecat_akeneo.media_policy import MediaPolicy
 from tests.conftest import Sandbox
 from tests.e2e.test_incremental import Runs, patches
 from tests.e2e.test_sync_dag import akeneo_get, akeneo_token, product_values, value
-from tests.icecat_akeneo.test_content_sources import DELL, sample
+from tests.icecat_akeneo.test_sources import DELL, sample
 
 FIELDS = """fields:
   - {source: title, attribute: name}

@@ -2,27 +2,16 @@
 kinds and the n-th gallery picture, read from the real samples in sandbox/icecat/samples/."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from icecat_akeneo.desired import source_value
-from icecat_akeneo.icecat.normalize import normalize_file, normalize_response
+from icecat_akeneo.icecat.normalize import normalize_response
 from icecat_akeneo.icecat.record import record_from_row
 from icecat_akeneo.icecat.record_json import record_from_row_json, record_to_row_json
 from icecat_akeneo.icecat.record_schema import records_to_table
 from icecat_akeneo.icecat.sheet_parts import media_kind
 from icecat_akeneo.mapping_schema import check_source
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "icecat" / "samples"
-DELL = "icecat-learning-hub__json_56195846_dell-g5-5587-laptop_EN.json"
-DELL_XML = "icecat-learning-hub__xml_56195846_dell-g5-5587-laptop_EN.xml"
-PHILIPS_HS = "icecat-learning-hub__zip_json_philips-TAG5106BK_headset_EN.json"
-HP_INK_XML = "akeneo-icecatconnector__xml_88698205440_en.xml"
-SAMSUNG_S7_XML = "akeneo-icecatconnector__xml_8806088281285-en.xml"
-
-
-def sample(name: str):  # noqa: ANN201 - a ProductRecord
-    return normalize_file(SAMPLES / name)[0]
+from tests.icecat_akeneo.test_sources import DELL, DELL_XML, HP_INK_XML, PHILIPS_HS, SAMSUNG_S7_XML, sample
 
 
 def test_reasons_to_buy_one_value_per_item_and_by_part() -> None:

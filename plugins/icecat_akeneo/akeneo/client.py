@@ -186,11 +186,7 @@ class AkeneoClient(AkeneoTransport):
     async def get_asset(self, family: str, code: str) -> dict | None:
         """The asset, or None when the family holds no asset with that code."""
         path = f"{API}/asset-families/{quote(family, safe='')}/assets/{quote(code, safe='')}"
-        reply = await self._send("asset_get", "GET", path)
-        if reply.response.status_code == 404:
-            return None
-        self._raise_unless_success(reply.response, "GET")
-        return reply.response.json()
+        return await self._get_or_none("asset_get", path)
 
     async def upload_asset_media(self, filename: str, content: bytes) -> LineResult:
         """Upload a file for an asset's media attribute, one attempt (as `upload_media`: a lost answer
@@ -210,7 +206,11 @@ class AkeneoClient(AkeneoTransport):
 
     async def get_asset_family(self, code: str) -> dict | None:
         """The asset family (its `attribute_as_main_media` is where an asset's file goes), or None."""
-        reply = await self._send("asset_family_get", "GET", f"{API}/asset-families/{quote(code, safe='')}")
+        return await self._get_or_none("asset_family_get", f"{API}/asset-families/{quote(code, safe='')}")
+
+    async def _get_or_none(self, kind: str, path: str) -> dict | None:
+        """The resource, or None on a 404."""
+        reply = await self._send(kind, "GET", path)
         if reply.response.status_code == 404:
             return None
         self._raise_unless_success(reply.response, "GET")
