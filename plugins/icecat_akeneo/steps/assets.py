@@ -14,6 +14,7 @@ next run, and never sets a partial collection.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -29,7 +30,15 @@ from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult
 from icecat_akeneo.media_policy import FILE, MediaPolicy, Resolve, system_resolve
 from icecat_akeneo.media_types import SIGNATURE_BYTES, content_problem, media_filename
 from icecat_akeneo.redaction import redact
-from icecat_akeneo.steps.media import REFUSED_BY_POLICY, Downloads, MediaRegistry, MediaResults, PatchLines, refused
+from icecat_akeneo.steps.media import (
+    REFUSED_BY_POLICY,
+    Download,
+    Downloads,
+    MediaRegistry,
+    MediaResults,
+    PatchLines,
+    refused,
+)
 
 ASSET_ROWS_PER_ROUND = 64
 ASSETS_BATCH = "assets"
@@ -83,14 +92,20 @@ class _Assets:
             return self._by_url[(family, url)]
         return self.registry.code_for_url(url_key(family, url)) if self.registry else None
 
-    async def code_for(self, row: dict[str, Any], url: str) -> str:
+    async def prefetch(self, row: dict[str, Any]) -> dict[str, Download]:
+        """The row's files not yet known as assets, downloaded concurrently (within the downloads' limit)."""
+        wanted = [url for url in row["urls"] if not self.known(row["family"], url)]
+        return dict(zip(wanted, await asyncio.gather(*(self.downloads.fetch(url, FILE) for url in wanted)),
+                        strict=True))
+
+    async def code_for(self, row: dict[str, Any], url: str, fetched: dict[str, Download]) -> str:
         """The code of the asset holding this URL's file, made when needed; `_Failed` when it cannot be."""
         family = row["family"]
         known = self.known(family, url)
         if known:
             self.counts.reused += 1
             return known
-        download = await self.downloads.fetch(url, FILE)
+        download = fetched.pop(url, None) or await self.downloads.fetch(url, FILE)
         if download.failure:
             status = REFUSED_BY_POLICY if download.refused_by_policy else MISSING_LINE_STATUS
             raise _Failed(download.failure, status, download.attempts)
@@ -143,7 +158,8 @@ class _Assets:
 async def _codes_or_failure(assets: _Assets, row: dict[str, Any]) -> list[str] | LineResult:
     """The asset codes of every URL of the row in order, or the failure of the product's line."""
     try:
-        return [await assets.code_for(row, url) for url in row["urls"]]
+        fetched = await assets.prefetch(row)
+        return [await assets.code_for(row, url, fetched) for url in row["urls"]]
     except _Failed as failure:
         assets.counts.failed += 1
         return refused(row, str(failure), failure.attempts, failure.status)
