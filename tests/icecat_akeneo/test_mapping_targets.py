@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from icecat_akeneo.asset_values import AssetCollectionUpload, asset_collection
+from icecat_akeneo.asset_values import ASSET_COLLECTION, AssetCollectionUpload, asset_collection
+from icecat_akeneo.catalog.compatibility import source_fit
 from icecat_akeneo.desired import desired_values
 from icecat_akeneo.mapping_schema import ClientMapping
 from pydantic import ValidationError
@@ -70,3 +71,10 @@ def test_an_asset_collection_value_needs_a_family_and_downloadable_urls() -> Non
         asset_collection(["https://x.test/a.jpg"], {"code": "packshots"})
     with pytest.raises(ValueError, match="expects file URLs to download"):
         asset_collection(["javascript:alert(1)"], attribute)
+
+
+def test_the_mapping_check_takes_pictures_into_an_asset_collection() -> None:
+    assert source_fit("gallery", ASSET_COLLECTION) == 1.0
+    assert source_fit("reasons_to_buy_images", ASSET_COLLECTION) == 1.0
+    assert source_fit("media:leaflet:all", ASSET_COLLECTION) > 0
+    assert source_fit("title", ASSET_COLLECTION) == 0.0, "a text is never an asset"
