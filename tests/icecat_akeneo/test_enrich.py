@@ -3,6 +3,7 @@ language a records row, with the columns docs/artifacts.md promises."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,9 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, PRODUCTS_SCHEMA, RECORDS
 from icecat_akeneo.icecat.client import IcecatSettings
+from icecat_akeneo.icecat.daily_index import DailyIndex, index_key
+from icecat_akeneo.icecat.lookup import ProductKeys
 from icecat_akeneo.icecat.record_schema import RECORD_SCHEMA
 from icecat_akeneo.retry import RetryPolicy
-from icecat_akeneo.steps.enrich import run_enrich
+from icecat_akeneo.steps.enrich import _without_waiting, run_enrich
 
 from tests.conftest import ICECAT_OPEN_USER, Sandbox
 
@@ -130,3 +133,16 @@ def test_unreachable_icecat_still_reports_every_product(tmp_path: Path) -> None:
     report = run_enrich(settings, tmp_path, ["EN"])
     assert report["outcomes"]["retryable_error"] == 3
     assert pq.read_table(LOOKUPS.path(tmp_path)).num_rows == 3
+
+
+def test_a_product_absent_from_icecat_is_looked_up_again_only_once_an_index_lists_it() -> None:
+    """The index rule: a pending product (Icecat did not have it) costs no lookup until the daily index lists
+    one of its identifiers; without an index (unreadable) it is looked up, so nothing waits for ever."""
+    products = [("LISTED", ProductKeys("0005011113506001")), ("UNLISTED", ProductKeys(None, "OnePlus", "A5")),
+                ("NEW", ProductKeys("4948570114345"))]
+    pending = {"LISTED": "requested", "UNLISTED": "requested"}
+    index = DailyIndex(dt.datetime(2026, 12, 1), {}, frozenset({index_key("5011113506001")}))
+    waiting: dict[str, str] = {}
+    assert [i for i, _ in _without_waiting(iter(products), pending, index, waiting)] == ["LISTED", "NEW"]
+    assert waiting == {"UNLISTED": "requested"}
+    assert [i for i, _ in _without_waiting(iter(products), pending, None, {})] == ["LISTED", "UNLISTED", "NEW"]
