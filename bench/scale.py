@@ -73,7 +73,9 @@ def run_memory(products: int, seed_products: int) -> list[dict[str, Any]]:
         urls = (akeneo_url, icecat_url)
         rows = [{**run_step(step, SEED_RUN, urls), "products": seed_products} for step in ("extract", "enrich")]
         client_root = next(Path(data_root).iterdir())
-        replicate(client_root / SEED_RUN, client_root / SCALED_RUN, products)
+        # Its own data root: the seed run holds the client's run lock (released by a load, never run here).
+        os.environ[DATA_ROOT_ENV] = scaled_root = str(Path(workdir) / "scaled-data")
+        replicate(client_root / SEED_RUN, Path(scaled_root) / client_root.name / SCALED_RUN, products)
         rows += [{**run_step(step, SCALED_RUN, urls), "products": products} for step in ("validate", "transform")]
     return rows
 
