@@ -168,7 +168,7 @@ class AkeneoClient(AkeneoTransport):
     async def patch_attribute_options(self, attribute: str, lines: list[dict[str, Any]]) -> list[LineResult]:
         """Upsert options of a select attribute (Akeneo SaaS limits this route to ~3 calls/s)."""
         path = f"{API}/attributes/{quote(attribute, safe='')}/options"
-        return await self._patch_collection("attribute_options_patch", path, lines)
+        return await self._patch_collection("attribute_options_patch", path, lines, key_field="code")
 
     async def create_attribute_group(self, body: dict[str, Any]) -> LineResult:
         return await self._write_one(

@@ -199,7 +199,11 @@ class AkeneoTransport(ApiBase):
 
     # -- writes ------------------------------------------------------------------------------------------
 
-    async def _patch_collection(self, kind: str, path: str, lines: list[dict[str, Any]]) -> list[LineResult]:
+    async def _patch_collection(
+        self, kind: str, path: str, lines: list[dict[str, Any]], key_field: str = "identifier"
+    ) -> list[LineResult]:
+        """One collection PATCH; each answer line is checked against the sent line by its number and its
+        `key_field` (`lines.parse_line_results`)."""
         if len(lines) > MAX_COLLECTION_LINES:
             raise ValueError(
                 f"a collection PATCH takes at most {MAX_COLLECTION_LINES} lines (Akeneo answers 413 above); "
@@ -215,7 +219,7 @@ class AkeneoTransport(ApiBase):
             headers={"Content-Type": COLLECTION_CONTENT_TYPE},
         )
         self._raise_unless_success(reply.response, "PATCH")
-        return parse_line_results(reply.response.text, lines, reply.attempts)
+        return parse_line_results(reply.response.text, lines, reply.attempts, key_field=key_field)
 
     async def _write_one(
         self, kind: str, method: str, path: str, body: dict[str, Any], key: str | None
