@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
 
+from icecat_akeneo.akeneo.api_mode import ApiInfo, mode_from_routes, mode_from_system_information
 from icecat_akeneo.akeneo.lines import LineResult
 from icecat_akeneo.akeneo.transport import (
     COLLECTION_CONTENT_TYPE,
@@ -35,7 +37,17 @@ SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"}
 
 
 class AkeneoClient(AkeneoTransport):
-    """Use as `async with AkeneoClient(settings) as akeneo: ...`."""
+    """Use as `async with AkeneoClient(settings) as akeneo: ...`.
+
+    In UUID mode (`address_by_uuid`) the product calls still take the run's product keys (identifier, or uuid
+    for a product without one) but travel through `/products-uuid` by uuid, so a renamed or empty identifier
+    never misaddresses a write; answers come back named by the key the caller used."""
+
+    _uuids: dict[str, str] | None = None
+
+    def address_by_uuid(self, uuids: Mapping[str, str]) -> None:
+        """From now on address the products of `{key: uuid}` by uuid (7.0 / SaaS)."""
+        self._uuids = dict(uuids)
 
     # -- products ----------------------------------------------------------------------------------------
 
@@ -51,9 +63,11 @@ class AkeneoClient(AkeneoTransport):
         locales: list[str] | None = None,
         attributes: list[str] | None = None,
         with_completenesses: bool = False,
+        by_uuid: bool = False,
     ) -> AsyncIterator[list[dict]]:
         """Products matching `search`, one page (≤ page_size) at a time, in Akeneo's search_after order;
-        `with_completenesses` adds each product's `completenesses` per channel and locale."""
+        `with_completenesses` adds each product's `completenesses` per channel and locale; `by_uuid` pages
+        `/products-uuid` (7.0 / SaaS: products without an identifier are listed too)."""
         params: dict[str, Any] = {"pagination_type": "search_after", "limit": self.settings.page_size}
         if search:
             params["search"] = json.dumps(search, separators=(",", ":"))
@@ -65,11 +79,39 @@ class AkeneoClient(AkeneoTransport):
             params["attributes"] = ",".join(attributes)
         if with_completenesses:
             params["with_completenesses"] = "true"
-        async for page in self._iter_pages("products_list", f"{API}/products", params):
+        path = f"{API}/products-uuid" if by_uuid else f"{API}/products"
+        async for page in self._iter_pages("products_list", path, params):
             yield page
+
+    async def api_info(self, forced: str = "auto") -> ApiInfo:
+        """Which products API to use (`api_mode.py`): `forced` (`uuid`/`identifier`) wins; else what
+        system-information declares, else whether the route list has `/products-uuid`."""
+        reply = await self._send("system_information", "GET", f"{API}/system-information")
+        info: dict[str, Any] = reply.response.json() if reply.response.is_success else {}
+        if forced != "auto":
+            return ApiInfo(forced, info.get("edition"), info.get("version"), "connection")  # type: ignore[arg-type]
+        if info:
+            return ApiInfo(mode_from_system_information(info), info.get("edition"), info.get("version"),
+                           "system-information")
+        root = await self._get_json("route_list", API)
+        return ApiInfo(mode_from_routes(root), None, None, "route list")
+
+    async def get_product_by_uuid(self, product_uuid: str) -> dict | None:
+        """The product (7.0 / SaaS), or None when Akeneo does not know this uuid."""
+        reply = await self._send("product_get", "GET", f"{API}/products-uuid/{quote(product_uuid, safe='')}")
+        if reply.response.status_code == 404:
+            return None
+        self._raise_unless_success(reply.response, "GET")
+        return reply.response.json()
+
+    async def patch_products_by_uuid(self, lines: list[dict[str, Any]]) -> list[LineResult]:
+        """`patch_products` through `/products-uuid`: lines and answers carry `uuid`."""
+        return await self._patch_collection("products_patch", f"{API}/products-uuid", lines, key_field="uuid")
 
     async def get_product(self, identifier: str) -> dict | None:
         """The product, or None when Akeneo does not know it."""
+        if self._uuids is not None and identifier in self._uuids:
+            return await self.get_product_by_uuid(self._uuids[identifier])
         reply = await self._send("product_get", "GET", f"{API}/products/{quote(identifier, safe='')}")
         if reply.response.status_code == 404:
             return None
@@ -77,8 +119,25 @@ class AkeneoClient(AkeneoTransport):
         return reply.response.json()
 
     async def patch_products(self, lines: list[dict[str, Any]]) -> list[LineResult]:
-        """Upsert up to 100 products in one collection PATCH; one `LineResult` per line, in order."""
-        return await self._patch_collection("products_patch", f"{API}/products", lines)
+        """Upsert up to 100 products in one collection PATCH; one `LineResult` per line, in order (by uuid in
+        UUID mode: each line's `identifier` is replaced by its product's `uuid`, each answer checked by it)."""
+        if self._uuids is None:
+            return await self._patch_collection("products_patch", f"{API}/products", lines)
+        results: dict[int, LineResult] = {}
+        addressed: list[tuple[int, dict[str, Any]]] = []
+        for number, line in enumerate(lines, start=1):
+            product_uuid = self._uuids.get(str(line.get("identifier")))
+            if product_uuid is None:
+                results[number] = LineResult(number, line.get("identifier"), 0, "no uuid known for this product "
+                                             "in UUID mode; not sent", sent=line)
+            else:
+                body = {key: value for key, value in line.items() if key != "identifier"}
+                addressed.append((number, {"uuid": product_uuid, **body}))
+        answers = await self.patch_products_by_uuid([body for _, body in addressed])
+        for (number, _), answer in zip(addressed, answers, strict=True):
+            line = lines[number - 1]
+            results[number] = replace(answer, line=number, identifier=line.get("identifier"), sent=line)
+        return [results[number] for number in sorted(results)]
 
     async def patch_product(self, identifier: str, body: dict[str, Any]) -> LineResult:
         return await self._write_one(
@@ -93,12 +152,16 @@ class AkeneoClient(AkeneoTransport):
         scope: str | None,
         filename: str,
         content: bytes,
+        product_uuid: str | None = None,
     ) -> LineResult:
         """Upload a file into a product's image/file attribute (Akeneo sets the value itself), one attempt:
         the caller decides whether a failed upload may be sent again (a lost answer may hide a stored file).
+        With `product_uuid` the product is addressed by uuid (UUID mode: its identifier may be empty).
 
         Success: status 201 and the media code as `message`; else Akeneo's status, message and `errors`."""
-        product = {"identifier": identifier, "attribute": attribute, "scope": scope, "locale": locale}
+        product_uuid = product_uuid or (self._uuids or {}).get(identifier)
+        address = {"uuid": product_uuid} if product_uuid else {"identifier": identifier}
+        product = {**address, "attribute": attribute, "scope": scope, "locale": locale}
         reply = await self._send(
             "media_upload",
             "POST",

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState
 
+from icecat_akeneo.akeneo.api_mode import checked_api_mode
 from icecat_akeneo.akeneo.auth import TOKEN_PATH, TokenProvider
 from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError, AkeneoUnavailable, message_of
 from icecat_akeneo.akeneo.lines import LineResult, encode_line, encode_ndjson, parse_line_results
@@ -58,8 +59,11 @@ class AkeneoSettings:
     page_size: int = 100
     retry: RetryPolicy = RetryPolicy()
     breaker: BreakerSettings = BreakerSettings()
+    api_mode: str = "auto"
+    """`uuid`, `identifier` or `auto` (told at each run's start: `api_mode.py`)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "api_mode", checked_api_mode(self.api_mode))
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"Akeneo page_size must be between 1 and {MAX_PAGE_SIZE}, got {self.page_size}")
         if self.max_concurrency < 1:

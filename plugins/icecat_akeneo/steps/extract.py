@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
-from icecat_akeneo.artifacts import IDENTIFIER_COLUMNS, PRODUCTS, TAXONOMY, ParquetStream
-from icecat_akeneo.catalog import taxonomy as t
-from icecat_akeneo.catalog.product_values import read_value
+from icecat_akeneo.artifacts import AKENEO_API, IDENTIFIER_COLUMNS, PRODUCTS, TAXONOMY, ParquetStream
+from icecat_akeneo.catalog.gtin import normalized_gtin
+from icecat_akeneo.catalog.product_values import main_identifier_attribute, read_value
 from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
 from icecat_akeneo.progress import Progress
 
@@ -59,7 +59,7 @@ def product_row(
     scopes: Sequence[str] = (),
 ) -> dict[str, Any]:
     row = {
-        "identifier": product.get("identifier"),
+        "identifier": product_key(product, identifier_attribute),
         "uuid": product.get("uuid"),
         "family": product.get("family"),
         "enabled": bool(product.get("enabled", True)),
@@ -72,7 +72,15 @@ def product_row(
     }
     for column in IDENTIFIER_COLUMNS:
         row[column] = read_value(product, identifier_attributes.get(column), identifier_attribute)
+    row["gtin"] = normalized_gtin(row.get("gtin"))  # Icecat's form; an invalid code stays for validate
     return row
+
+
+def product_key(product: dict[str, Any], identifier_attribute: str | None) -> str | None:
+    """How the run's files name a product: its identifier (top-level, or the main identifier value that
+    `/products-uuid` keeps in `values`), else its uuid (7.0 / SaaS products may have no identifier)."""
+    identifier = product.get("identifier") or read_value(product, identifier_attribute, None)
+    return identifier or product.get("uuid")
 
 
 def _associated_products(associations: dict[str, Any]) -> str:
@@ -139,32 +147,34 @@ async def _extract(
 ) -> dict[str, Any]:
     started = time.monotonic()
     async with AkeneoClient(settings) as akeneo:
+        api = await akeneo.api_info(settings.api_mode)
+        _write_json(AKENEO_API.path(run_dir), api.to_dict())
         taxonomy = await akeneo.get_taxonomy()
         _write_json(TAXONOMY.path(run_dir), taxonomy)
         checked = drift_check(taxonomy) if drift_check else {}
-        identifier_attribute = next(
-            (a["code"] for a in taxonomy["attributes"] if a.get("type") == t.IDENTIFIER), None
-        )
+        identifier_attribute = main_identifier_attribute(taxonomy["attributes"])
         with PRODUCTS.stream(run_dir) as products:
             pages = await _write_products(
-                akeneo, products, searches, scopes, locales,
+                akeneo, products, searches, scopes, locales, api.mode == "uuid",
                 lambda p: product_row(p, identifier_attributes, identifier_attribute, scopes))
         stats = akeneo.stats()
     return {
         "products": products.rows_written,
         "pages": pages,
+        "akeneo_api": api.to_dict(),
         "duration_s": round(time.monotonic() - started, 3),
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],
-        "artifacts": {"products": str(products.path), "taxonomy": str(TAXONOMY.path(run_dir))},
+        "artifacts": {"products": str(products.path), "taxonomy": str(TAXONOMY.path(run_dir)),
+                      "akeneo_api": str(AKENEO_API.path(run_dir))},
         **checked,
     }
 
 
 async def _write_products(
     akeneo: AkeneoClient, out: ParquetStream, searches: list[dict[str, Any]], scopes: tuple[str, ...],
-    locales: list[str] | None, to_row: Callable[[dict[str, Any]], dict[str, Any]],
+    locales: list[str] | None, by_uuid: bool, to_row: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> int:
     """Page every search into `out`; returns the pages read. A product two searches match is written once.
     Akeneo filters on one scope only: for several, every scope is read and `to_row` keeps the wanted ones."""
@@ -173,7 +183,7 @@ async def _write_products(
     seen: set[str] = set()
     dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
     for search in searches:
-        async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales):
+        async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales, by_uuid=by_uuid):
             pages += 1
             rows = [to_row(product) for product in page]
             if dedupe:
@@ -197,6 +207,19 @@ def current_values(run_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[
     """What each selected product held in Akeneo when extract read it: identifier -> Akeneo `values`."""
     table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "values_json"])
     return {row["identifier"]: json.loads(row["values_json"] or "{}") for row in table.to_pylist()}
+
+
+def api_mode_of_run(run_dir: str | os.PathLike[str]) -> str:
+    """The products API extract chose for this run (`extract/akeneo_api.json`); `identifier` for a run
+    folder written before the UUID API was supported."""
+    path = AKENEO_API.path(run_dir)
+    return json.loads(path.read_text(encoding="utf-8"))["mode"] if path.exists() else "identifier"
+
+
+def product_uuids(run_dir: str | os.PathLike[str]) -> dict[str, str]:
+    """`{product key: uuid}` of the extracted products that have a uuid (Akeneo 7.0 / SaaS)."""
+    table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "uuid"])
+    return {row["identifier"]: row["uuid"] for row in table.to_pylist() if row["uuid"]}
 
 
 def keep_first_products(run_dir: str | os.PathLike[str], count: int) -> int:

@@ -11,6 +11,10 @@ it arrives, e.g. remember what Akeneo accepted.
 
 Media (images, PDFs) cannot be sent as URLs: each file is downloaded and uploaded through media-files,
 which sets the product value itself.
+
+In UUID mode (chosen by extract, `extract/akeneo_api.json`) lines and uploads address products by uuid
+(`AkeneoClient.address_by_uuid`); every answer line is checked against the line sent (`lines.py`), so an
+answer naming another product fails the line instead of being recorded as accepted.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from icecat_akeneo.artifacts import (
 )
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.progress import Progress
+from icecat_akeneo.steps.extract import api_mode_of_run, product_uuids
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
 TOP_MESSAGES = 10
@@ -158,6 +163,8 @@ async def _load(
     results = LoadResults(RESULTS.path(run_dir), attempt=len(earlier) + 1)
     try:
         async with AkeneoClient(settings) as akeneo:
+            if api_mode_of_run(run_dir) == "uuid":
+                akeneo.address_by_uuid(product_uuids(run_dir))
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
             fetched = await send_media(
                 akeneo,
