@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, QUARANTINE, Step, step_dir
+from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, Step, step_dir
 from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
-from icecat_akeneo.steps.extract import current_values
+from icecat_akeneo.steps.extract import current_values, product_uuids
 
 if TYPE_CHECKING:
     from icecat_akeneo.icecat.client import IcecatSettings
@@ -50,6 +50,8 @@ class IncrementalRun:
     def __init__(self, store: StateStore, mapping: ClientMapping, run_dir: Path, *, manual_edits_win: bool,
                  heartbeat: Callable[[], None] = lambda: None) -> None:
         self.store, self.mapping, self.run_dir, self.heartbeat = store, mapping, run_dir, heartbeat
+        # products keyed by uuid in the state once extract read them (a renamed SKU keeps its state)
+        store.use_uuids(lambda: product_uuids(run_dir) if PRODUCTS.path(run_dir).exists() else None)
         self.manual_edits_win = manual_edits_win
         self.overrides = {f.attribute: f.manual_edits_win for f in mapping.fields if f.manual_edits_win is not None}
         self.manual_edits: list[ManualEdit] = []
