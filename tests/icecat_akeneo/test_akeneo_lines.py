@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from icecat_akeneo.akeneo.api_mode import checked_api_mode, decide_api_mode
 from icecat_akeneo.akeneo.errors import PaginationLoopError
 from icecat_akeneo.akeneo.lines import encode_ndjson, parse_line_results, read_ndjson, write_ndjson
 from icecat_akeneo.akeneo.pagination import LinkPaginator
@@ -113,3 +114,26 @@ def test_the_key_field_is_a_parameter(field: str, sent: str, named: str, ok: boo
     assert (result.identifier, result.ok) == (sent, ok)
     if not ok:
         assert result.message == f"Akeneo's answer line 1 names {named}, the line sent was {sent}"
+
+
+@pytest.mark.parametrize(("forced", "info", "root", "expected"), [
+    ("auto", {"edition": "Serenity", "version": "20260101000000"}, None,
+     ("uuid", "Serenity", "20260101000000", "system-information")),
+    ("auto", {"edition": "CE", "version": "7.0.50"}, None, ("uuid", "CE", "7.0.50", "system-information")),
+    ("auto", {"edition": "CE", "version": "6.0.60"}, None, ("identifier", "CE", "6.0.60", "system-information")),
+    ("auto", None, {"routes": {"pim_api_product_uuid_list": {"route": "/api/rest/v1/products-uuid"}}},
+     ("uuid", None, None, "route list")),
+    ("auto", None, {"routes": {"pim_api_product_list": {"route": "/api/rest/v1/products"}}},
+     ("identifier", None, None, "route list")),
+    ("identifier", {"edition": "CE", "version": "7.0.50"}, None, ("identifier", "CE", "7.0.50", "connection")),
+    ("uuid", None, None, ("uuid", None, None, "connection")),
+])
+def test_the_products_api_mode(forced: str, info: dict | None, root: dict | None, expected: tuple) -> None:
+    decided = decide_api_mode(forced, info, root)
+    assert (decided.mode, decided.edition, decided.version, decided.decided_by) == expected
+
+
+def test_an_unknown_api_mode_is_refused_with_the_choices() -> None:
+    assert checked_api_mode(None) == "auto" and checked_api_mode(" UUID ") == "uuid"
+    with pytest.raises(ValueError, match="api_mode must be one of auto, uuid, identifier, got 'sku'"):
+        checked_api_mode("sku")

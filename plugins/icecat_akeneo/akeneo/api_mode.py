@@ -55,3 +55,15 @@ def mode_from_routes(root: dict[str, Any]) -> ApiMode:
     paths = [str(entry.get("route", name)) if isinstance(entry, dict) else str(name)
              for name, entry in routes.items()] if isinstance(routes, dict) else []
     return "uuid" if any(path.startswith(UUID_ROUTE) for path in paths) else "identifier"
+
+
+def decide_api_mode(forced: str, info: dict[str, Any] | None, root: dict[str, Any] | None) -> ApiInfo:
+    """`forced` (the Connection's `uuid`/`identifier`) wins; else what system-information declared (`info`,
+    None when it answered no JSON), else the route list (`root`)."""
+    info = info or {}
+    edition, version = info.get("edition"), info.get("version")
+    if forced != "auto":
+        return ApiInfo("uuid" if forced == "uuid" else "identifier", edition, version, "connection")
+    if info:
+        return ApiInfo(mode_from_system_information(info), edition, version, "system-information")
+    return ApiInfo(mode_from_routes(root or {}), None, None, "route list")

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from icecat_akeneo.akeneo.api_mode import ApiInfo, mode_from_routes, mode_from_system_information
+from icecat_akeneo.akeneo.api_mode import ApiInfo, decide_api_mode
 from icecat_akeneo.akeneo.lines import LineResult
 from icecat_akeneo.akeneo.transport import (
     COLLECTION_CONTENT_TYPE,
@@ -88,13 +88,8 @@ class AkeneoClient(AkeneoTransport):
         system-information declares, else whether the route list has `/products-uuid`."""
         reply = await self._send("system_information", "GET", f"{API}/system-information")
         info: dict[str, Any] = reply.response.json() if reply.response.is_success else {}
-        if forced != "auto":
-            return ApiInfo(forced, info.get("edition"), info.get("version"), "connection")  # type: ignore[arg-type]
-        if info:
-            return ApiInfo(mode_from_system_information(info), info.get("edition"), info.get("version"),
-                           "system-information")
-        root = await self._get_json("route_list", API)
-        return ApiInfo(mode_from_routes(root), None, None, "route list")
+        root = await self._get_json("route_list", API) if forced == "auto" and not info else None
+        return decide_api_mode(forced, info, root)
 
     async def get_product_by_uuid(self, product_uuid: str) -> dict | None:
         """The product (7.0 / SaaS), or None when Akeneo does not know this uuid."""
