@@ -12,7 +12,10 @@ from icecat_akeneo.state import ProductStatus, SeenProduct, StateStore
 from icecat_akeneo.state.engine import engine_for
 from icecat_akeneo.state.migrate import alembic_config, current_revision, head_revision
 
-from tests.icecat_akeneo.test_state import NAME, database_url, name  # noqa: F401 - fixture
+from tests.icecat_akeneo import test_state
+from tests.icecat_akeneo.test_state import NAME, name
+
+database_url = test_state.database_url  # the fixture: SQLite, and PostgreSQL where a server answers
 
 DELL = "0d6a2b7e-1c1e-4e8e-9d1c-5f3b2a1e0c01"
 HP = "9f0c1d2e-0000-4e8e-9d1c-5f3b2a1e0c02"

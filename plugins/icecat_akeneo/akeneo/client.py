@@ -93,11 +93,7 @@ class AkeneoClient(AkeneoTransport):
 
     async def get_product_by_uuid(self, product_uuid: str) -> dict | None:
         """The product (7.0 / SaaS), or None when Akeneo does not know this uuid."""
-        reply = await self._send("product_get", "GET", f"{API}/products-uuid/{quote(product_uuid, safe='')}")
-        if reply.response.status_code == 404:
-            return None
-        self._raise_unless_success(reply.response, "GET")
-        return reply.response.json()
+        return await self._get_or_none("product_get", f"{API}/products-uuid/{quote(product_uuid, safe='')}")
 
     async def patch_products_by_uuid(self, lines: list[dict[str, Any]]) -> list[LineResult]:
         """`patch_products` through `/products-uuid`: lines and answers carry `uuid`."""
@@ -107,7 +103,10 @@ class AkeneoClient(AkeneoTransport):
         """The product, or None when Akeneo does not know it."""
         if self._uuids is not None and identifier in self._uuids:
             return await self.get_product_by_uuid(self._uuids[identifier])
-        reply = await self._send("product_get", "GET", f"{API}/products/{quote(identifier, safe='')}")
+        return await self._get_or_none("product_get", f"{API}/products/{quote(identifier, safe='')}")
+
+    async def _get_or_none(self, kind: str, path: str) -> dict | None:
+        reply = await self._send(kind, "GET", path)
         if reply.response.status_code == 404:
             return None
         self._raise_unless_success(reply.response, "GET")

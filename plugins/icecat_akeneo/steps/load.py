@@ -166,16 +166,9 @@ async def _load(
             if api_mode_of_run(run_dir) == "uuid":
                 akeneo.address_by_uuid(product_uuids(run_dir))
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
-            fetched = await send_media(
-                akeneo,
-                MEDIA.path(run_dir),
-                results,
-                media_headers,
-                on_line_result,
-                media_registry,
-                patch=lambda lines: _patch_or_record_failure(akeneo, lines),
-                policy=media_policy,
-            )
+            fetched = await send_media(akeneo, MEDIA.path(run_dir), results, media_headers, on_line_result,
+                                       media_registry, patch=lambda lines: _patch_or_record_failure(akeneo, lines),
+                                       policy=media_policy)
             stats = akeneo.stats()
     except BaseException:
         results.discard()
