@@ -78,6 +78,7 @@ def test_a_renamed_sku_keeps_its_accepted_values(database_url: str) -> None:
         assert _keys(store, "state_product") == [DELL]
     with StateStore(database_url, "acme") as store:  # a reader that knows no uuids sees the last identifier
         assert [p.identifier for p in store.products()] == ["DEMO-DELL-NEW"]
+        assert store.product("DEMO-DELL-NEW").status == ProductStatus.SYNCED and store.product("DEMO-DELL") is None
 
 
 def test_a_product_without_identifier_is_kept_under_its_uuid(database_url: str) -> None:

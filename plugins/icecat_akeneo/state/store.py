@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, select
+from sqlalchemy import Connection, Table, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from icecat_akeneo.diff import ValueKey, value_hashes
@@ -117,10 +117,14 @@ class StateStore:
         return sorted(states, key=lambda state: state.identifier)
 
     def product(self, identifier: str) -> ProductState | None:
-        query = self._product_query().where(PRODUCT.c.identifier == self.keys.key(identifier))
+        """The product the run calls `identifier`; a store that knows no uuids (CLI, UI) finds a uuid-keyed
+        product by the identifier last seen."""
+        key = self.keys.key(identifier)
+        query = self._product_query().where(or_(PRODUCT.c.identifier == key,
+                                                PRODUCT.c.akeneo_identifier == identifier))
         with self._connect() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else self._named(row)
+            rows = connection.execute(query.order_by((PRODUCT.c.identifier == key).desc())).all()
+        return self._named(rows[0]) if rows else None
 
     def _product_query(self) -> Any:
         return select(*PRODUCT_STATE_COLUMNS, PRODUCT.c.akeneo_identifier).where(PRODUCT.c.client == self.client)
