@@ -180,3 +180,22 @@ class AkeneoClient(AkeneoTransport):
             "family_patch", "PATCH", f"{API}/families/{quote(code, safe='')}", body, code
         )
 
+
+    # -- product models and family variants (variant catalogues, `catalog.levels`) ---------------------------
+
+    async def get_family_variants(self, family: str) -> list[dict[str, Any]]:
+        """The family variants of a family (`code`, `variant_attribute_sets` with `level`, `axes`, `attributes`)."""
+        path = f"{API}/families/{quote(family, safe='')}/variants"
+        return await self._list("family_variants", path, {"limit": MAX_PAGE_SIZE})
+
+    async def get_product_model(self, code: str) -> dict | None:
+        """The product model (a sub-model shows its root's values merged in), or None when Akeneo has none."""
+        reply = await self._send("product_model_get", "GET", f"{API}/product-models/{quote(code, safe='')}")
+        if reply.response.status_code == 404:
+            return None
+        self._raise_unless_success(reply.response, "GET")
+        return reply.response.json()
+
+    async def patch_product_models(self, lines: list[dict[str, Any]]) -> list[LineResult]:
+        """Upsert up to 100 product models (`{"code", "values"}` lines); answers keyed by `code`, in order."""
+        return await self._patch_collection("product_models_patch", f"{API}/product-models", lines)

@@ -10,6 +10,8 @@ scopes, then kept to those), so a value the mapping writes to a second channel i
 really holds, never taken for one a person cleared.
 Before any product is paged, the taxonomy is compared with the client's last snapshot (`DriftCheck`): a
 mapped attribute deleted or retyped in Akeneo stops the run before anything is sent.
+Variant products keep their `parent`; the models they hang from and the family variants of the selection's
+families are saved too (`steps.extract_models`), so transform can send each value to the level owning it.
 Files are written under a temporary name and renamed at the end, so a failed run never leaves a partial
 artifact that the next step could mistake for a complete one.
 """
@@ -33,6 +35,7 @@ from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.product_values import read_value
 from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
 from icecat_akeneo.progress import Progress
+from icecat_akeneo.steps.extract_models import ModelTree
 
 if TYPE_CHECKING:
     from icecat_akeneo.mapping import ClientMapping
@@ -69,6 +72,7 @@ def product_row(
         "values_json": json.dumps(in_scopes(product.get("values") or {}, scopes), ensure_ascii=False,
                                   separators=(",", ":")),
         "associations_json": _associated_products(product.get("associations") or {}),
+        "parent": product.get("parent"),
     }
     for column in IDENTIFIER_COLUMNS:
         row[column] = read_value(product, identifier_attributes.get(column), identifier_attribute)
@@ -145,10 +149,12 @@ async def _extract(
         identifier_attribute = next(
             (a["code"] for a in taxonomy["attributes"] if a.get("type") == t.IDENTIFIER), None
         )
+        tree = ModelTree()
         with PRODUCTS.stream(run_dir) as products:
             pages = await _write_products(
                 akeneo, products, searches, scopes, locales,
-                lambda p: product_row(p, identifier_attributes, identifier_attribute, scopes))
+                lambda p: tree.saw(product_row(p, identifier_attributes, identifier_attribute, scopes)))
+        variants = await tree.write(akeneo, run_dir, lambda values: in_scopes(values, scopes), _write_json)
         stats = akeneo.stats()
     return {
         "products": products.rows_written,
@@ -158,6 +164,7 @@ async def _extract(
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],
         "artifacts": {"products": str(products.path), "taxonomy": str(TAXONOMY.path(run_dir))},
+        **variants,
         **checked,
     }
 
