@@ -38,6 +38,7 @@ from icecat_akeneo.artifacts import (
 )
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.progress import Progress
+from icecat_akeneo.steps.load_models import Patch, send_model_lines
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
 TOP_MESSAGES = 10
@@ -159,6 +160,9 @@ async def _load(
     try:
         async with AkeneoClient(settings) as akeneo:
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
+            model_lines = await send_model_lines(  # variant catalogues: the product models' lines (load_models)
+                run_dir, results, lambda lines: _patch_or_record_failure(akeneo, lines, akeneo.patch_product_models),
+                on_line_result, line_filter)
             fetched = await send_media(
                 akeneo,
                 MEDIA.path(run_dir),
@@ -186,6 +190,7 @@ async def _load(
         "lines_by_status": {str(status): n for status, n in sorted(results.lines_by_status.items())},
         "unprocessable_top": results.top_unprocessable(),
         "lines_skipped_already_accepted": results.skipped_lines,
+        "model_lines": model_lines,
         "media": {
             "uploaded": media_uploaded,
             "reused": results.media_reused,
@@ -281,9 +286,10 @@ async def _send_batches(
             task.cancel()
 
 
-async def _patch_or_record_failure(akeneo: AkeneoClient, lines: list[dict[str, Any]]) -> list[LineResult]:
+async def _patch_or_record_failure(akeneo: AkeneoClient, lines: list[dict[str, Any]],
+                                   patch: Patch | None = None) -> list[LineResult]:
     try:
-        return await akeneo.patch_products(lines)
+        return await (patch or akeneo.patch_products)(lines)
     except AkeneoAuthError:
         raise
     except AkeneoError as exc:
