@@ -142,3 +142,28 @@ def test_variants_that_disagree_on_a_model_level_value_are_reported_and_the_firs
     assert "S7" in str(model(runs.akeneo, ROOT)["values"]["name"][0]["data"])
     again, _, _ = runs.run()
     assert again["transform"]["model_lines"] == 0, "no flip-flop between the variants"
+
+
+def test_the_preflight_shows_the_variant_families_and_the_level_of_each_mapped_attribute(runs: Runs) -> None:
+    import asyncio
+
+    from icecat_akeneo.akeneo.client import AkeneoClient
+    from icecat_akeneo.mapping import load_mapping
+    from icecat_akeneo.preflight.variants import variant_families
+
+    mapping = load_mapping(runs.mapping_path)
+    families = ["laptops", "smartphones"]
+
+    async def section() -> dict:
+        async with AkeneoClient(runs.settings()[0]) as akeneo:
+            return await variant_families(akeneo, families, [field.attribute for field in mapping.fields])
+
+    found = asyncio.run(section())
+    assert found["families_with_variants"] == ["smartphones"]
+    by_code = {item["family_variant"]: item for item in found["family_variants"]}
+    two = by_code["smartphones_color_storage"]
+    assert two["levels"] == 2
+    assert two["mapped_attributes_by_level"]["axis (never written)"] == ["color"]
+    assert two["mapped_attributes_by_level"]["sub-model (level 1)"] == ["main_image", "image_url"]
+    assert "name" in two["mapped_attributes_by_level"]["root model"]
+    assert by_code["smartphones_storage"]["levels"] == 1
