@@ -163,16 +163,9 @@ async def _load(
             model_lines = await send_model_lines(  # variant catalogues: the product models' lines (load_models)
                 run_dir, results, lambda lines: _patch_or_record_failure(akeneo, lines, akeneo.patch_product_models),
                 on_line_result, line_filter)
-            fetched = await send_media(
-                akeneo,
-                MEDIA.path(run_dir),
-                results,
-                media_headers,
-                on_line_result,
-                media_registry,
-                patch=lambda lines: _patch_or_record_failure(akeneo, lines),
-                policy=media_policy,
-            )
+            fetched = await send_media(akeneo, MEDIA.path(run_dir), results, media_headers, on_line_result,
+                                       media_registry, patch=lambda lines: _patch_or_record_failure(akeneo, lines),
+                                       policy=media_policy)
             stats = akeneo.stats()
     except BaseException:
         results.discard()
