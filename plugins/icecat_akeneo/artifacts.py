@@ -172,7 +172,6 @@ MODEL_NOTES = Artifact(Step.TRANSFORM, "model_notes.parquet", MODEL_NOTES_SCHEMA
 """Per product model: variants that disagree on a model-level value, axis values Icecat would change, models
 none of whose variants Icecat matched, media not written on a model (`catalog.levels`, `steps.model_values`)."""
 RESULTS = Artifact(Step.LOAD, "results.parquet", RESULTS_SCHEMA)
-MODEL_RESULTS = Artifact(Step.LOAD, "model_results.parquet", RESULTS_SCHEMA)  # identifier = `model:<code>`
 REFUSED = Artifact(Step.LOAD, "refused.parquet", REFUSED_SCHEMA)
 """Every line Akeneo refused or never got, of every load attempt of the run (one row per value error)."""
 LOAD_ATTEMPTS = Artifact(Step.LOAD, "attempts.json")
