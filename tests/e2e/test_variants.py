@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from icecat_akeneo.artifacts import MODEL_NOTES, RESULTS, batch_files, model_batch_files
+from icecat_akeneo.artifacts import MODEL_NOTES, PRODUCTS, RESULTS, batch_files, model_batch_files
 
 from sandbox.process import running_server
 from tests.conftest import Sandbox
@@ -167,3 +167,21 @@ def test_the_preflight_shows_the_variant_families_and_the_level_of_each_mapped_a
     assert two["mapped_attributes_by_level"]["sub-model (level 1)"] == ["main_image", "image_url"]
     assert "name" in two["mapped_attributes_by_level"]["root model"]
     assert by_code["smartphones_storage"]["levels"] == 1
+
+
+def test_an_incremental_run_sees_every_variant_of_a_model_so_the_model_keeps_its_values(runs: Runs) -> None:
+    """Only GREEN-512 changed in Akeneo during the interval; its siblings come along (same selection), so the
+    root model's values are still chosen among all its variants: BLACK-512 stays first, nothing is sent."""
+    import datetime as dt
+
+    patch_product(runs.akeneo, "DEMO-S25P-BLACK-512", {"ean": [{"locale": None, "scope": None, "data": "8806088281285"}]})
+    runs.run()
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    patch_product(runs.akeneo, "DEMO-S25P-GREEN-512",
+                  {"price": [{"locale": None, "scope": None, "data": [{"amount": "999.00", "currency": "EUR"}]}]})
+    report, akeneo_delta, _ = runs.run(full_refresh=False, interval=(started, dt.datetime.now(dt.UTC)))
+    extracted = {row["identifier"] for row in PRODUCTS.rows(run_dir_of(report))}
+    assert "DEMO-S25P-BLACK-512" in extracted, "a sibling of the changed variant, neither changed nor pending"
+    assert report["transform"]["model_lines"] == 0
+    assert akeneo_delta["routes"].get(MODEL_PATCH, 0) == 0
+    assert "S7" in str(model(runs.akeneo, ROOT)["values"]["name"][0]["data"])

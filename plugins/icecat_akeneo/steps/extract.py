@@ -22,7 +22,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.product_values import read_value
 from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
 from icecat_akeneo.progress import Progress
-from icecat_akeneo.steps.extract_models import ModelTree
+from icecat_akeneo.steps.extract_models import PARTIAL_FILTERS, ModelTree
 
 if TYPE_CHECKING:
     from icecat_akeneo.mapping import ClientMapping
@@ -153,7 +153,8 @@ async def _extract(
         with PRODUCTS.stream(run_dir) as products:
             pages = await _write_products(
                 akeneo, products, searches, scopes, locales,
-                lambda p: tree.saw(product_row(p, identifier_attributes, identifier_attribute, scopes)))
+                lambda p: tree.saw(product_row(p, identifier_attributes, identifier_attribute, scopes)),
+                siblings=lambda: tree.sibling_searches(akeneo, searches[0]))
         variants = await tree.write(akeneo, run_dir, lambda values: in_scopes(values, scopes), _write_json)
         stats = akeneo.stats()
     return {
@@ -172,15 +173,19 @@ async def _extract(
 async def _write_products(
     akeneo: AkeneoClient, out: ParquetStream, searches: list[dict[str, Any]], scopes: tuple[str, ...],
     locales: list[str] | None, to_row: Callable[[dict[str, Any]], dict[str, Any]],
+    siblings: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None,
 ) -> int:
     """Page every search into `out`; returns the pages read. A product two searches match is written once.
-    Akeneo filters on one scope only: for several, every scope is read and `to_row` keeps the wanted ones."""
+    Akeneo filters on one scope only: for several, every scope is read and `to_row` keeps the wanted ones.
+    `siblings()`, asked once the searches are done, may add searches (the variants of the models met)."""
     scope = scopes[0] if len(scopes) == 1 else None
     pages, progress = 0, Progress("extract", unit="products read")
     seen: set[str] = set()
-    dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
-    for search in searches:
-        async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales):
+    partial = siblings is not None and any(key in searches[0] for key in PARTIAL_FILTERS)
+    dedupe = len(searches) > 1 or partial  # one search never repeats a product: keep memory flat then
+    pending = list(searches)
+    while pending:
+        async for page in akeneo.iter_product_pages(pending.pop(0), scope=scope, locales=locales):
             pages += 1
             rows = [to_row(product) for product in page]
             if dedupe:
@@ -188,6 +193,8 @@ async def _write_products(
                 seen.update(row["identifier"] for row in rows)
             out.extend(rows)
             progress.advance(len(rows), pages=1)
+        if not pending and siblings is not None:
+            pending, siblings = await siblings(), None
     progress.finish()
     return pages
 

@@ -18,6 +18,10 @@ from icecat_akeneo.akeneo.client import AkeneoClient
 from icecat_akeneo.artifacts import FAMILY_VARIANTS, PRODUCT_MODELS
 
 GETS_AT_ONCE = 50
+CODES_PER_SEARCH = 100
+PARTIAL_FILTERS = ("updated", "identifier")
+"""Filters that select part of the selection (an incremental or event run); sibling variants are searched
+without them, so a model's values are chosen among all its selected variants, not among those of the run."""
 
 
 class ModelTree:
@@ -26,6 +30,7 @@ class ModelTree:
     def __init__(self) -> None:
         self.families: set[str] = set()
         self.parents: set[str] = set()
+        self.models: dict[str, dict[str, Any]] = {}
 
     def saw(self, row: dict[str, Any]) -> dict[str, Any]:
         """Note one product row (as extract writes it) and hand it back unchanged."""
@@ -45,7 +50,7 @@ class ModelTree:
         variants = {item["code"]: {**item, "family": family}
                     for family, items in zip(families, found, strict=True) for item in items}
         write_json(FAMILY_VARIANTS.path(run_dir), variants)
-        models = await _models(akeneo, sorted(self.parents))
+        models = await self.fetch_models(akeneo)
         PRODUCT_MODELS.write(run_dir, [
             {"code": model["code"], "parent": model.get("parent"), "family": model.get("family"),
              "family_variant": model.get("family_variant"),
@@ -56,8 +61,26 @@ class ModelTree:
                 "families_with_variants": len({item["family"] for item in variants.values()})}
 
 
-async def _models(akeneo: AkeneoClient, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The models named in `codes` and the root models above them (a sub-model's `parent`)."""
+    async def fetch_models(self, akeneo: AkeneoClient) -> dict[str, dict[str, Any]]:
+        """Every parent model met so far and the roots above them (each fetched once)."""
+        self.models.update(await _models(akeneo, sorted(self.parents - set(self.models)), self.models))
+        return self.models
+
+    async def sibling_searches(self, akeneo: AkeneoClient, search: dict[str, Any]) -> list[dict[str, Any]]:
+        """For a run that selects part of the selection (`search` filters on `updated` or `identifier`): the
+        searches of every selected variant of the trees met, so the model-level rule sees all of a model's
+        variants in every run (`model_values`), never only the ones that changed."""
+        if not self.parents or not any(key in search for key in PARTIAL_FILTERS):
+            return []
+        roots = sorted(code for code, model in (await self.fetch_models(akeneo)).items() if not model.get("parent"))
+        selection = {key: value for key, value in search.items() if key not in PARTIAL_FILTERS}
+        return [{**selection, "parent": [{"operator": "IN", "value": roots[start:start + CODES_PER_SEARCH]}]}
+                for start in range(0, len(roots), CODES_PER_SEARCH)]
+
+
+async def _models(akeneo: AkeneoClient, codes: Sequence[str],
+                  known: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The models named in `codes` and the root models above them (a sub-model's `parent`) not in `known`."""
     models: dict[str, dict[str, Any]] = {}
     wanted = list(codes)
     while wanted:
@@ -67,7 +90,7 @@ async def _models(akeneo: AkeneoClient, codes: Sequence[str]) -> dict[str, dict[
                 continue
             models[model["code"]] = model
             parent = model.get("parent")
-            if parent and parent not in models and parent not in wanted:
+            if parent and parent not in models and parent not in known and parent not in wanted:
                 wanted.append(parent)
     return models
 
