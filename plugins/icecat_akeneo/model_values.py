@@ -151,7 +151,8 @@ class ModelValues:
                 continue
             unmatched.append(_note(code, "no_icecat_match", (
                 f"client {self.client}, product model {code}: none of its variants ({', '.join(sorted(below))}) "
-                f"was matched in Icecat (and kept by validation): its model-level values are not written"), variants=sorted(below)))
+                f"was matched in Icecat (and kept by validation): its model-level values are not written"),
+                variants=sorted(below)))
         return unmatched
 
 

@@ -26,6 +26,7 @@ S25_ICECAT_ID = 125004573
 MODEL_PATCH = "PATCH /api/rest/v1/product-models"
 PRODUCT_PATCH = "PATCH /api/rest/v1/products"
 LEVEL_REFUSAL = "is not in the attribute set"
+S7_EAN = "8806088281285"  # the Samsung Galaxy S7 the Icecat sandbox serves (another phone)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,7 @@ def test_a_changed_model_level_value_is_written_once_to_the_model(runs: Runs, ic
 
 def test_variants_that_disagree_on_a_model_level_value_are_reported_and_the_first_one_wins(runs: Runs) -> None:
     # a person gives a second variant the EAN of another Samsung phone Icecat knows (the Galaxy S7)
-    patch_product(runs.akeneo, "DEMO-S25P-BLACK-512", {"ean": [{"locale": None, "scope": None, "data": "8806088281285"}]})
+    patch_product(runs.akeneo, "DEMO-S25P-BLACK-512", {"ean": [{"locale": None, "scope": None, "data": S7_EAN}]})
     report, _, _ = runs.run()
     notes = [note for note in MODEL_NOTES.rows(run_dir_of(report)) if note["kind"] == "variants_disagree"]
     name = next(note for note in notes if note["attribute"] == "name" and note["locale"] == "en_US")
@@ -174,7 +175,7 @@ def test_an_incremental_run_sees_every_variant_of_a_model_so_the_model_keeps_its
     root model's values are still chosen among all its variants: BLACK-512 stays first, nothing is sent."""
     import datetime as dt
 
-    patch_product(runs.akeneo, "DEMO-S25P-BLACK-512", {"ean": [{"locale": None, "scope": None, "data": "8806088281285"}]})
+    patch_product(runs.akeneo, "DEMO-S25P-BLACK-512", {"ean": [{"locale": None, "scope": None, "data": S7_EAN}]})
     runs.run()
     started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     patch_product(runs.akeneo, "DEMO-S25P-GREEN-512",
