@@ -186,3 +186,13 @@ def test_an_incremental_run_sees_every_variant_of_a_model_so_the_model_keeps_its
     assert report["transform"]["model_lines"] == 0
     assert akeneo_delta["routes"].get(MODEL_PATCH, 0) == 0
     assert "S7" in str(model(runs.akeneo, ROOT)["values"]["name"][0]["data"])
+
+
+def test_a_dry_run_shows_the_model_level_changes_under_the_model(runs: Runs) -> None:
+    from icecat_akeneo.artifacts import DRY_RUN_DIFF
+
+    report, akeneo_delta, _ = runs.run(dry_run=True)
+    changed = {(row["identifier"], row["attribute"]) for row in DRY_RUN_DIFF.rows(run_dir_of(report))}
+    assert (f"model:{ROOT}", "name") in changed and (f"model:{GREEN}", "image_url") in changed
+    assert not [key for key in changed if key[0].startswith("DEMO-S25P-") and key[1] == "name"]
+    assert akeneo_delta["routes"].get(MODEL_PATCH, 0) == 0
