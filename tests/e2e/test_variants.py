@@ -103,6 +103,8 @@ def test_a_rerun_sends_nothing(runs: Runs) -> None:
     assert second["transform"]["lines"] == 0 and second["transform"]["model_lines"] == 0
     assert akeneo_delta["routes"].get(MODEL_PATCH, 0) == 0 and akeneo_delta["routes"].get(PRODUCT_PATCH, 0) == 0
     assert runs.store().accepted_hashes(["model:DEMO-S25P"])["model:DEMO-S25P"], "model state keyed model:<code>"
+    assert second["state"]["product_models_by_status"] == {"synced": 2}
+    assert sum(second["state"]["products_by_status"].values()) == second["extract"]["products"] == 18
 
 
 def patch_product(sandbox: Sandbox, identifier: str, values: dict) -> None:
