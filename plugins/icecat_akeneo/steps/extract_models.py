@@ -4,7 +4,7 @@ While extract pages the products, `ModelTree.saw` notes each product's family an
 family variants of the selection's families (`GET /families/{code}/variants`) and every model the variants
 need (their parent, and the root above a sub-model, `GET /product-models/{code}`) are saved as
 `extract/family_variants.json` and `extract/product_models.parquet`. Memory grows with the number of
-models and families, never with the products. A catalogue without variants costs one call per family.
+models and families, never with the products. A catalogue without variants costs no call.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ without them, so a model's values are chosen among all its selected variants, no
 
 
 class ModelTree:
-    """The families and parent models met among the selected products."""
+    """The families and parent models of the selected variant products (a flat catalogue costs no call)."""
 
     def __init__(self) -> None:
         self.families: set[str] = set()
@@ -34,16 +34,15 @@ class ModelTree:
 
     def saw(self, row: dict[str, Any]) -> dict[str, Any]:
         """Note one product row (as extract writes it) and hand it back unchanged."""
-        if row.get("family"):
-            self.families.add(row["family"])
         if row.get("parent"):
             self.parents.add(row["parent"])
+            self.families.update([row["family"]] if row.get("family") else [])
         return row
 
     async def write(self, akeneo: AkeneoClient, run_dir: Path,
                     keep_values: Callable[[dict[str, Any]], dict[str, Any]],
                     write_json: Callable[[Path, dict[str, Any]], None]) -> dict[str, int]:
-        """Fetch and save the family variants and the models; `keep_values` narrows a model's values to the
+        """Fetch and save the family variants of the variants' families and the models; `keep_values` narrows a model's values to the
         mapping's scopes like a product's. Returns the counts for extract's report."""
         families = sorted(self.families)
         found = await asyncio.gather(*(akeneo.get_family_variants(family) for family in families))
