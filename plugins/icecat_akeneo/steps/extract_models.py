@@ -42,8 +42,8 @@ class ModelTree:
     async def write(self, akeneo: AkeneoClient, run_dir: Path,
                     keep_values: Callable[[dict[str, Any]], dict[str, Any]],
                     write_json: Callable[[Path, dict[str, Any]], None]) -> dict[str, int]:
-        """Fetch and save the family variants of the variants' families and the models; `keep_values` narrows a model's values to the
-        mapping's scopes like a product's. Returns the counts for extract's report."""
+        """Fetch and save the family variants of the variants' families and the models; `keep_values`
+        narrows a model's values to the mapping's scopes like a product's. Returns extract's report counts."""
         families = sorted(self.families)
         found = await asyncio.gather(*(akeneo.get_family_variants(family) for family in families))
         variants = {item["code"]: {**item, "family": family}
