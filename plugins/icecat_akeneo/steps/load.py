@@ -20,7 +20,8 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient, Aken
 from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError
 from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult, read_ndjson
 from icecat_akeneo.artifacts import (
+    ASSETS,
     LOAD_ATTEMPTS,
     MEDIA,
     REFUSED,
@@ -38,6 +40,7 @@ from icecat_akeneo.artifacts import (
 )
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.progress import Progress
+from icecat_akeneo.steps.assets import send_assets
 from icecat_akeneo.steps.load_models import Patch, send_model_lines
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
@@ -160,12 +163,15 @@ async def _load(
     try:
         async with AkeneoClient(settings) as akeneo:
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
-            model_lines = await send_model_lines(  # variant catalogues: the product models' lines (load_models)
-                run_dir, results, lambda lines: _patch_or_record_failure(akeneo, lines, akeneo.patch_product_models),
-                on_line_result, line_filter)
+            def patch(lines: list[dict[str, Any]]) -> Awaitable[list[LineResult]]:
+                return _patch_or_record_failure(akeneo, lines)
+
+            model_lines = await send_model_lines(run_dir, results, partial(  # variant catalogues: product models
+                _patch_or_record_failure, akeneo, patch=akeneo.patch_product_models), on_line_result, line_filter)
             fetched = await send_media(akeneo, MEDIA.path(run_dir), results, media_headers, on_line_result,
-                                       media_registry, patch=lambda lines: _patch_or_record_failure(akeneo, lines),
-                                       policy=media_policy)
+                                       media_registry, patch=patch, policy=media_policy)
+            assets = await send_assets(akeneo, ASSETS.path(run_dir), results, media_headers, on_line_result,
+                                       media_registry, patch=patch, policy=media_policy)
             stats = akeneo.stats()
     except BaseException:
         results.discard()
@@ -182,8 +188,7 @@ async def _load(
         "lines_failed": sum(results.lines_by_status.values()) - ok,
         "lines_by_status": {str(status): n for status, n in sorted(results.lines_by_status.items())},
         "unprocessable_top": results.top_unprocessable(),
-        "lines_skipped_already_accepted": results.skipped_lines,
-        "model_lines": model_lines,
+        "lines_skipped_already_accepted": results.skipped_lines, "model_lines": model_lines,
         "media": {
             "uploaded": media_uploaded,
             "reused": results.media_reused,
@@ -191,6 +196,7 @@ async def _load(
             "failed": sum(results.media_by_status.values()) - media_uploaded - results.media_reused,
             **fetched,
         },
+        "assets": assets,
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],

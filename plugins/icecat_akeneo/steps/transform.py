@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from icecat_akeneo.artifacts import (
+    ASSETS,
     LOOKUPS,
     MEDIA,
     PRODUCTS,
@@ -108,8 +109,8 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     links = CatalogLinks.of_run(run_dir) if mapping.associations else None
     models = model_values_of_run(run_dir, mapping.client)
     with (KeyedStore(out / ".transform-keys.sqlite") as keyed, MEDIA.stream(run_dir) as media,
-          REJECTED.stream(run_dir) as rejected):
-        outputs = TransformOutputs(run_dir, batch_size, media, rejected)
+          REJECTED.stream(run_dir) as rejected, ASSETS.stream(run_dir) as assets):
+        outputs = TransformOutputs(run_dir, batch_size, media, rejected, assets)
         context = _ProductTransform(mapping, taxonomy, models, values_to_send, links, outputs)
         _keyed_inputs(run_dir, keyed, with_current=on_batch is not None or models is not None,
                       with_parents=models is not None)
