@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.akeneo.lines import LineResult
 from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, Step, step_dir
+from icecat_akeneo.catalog.levels import model_code
 from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
@@ -157,6 +158,11 @@ class IncrementalRun:
     def code_for_url(self, url: str) -> str | None:
         return self.store.media_code_for_url(url)
 
+    def held_value(self, row: Mapping[str, Any]) -> Any:
+        """What Akeneo held for this row's value when the run read the product (asset collections)."""
+        return value_entries(self.current.get(row["identifier"], {})).get(
+            (row["attribute"], row.get("locale"), row.get("scope")))
+
     def code_for_content(self, sha256: str) -> str | None:
         return self.store.media_code(sha256)
 
@@ -214,7 +220,9 @@ class IncrementalRun:
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
         """Per-status counts and the age of the oldest pending product, for the run report."""
         now = now or dt.datetime.now(dt.UTC)
-        products = self.store.products()
+        everything = self.store.products()
+        models = [p for p in everything if model_code(p.identifier) is not None]  # `model:<code>` rows
+        products = [p for p in everything if model_code(p.identifier) is None]
         pending = [p for p in products if p.status == ProductStatus.PENDING_IN_ICECAT]
         oldest = min((p.status_since for p in pending if p.status_since), default=None)
         return {
@@ -222,6 +230,7 @@ class IncrementalRun:
             "pending_in_icecat": len(pending),
             "pending_oldest_days": round((now - oldest).total_seconds() / 86400, 2) if oldest else None,
             "data_creation_requested": sum(1 for p in pending if p.data_creation_request_id),
+            **({"product_models_by_status": dict(Counter(p.status or "seen" for p in models))} if models else {}),
         }
 
     def record_lookups(self, lookups: Iterable[Mapping[str, Any]]) -> None:
