@@ -22,6 +22,7 @@ from sandbox.process import REPO_ROOT, running_server
 
 DEMO_DIR = REPO_ROOT / ".demo"
 SHOWN_PRODUCTS = ("DEMO-SAMSUNG-S7", "DEMO-DELL-G5")
+SHOWN_MODEL = "DEMO-S25P"  # the variant family's root model (`--seed variants`: the demo plus a phone model)
 
 
 def airflow_env(akeneo_url: str, icecat_url: str, home: Path) -> dict[str, str]:
@@ -48,12 +49,12 @@ def airflow(env: dict[str, str], *args: str, log: Path) -> None:
         raise SystemExit(f"`airflow {' '.join(args)}` failed (exit {completed.returncode}); see {log}")
 
 
-def akeneo_product(base_url: str, identifier: str) -> dict:
+def akeneo_product(base_url: str, identifier: str, resource: str = "products") -> dict:
     credentials = AKENEO_CREDENTIALS
     token = httpx.post(f"{base_url}/api/oauth/v1/token", auth=(credentials["client_id"], credentials["secret"]),
                        json={"grant_type": "password", "username": credentials["username"],
                              "password": credentials["password"]}).json()["access_token"]
-    response = httpx.get(f"{base_url}/api/rest/v1/products/{identifier}",
+    response = httpx.get(f"{base_url}/api/rest/v1/{resource}/{identifier}",
                          headers={"Authorization": f"Bearer {token}"})
     response.raise_for_status()
     return response.json()
@@ -77,7 +78,7 @@ def main() -> int:
     (DEMO_DIR / "logs").mkdir(parents=True)
     log = DEMO_DIR / "logs" / "airflow.log"
     print("Starting the Akeneo and Icecat sandboxes ...")
-    with running_server("sandbox.akeneo", ["--seed", "demo", "--db", str(DEMO_DIR / "akeneo.db")],
+    with running_server("sandbox.akeneo", ["--seed", "variants", "--db", str(DEMO_DIR / "akeneo.db")],
                         log_path=DEMO_DIR / "logs" / "akeneo.log") as akeneo_url, \
             running_server("sandbox.icecat", [], log_path=DEMO_DIR / "logs" / "icecat.log") as icecat_url:
         env = airflow_env(akeneo_url, icecat_url, DEMO_DIR)
@@ -96,6 +97,9 @@ def main() -> int:
         for identifier in SHOWN_PRODUCTS:
             print(f"\n=== {identifier} as Akeneo now returns it (GET /api/rest/v1/products/{identifier}) ===")
             print(compact(akeneo_product(akeneo_url, identifier)))
+        print(f"\n=== product model {SHOWN_MODEL} (GET /api/rest/v1/product-models/{SHOWN_MODEL}); "
+              f"product-model lines sent: {report.get('load', {}).get('model_lines')} ===")
+        print(compact(akeneo_product(akeneo_url, SHOWN_MODEL, "product-models")))
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s; servers stopped.")
     return 0
 

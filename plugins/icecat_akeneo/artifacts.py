@@ -36,6 +36,7 @@ class Step(StrEnum):
 STEPS: tuple[Step, ...] = tuple(Step)
 STEP_REPORT = "report.json"
 BATCH_GLOB = "batch-*.ndjson"
+MODEL_BATCH_GLOB = "models-batch-*.ndjson"
 ROWS_PER_GROUP = 5000
 
 IDENTIFIER_COLUMNS = ("gtin", "brand", "mpn", "icecat_id")
@@ -51,7 +52,11 @@ PRODUCTS_SCHEMA = pa.schema([
     ("identifier", pa.string()), ("uuid", pa.string()), ("family", pa.string()), ("enabled", pa.bool_()),
     ("categories", pa.list_(pa.string())), *_strings("created", "updated", *IDENTIFIER_COLUMNS, "values_json"),
     ("associations_json", pa.string()),   # the product's associations: what `associations` adds to
+    ("parent", pa.string()),              # a variant product's product model (sub-model or root), else null
 ])
+PRODUCT_MODELS_SCHEMA = pa.schema(_strings("code", "parent", "family", "family_variant", "values_json"))
+MODEL_NOTES_SCHEMA = pa.schema(_strings("model", "attribute", "locale", "scope", "kind", "chosen_from",
+                                        "variants", "message"))
 ENRICHED_RECORD_SCHEMA = pa.schema([pa.field("identifier", pa.string()), *RECORD_SCHEMA])
 LOOKUP_SCHEMA = pa.schema([
     *_strings("identifier", "outcome", "matched_by"), ("icecat_id", pa.int64()),
@@ -154,6 +159,11 @@ class Artifact:
 
 PRODUCTS = Artifact(Step.EXTRACT, "products.parquet", PRODUCTS_SCHEMA)
 TAXONOMY = Artifact(Step.EXTRACT, "taxonomy.json")
+AKENEO_API = Artifact(Step.EXTRACT, "akeneo_api.json")  # the products API this run uses (uuid/identifier)
+PRODUCT_MODELS = Artifact(Step.EXTRACT, "product_models.parquet", PRODUCT_MODELS_SCHEMA)
+"""The root and sub-models the selected variant products hang from, with their values (GET shows the root's
+values merged into a sub-model's), for the diff of model lines."""
+FAMILY_VARIANTS = Artifact(Step.EXTRACT, "family_variants.json")  # {family variant code: its attribute sets}
 RECORDS = Artifact(Step.ENRICH, "records.parquet", ENRICHED_RECORD_SCHEMA)
 LOOKUPS = Artifact(Step.ENRICH, "lookups.parquet", LOOKUP_SCHEMA)
 QUARANTINE = Artifact(Step.VALIDATE, "quarantine.parquet", QUARANTINE_SCHEMA)
@@ -162,6 +172,9 @@ ASSETS = Artifact(Step.TRANSFORM, "assets.parquet", ASSETS_SCHEMA)
 """Asset collection values: the file URLs (in order) that load makes assets of `family` (steps/assets.py)."""
 REJECTED = Artifact(Step.TRANSFORM, "rejected.parquet", REJECTED_SCHEMA)
 MANUAL_EDITS = Artifact(Step.TRANSFORM, "manual_edits.parquet", MANUAL_EDITS_SCHEMA)
+MODEL_NOTES = Artifact(Step.TRANSFORM, "model_notes.parquet", MODEL_NOTES_SCHEMA)
+"""Per product model: variants that disagree on a model-level value, axis values Icecat would change, models
+none of whose variants Icecat matched, media not written on a model (`catalog.levels`, `steps.model_values`)."""
 RESULTS = Artifact(Step.LOAD, "results.parquet", RESULTS_SCHEMA)
 REFUSED = Artifact(Step.LOAD, "refused.parquet", REFUSED_SCHEMA)
 """Every line Akeneo refused or never got, of every load attempt of the run (one row per value error)."""
@@ -189,3 +202,12 @@ def batch_path(run_dir: str | os.PathLike[str], number: int) -> Path:
 def batch_files(run_dir: str | os.PathLike[str]) -> Iterator[Path]:
     """The transform's NDJSON batches in the order they were written."""
     yield from sorted(step_dir(run_dir, Step.TRANSFORM).glob(BATCH_GLOB))
+
+
+def model_batch_path(run_dir: str | os.PathLike[str], number: int) -> Path:
+    """The n-th NDJSON file of product-model PATCH lines (`{"code", "values"}`), numbered from 1."""
+    return step_dir(run_dir, Step.TRANSFORM) / f"models-batch-{number:04d}.ndjson"
+
+
+def model_batch_files(run_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    yield from sorted(step_dir(run_dir, Step.TRANSFORM).glob(MODEL_BATCH_GLOB))

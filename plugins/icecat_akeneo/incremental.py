@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, QUARANTINE, Step, step_dir
+from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, Step, step_dir
+from icecat_akeneo.catalog.levels import model_code
 from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
-from icecat_akeneo.steps.extract import current_values
+from icecat_akeneo.steps.extract import current_values, product_uuids
 
 if TYPE_CHECKING:
     from icecat_akeneo.icecat.client import IcecatSettings
@@ -50,6 +51,8 @@ class IncrementalRun:
     def __init__(self, store: StateStore, mapping: ClientMapping, run_dir: Path, *, manual_edits_win: bool,
                  heartbeat: Callable[[], None] = lambda: None) -> None:
         self.store, self.mapping, self.run_dir, self.heartbeat = store, mapping, run_dir, heartbeat
+        # products keyed by uuid in the state once extract read them (a renamed SKU keeps its state)
+        store.use_uuids(lambda: product_uuids(run_dir) if PRODUCTS.path(run_dir).exists() else None)
         self.manual_edits_win = manual_edits_win
         self.overrides = {f.attribute: f.manual_edits_win for f in mapping.fields if f.manual_edits_win is not None}
         self.manual_edits: list[ManualEdit] = []
@@ -217,7 +220,9 @@ class IncrementalRun:
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
         """Per-status counts and the age of the oldest pending product, for the run report."""
         now = now or dt.datetime.now(dt.UTC)
-        products = self.store.products()
+        everything = self.store.products()
+        models = [p for p in everything if model_code(p.identifier) is not None]  # `model:<code>` rows
+        products = [p for p in everything if model_code(p.identifier) is None]
         pending = [p for p in products if p.status == ProductStatus.PENDING_IN_ICECAT]
         oldest = min((p.status_since for p in pending if p.status_since), default=None)
         return {
@@ -225,6 +230,7 @@ class IncrementalRun:
             "pending_in_icecat": len(pending),
             "pending_oldest_days": round((now - oldest).total_seconds() / 86400, 2) if oldest else None,
             "data_creation_requested": sum(1 for p in pending if p.data_creation_request_id),
+            **({"product_models_by_status": dict(Counter(p.status or "seen" for p in models))} if models else {}),
         }
 
     def record_lookups(self, lookups: Iterable[Mapping[str, Any]]) -> None:

@@ -34,6 +34,9 @@ AKENEO_FIELDS = {
     "max_concurrency": _field("Max concurrent calls", INTEGER, "Akeneo SaaS allows about 4 (default 4)."),
     "timeout": _field("Timeout (s)", NUMBER, "Per request (default 30)."),
     "page_size": _field("Page size", INTEGER, "Products per page, 1-100 (default 100)."),
+    "api_mode": _field("Products API", TEXT,
+                       "auto (default): /products-uuid on Akeneo 7.0 / SaaS, /products on 5.0 / 6.0; "
+                       "uuid or identifier force one."),
     **BREAKER_FIELDS,
 }
 AKENEO_BEHAVIOUR = {

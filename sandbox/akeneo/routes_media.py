@@ -23,6 +23,7 @@ from sandbox.akeneo.errors import INVALID_JSON, ApiError, validation_failed, val
 from sandbox.akeneo.paging import page_envelope, parse_paging
 from sandbox.akeneo.routes_auth import authenticate
 from sandbox.akeneo.routes_products import upsert
+from sandbox.akeneo.routes_products_uuid import upsert_by_uuid
 from sandbox.akeneo.state import SandboxState
 
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
@@ -61,7 +62,8 @@ def _target(form: Any) -> dict[str, Any]:
         target = json.loads(raw) if isinstance(raw, str) else None
     except ValueError:
         raise ApiError(400, INVALID_JSON) from None
-    if not isinstance(target, dict) or not all(key in target for key in PRODUCT_KEYS):
+    keys = ("uuid", *PRODUCT_KEYS[1:]) if isinstance(target, dict) and "uuid" in target else PRODUCT_KEYS
+    if not isinstance(target, dict) or not all(key in target for key in keys):
         raise ApiError(
             422, 'Product property must contain "identifier", "attribute", "locale" and "scope" properties.'
         )
@@ -98,16 +100,17 @@ async def upload(request: Request) -> Response:
     if not isinstance(upload_file, UploadFile):
         raise ApiError(422, 'Property "file" is required.')
     content = await upload_file.read()
-    identifier = str(target["identifier"])
-    if state.store.get(identifier) is None:
-        raise ApiError(422, f'Product "{identifier}" does not exist.')
+    product_id = str(target.get("uuid") or target["identifier"])
+    by_uuid = "uuid" in target  # 7.0 / SaaS address a product by uuid too
+    if (state.store.by_uuid(product_id) if by_uuid else state.store.get(product_id)) is None:
+        raise ApiError(422, f'Product "{product_id}" does not exist.')
     _check_size(state, target, len(content))
     filename = upload_file.filename or "file"
     code = media_code(filename, content)
     state.store.add_media(code, filename, upload_file.content_type or "application/octet-stream", content)
     value = {"locale": target["locale"], "scope": target["scope"], "data": code}
     try:
-        upsert(state, identifier, {"values": {str(target["attribute"]): [value]}})
+        (upsert_by_uuid if by_uuid else upsert)(state, product_id, {"values": {str(target["attribute"]): [value]}})
     except ApiError:
         state.store.delete_media(code)
         raise

@@ -31,7 +31,8 @@ from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 from tests.e2e.test_sync_dag import akeneo_get, akeneo_token, product_values, value
 
 REPO = Path(__file__).resolve().parents[2]
-PATCH_ROUTES = ("PATCH /api/rest/v1/products", "PATCH /api/rest/v1/products/{identifier}")
+PATCH_ROUTES = ("PATCH /api/rest/v1/products", "PATCH /api/rest/v1/products/{identifier}",
+                "PATCH /api/rest/v1/products-uuid", "PATCH /api/rest/v1/products-uuid/{product_id}")
 
 
 def client_mapping(folder: Path, client: str) -> Path:

@@ -55,6 +55,13 @@ def test_every_check_passes_on_a_healthy_pim(results: dict) -> None:
     assert not failed
 
 
+def test_the_products_api_mode_is_reported(results: dict) -> None:
+    """The sandbox answers as Akeneo 7.0: the runs will use /products-uuid."""
+    assert results["products_api_mode"].evidence == {"mode": "uuid", "edition": "CE", "version": "7.0.50",
+                                                     "decided_by": "system-information",
+                                                     "system_information_status": 200}
+
+
 def test_concurrency_ramp_stops_at_the_first_429(results: dict) -> None:
     evidence = results["rate_and_concurrency"].evidence
     assert evidence["max_concurrency_without_429"] == 4

@@ -48,7 +48,8 @@ def test_demo_rules_quarantine_exactly_the_failing_products(tmp_path: Path) -> N
     report = run_validate(tmp_path, load_mapping(DEMO_MAPPING), failure_ratio=0.5)
     assert _quarantine(tmp_path) == [
         ("DEMO-BADEAN", None, "valid_ean13",
-         "GTIN '4948570114345' in Akeneo fails the EAN-13 check digit: correct it in Akeneo"),
+         "GTIN '4948570114345' in Akeneo fails the EAN-13 check digit: its last digit is 5, the check digit of "
+         "494857011434 is 4: correct it in Akeneo"),
         ("DEMO-BARE", None, "field_present:brand", "record field brand is empty in Icecat"),
         ("DEMO-BARE", None, "min_images", "0 image(s) in Icecat, at least 1 required"),
     ]

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code
 from icecat_akeneo.mapping import FieldMapping
-from icecat_akeneo.steps.validate import ean13_is_valid
 from icecat_akeneo.values import MediaUpload, ValueRejected, convert, is_empty
 
 from tests.fixtures.mappings.records import demo_taxonomy, feature
@@ -25,15 +24,6 @@ def _rejection(attribute: str, value: object, **field: Any) -> ValueRejected:
     result = _convert(attribute, value, **field)
     assert isinstance(result, ValueRejected), result
     return result
-
-
-@pytest.mark.parametrize(("code", "valid"), [
-    ("5397184119709", True), ("4948570114344", True), ("0198153749065", True), ("8806088281285", True),
-    ("4948570114345", False), ("494857011434", False), ("49485701143444", False), ("49485701143A4", False),
-    ("", False), (None, False), (4948570114344, False),
-])
-def test_ean13_check_digit(code: object, valid: bool) -> None:
-    assert ean13_is_valid(code) is valid
 
 
 def test_text_from_strings_lists_features_and_dates() -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
 
+from icecat_akeneo.akeneo.api_mode import ApiInfo, decide_api_mode
 from icecat_akeneo.akeneo.lines import LineResult
 from icecat_akeneo.akeneo.transport import (
     COLLECTION_CONTENT_TYPE,
@@ -35,7 +37,17 @@ SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"}
 
 
 class AkeneoClient(AkeneoTransport):
-    """Use as `async with AkeneoClient(settings) as akeneo: ...`."""
+    """Use as `async with AkeneoClient(settings) as akeneo: ...`.
+
+    In UUID mode (`address_by_uuid`) the product calls still take the run's product keys (identifier, or uuid
+    for a product without one) but travel through `/products-uuid` by uuid, so a renamed or empty identifier
+    never misaddresses a write; answers come back named by the key the caller used."""
+
+    _uuids: dict[str, str] | None = None
+
+    def address_by_uuid(self, uuids: Mapping[str, str]) -> None:
+        """From now on address the products of `{key: uuid}` by uuid (7.0 / SaaS)."""
+        self._uuids = dict(uuids)
 
     # -- products ----------------------------------------------------------------------------------------
 
@@ -51,9 +63,11 @@ class AkeneoClient(AkeneoTransport):
         locales: list[str] | None = None,
         attributes: list[str] | None = None,
         with_completenesses: bool = False,
+        by_uuid: bool = False,
     ) -> AsyncIterator[list[dict]]:
         """Products matching `search`, one page (≤ page_size) at a time, in Akeneo's search_after order;
-        `with_completenesses` adds each product's `completenesses` per channel and locale."""
+        `with_completenesses` adds each product's `completenesses` per channel and locale; `by_uuid` pages
+        `/products-uuid` (7.0 / SaaS: products without an identifier are listed too)."""
         params: dict[str, Any] = {"pagination_type": "search_after", "limit": self.settings.page_size}
         if search:
             params["search"] = json.dumps(search, separators=(",", ":"))
@@ -65,20 +79,53 @@ class AkeneoClient(AkeneoTransport):
             params["attributes"] = ",".join(attributes)
         if with_completenesses:
             params["with_completenesses"] = "true"
-        async for page in self._iter_pages("products_list", f"{API}/products", params):
+        path = f"{API}/products-uuid" if by_uuid else f"{API}/products"
+        async for page in self._iter_pages("products_list", path, params):
             yield page
+
+    async def api_info(self, forced: str = "auto") -> ApiInfo:
+        """Which products API to use (`api_mode.py`): `forced` (`uuid`/`identifier`) wins; else what
+        system-information declares, else whether the route list has `/products-uuid`."""
+        reply = await self._send("system_information", "GET", f"{API}/system-information")
+        info: dict[str, Any] = reply.response.json() if reply.response.is_success else {}
+        root = await self._get_json("route_list", API) if forced == "auto" and not info else None
+        return decide_api_mode(forced, info, root)
+
+    async def get_product_by_uuid(self, product_uuid: str) -> dict | None:
+        """The product (7.0 / SaaS), or None when Akeneo does not know this uuid."""
+        return await self._get_or_none("product_get", f"{API}/products-uuid/{quote(product_uuid, safe='')}")
+
+    async def patch_products_by_uuid(self, lines: list[dict[str, Any]]) -> list[LineResult]:
+        """`patch_products` through `/products-uuid`: lines and answers carry `uuid`."""
+        return await self._patch_collection("products_patch", f"{API}/products-uuid", lines, key_field="uuid")
 
     async def get_product(self, identifier: str) -> dict | None:
         """The product, or None when Akeneo does not know it."""
-        reply = await self._send("product_get", "GET", f"{API}/products/{quote(identifier, safe='')}")
-        if reply.response.status_code == 404:
-            return None
-        self._raise_unless_success(reply.response, "GET")
-        return reply.response.json()
+        if self._uuids is not None and identifier in self._uuids:
+            return await self.get_product_by_uuid(self._uuids[identifier])
+        return await self._get_or_none("product_get", f"{API}/products/{quote(identifier, safe='')}")
+
 
     async def patch_products(self, lines: list[dict[str, Any]]) -> list[LineResult]:
-        """Upsert up to 100 products in one collection PATCH; one `LineResult` per line, in order."""
-        return await self._patch_collection("products_patch", f"{API}/products", lines)
+        """Upsert up to 100 products in one collection PATCH; one `LineResult` per line, in order (by uuid in
+        UUID mode: each line's `identifier` is replaced by its product's `uuid`, each answer checked by it)."""
+        if self._uuids is None:
+            return await self._patch_collection("products_patch", f"{API}/products", lines)
+        results: dict[int, LineResult] = {}
+        addressed: list[tuple[int, dict[str, Any]]] = []
+        for number, line in enumerate(lines, start=1):
+            product_uuid = self._uuids.get(str(line.get("identifier")))
+            if product_uuid is None:
+                results[number] = LineResult(number, line.get("identifier"), 0, "no uuid known for this product "
+                                             "in UUID mode; not sent", sent=line)
+            else:
+                body = {key: value for key, value in line.items() if key != "identifier"}
+                addressed.append((number, {"uuid": product_uuid, **body}))
+        answers = await self.patch_products_by_uuid([body for _, body in addressed])
+        for (number, _), answer in zip(addressed, answers, strict=True):
+            line = lines[number - 1]
+            results[number] = replace(answer, line=number, identifier=line.get("identifier"), sent=line)
+        return [results[number] for number in sorted(results)]
 
     async def patch_product(self, identifier: str, body: dict[str, Any]) -> LineResult:
         return await self._write_one(
@@ -93,12 +140,16 @@ class AkeneoClient(AkeneoTransport):
         scope: str | None,
         filename: str,
         content: bytes,
+        product_uuid: str | None = None,
     ) -> LineResult:
         """Upload a file into a product's image/file attribute (Akeneo sets the value itself), one attempt:
         the caller decides whether a failed upload may be sent again (a lost answer may hide a stored file).
+        With `product_uuid` the product is addressed by uuid (UUID mode: its identifier may be empty).
 
         Success: status 201 and the media code as `message`; else Akeneo's status, message and `errors`."""
-        product = {"identifier": identifier, "attribute": attribute, "scope": scope, "locale": locale}
+        product_uuid = product_uuid or (self._uuids or {}).get(identifier)
+        address = {"uuid": product_uuid} if product_uuid else {"identifier": identifier}
+        product = {**address, "attribute": attribute, "scope": scope, "locale": locale}
         reply = await self._send(
             "media_upload",
             "POST",
@@ -168,7 +219,7 @@ class AkeneoClient(AkeneoTransport):
     async def patch_attribute_options(self, attribute: str, lines: list[dict[str, Any]]) -> list[LineResult]:
         """Upsert options of a select attribute (Akeneo SaaS limits this route to ~3 calls/s)."""
         path = f"{API}/attributes/{quote(attribute, safe='')}/options"
-        return await self._patch_collection("attribute_options_patch", path, lines)
+        return await self._patch_collection("attribute_options_patch", path, lines, key_field="code")
 
     async def create_attribute_group(self, body: dict[str, Any]) -> LineResult:
         return await self._write_one(
@@ -215,3 +266,18 @@ class AkeneoClient(AkeneoTransport):
             return None
         self._raise_unless_success(reply.response, "GET")
         return reply.response.json()
+
+    # -- product models and family variants (variant catalogues, `catalog.levels`) ---------------------------
+
+    async def get_family_variants(self, family: str) -> list[dict[str, Any]]:
+        """The family variants of a family (`code`, `variant_attribute_sets` with `level`, `axes`, `attributes`)."""
+        path = f"{API}/families/{quote(family, safe='')}/variants"
+        return await self._list("family_variants", path, {"limit": MAX_PAGE_SIZE})
+
+    async def get_product_model(self, code: str) -> dict | None:
+        """The product model (a sub-model shows its root's values merged in), or None when Akeneo has none."""
+        return await self._get_or_none("product_model_get", f"{API}/product-models/{quote(code, safe='')}")
+
+    async def patch_product_models(self, lines: list[dict[str, Any]]) -> list[LineResult]:
+        """Upsert up to 100 product models (`{"code", "values"}` lines); answers keyed by `code`, in order."""
+        return await self._patch_collection("product_models_patch", f"{API}/product-models", lines, key_field="code")

@@ -5,7 +5,8 @@ and the dry run read them back with `read_ndjson`, and the client encodes reques
 
 A collection PATCH answers HTTP 200 even when every line failed: each line's real status is in the body,
 one JSON object per line. Those statuses are data (a 422 is a product to fix, not a failed request), so
-they are parsed into `LineResult`s and never raised.
+they are parsed into `LineResult`s and never raised. Each answer is trusted only when its line number and
+its key (identifier, uuid or code) match the line sent (`parse_line_results`).
 
 Lines are split on "\\n" only. JSON escapes a newline inside a string, so a multi-line description stays
 on one line; but `str.splitlines()` also splits on U+2028, U+2029 and U+0085, which JSON leaves raw, so it
@@ -93,46 +94,53 @@ def read_ndjson(path: Path) -> Iterator[dict[str, Any]]:
                 raise ValueError(f"{path}:{number} is not a JSON line: {exc}") from exc
 
 
-def _key_of(body: dict[str, Any] | None) -> str | None:
-    if not body:
-        return None
-    for key in ("identifier", "code", "uuid"):
-        if body.get(key) is not None:
-            return str(body[key])
+def parse_line_results(
+    text: str, sent: list[dict[str, Any]], attempts: int = 1, *, key_field: str = "identifier"
+) -> list[LineResult]:
+    """One `LineResult` per sent line, in order, named by the key the line was sent with (`key_field`:
+    `identifier`, `uuid` for /products-uuid, `code` for options and product models).
+
+    An answer counts only when its line number AND its key match the sent line: an answer naming another
+    product, a 2xx answer naming none, a line answered twice or not at all fails that line (status 0, never a
+    success), so the values of one product are never recorded as accepted for another. Akeneo leaves the
+    key out of a line it could not read (400 "Invalid json message received"): that refusal stands."""
+    answered: dict[int, list[dict[str, Any]]] = {}
+    for answer in decode_lines(text):
+        if isinstance(answer, dict) and isinstance(answer.get("line"), int):
+            answered.setdefault(answer["line"], []).append(answer)
+    return [_judged(number, body, answered.get(number, []), attempts, key_field)
+            for number, body in enumerate(sent, start=1)]
+
+
+def answer_mismatch(number: int, sent_key: str | None, answers: list[dict[str, Any]], key_field: str) -> str | None:
+    """Why the answers given for line `number` cannot be taken as the answer to the line sent, or None."""
+    if not answers:
+        return "Akeneo's response has no result for this line"
+    if len(answers) > 1:
+        return f"Akeneo answered line {number} {len(answers)} times; the line sent was {sent_key}"
+    named = answers[0].get(key_field)
+    if named is None:
+        status = answers[0].get("status_code")
+        ok = isinstance(status, int) and 200 <= status < 300
+        return f"Akeneo's answer line {number} names no {key_field}, the line sent was {sent_key}" if ok else None
+    if str(named) != sent_key:
+        return f"Akeneo's answer line {number} names {named}, the line sent was {sent_key}"
     return None
 
 
-def parse_line_results(text: str, sent: list[dict[str, Any]], attempts: int = 1) -> list[LineResult]:
-    """One `LineResult` per sent line, in order. A line Akeneo did not answer is reported with status 0,
-    so it can never be mistaken for a success."""
-    answered: dict[int, dict[str, Any]] = {}
-    for answer in decode_lines(text):
-        if isinstance(answer, dict) and isinstance(answer.get("line"), int):
-            answered[answer["line"]] = answer
-    results = []
-    for number, body in enumerate(sent, start=1):
-        answer = answered.get(number)
-        if answer is None:
-            results.append(
-                LineResult(
-                    number,
-                    _key_of(body),
-                    MISSING_LINE_STATUS,
-                    "Akeneo's response has no result for this line",
-                    attempts=attempts,
-                    sent=body,
-                )
-            )
-            continue
-        results.append(
-            LineResult(
-                line=number,
-                identifier=_key_of(answer) or _key_of(body),
-                status_code=int(answer.get("status_code", MISSING_LINE_STATUS)),
-                message=answer.get("message"),
-                errors=list(answer.get("errors") or []),
-                attempts=attempts,
-                sent=body,
-            )
-        )
-    return results
+def _judged(number: int, body: dict[str, Any], answers: list[dict[str, Any]], attempts: int,
+            key_field: str) -> LineResult:
+    sent_key = None if body.get(key_field) is None else str(body[key_field])
+    mismatch = answer_mismatch(number, sent_key, answers, key_field)
+    if mismatch is not None:
+        return LineResult(number, sent_key, MISSING_LINE_STATUS, mismatch, attempts=attempts, sent=body)
+    answer = answers[0]
+    return LineResult(
+        line=number,
+        identifier=sent_key,
+        status_code=int(answer.get("status_code", MISSING_LINE_STATUS)),
+        message=answer.get("message"),
+        errors=list(answer.get("errors") or []),
+        attempts=attempts,
+        sent=body,
+    )

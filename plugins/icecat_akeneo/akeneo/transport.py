@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState
 
+from icecat_akeneo.akeneo.api_mode import checked_api_mode
 from icecat_akeneo.akeneo.auth import TOKEN_PATH, TokenProvider
 from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError, AkeneoUnavailable, message_of
 from icecat_akeneo.akeneo.lines import LineResult, encode_line, encode_ndjson, parse_line_results
@@ -58,8 +59,11 @@ class AkeneoSettings:
     page_size: int = 100
     retry: RetryPolicy = RetryPolicy()
     breaker: BreakerSettings = BreakerSettings()
+    api_mode: str = "auto"
+    """`uuid`, `identifier` or `auto` (told at each run's start: `api_mode.py`)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "api_mode", checked_api_mode(self.api_mode))
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"Akeneo page_size must be between 1 and {MAX_PAGE_SIZE}, got {self.page_size}")
         if self.max_concurrency < 1:
@@ -199,7 +203,11 @@ class AkeneoTransport(ApiBase):
 
     # -- writes ------------------------------------------------------------------------------------------
 
-    async def _patch_collection(self, kind: str, path: str, lines: list[dict[str, Any]]) -> list[LineResult]:
+    async def _patch_collection(
+        self, kind: str, path: str, lines: list[dict[str, Any]], key_field: str = "identifier"
+    ) -> list[LineResult]:
+        """One collection PATCH; each answer line is checked against the sent line by its number and its
+        `key_field` (`lines.parse_line_results`)."""
         if len(lines) > MAX_COLLECTION_LINES:
             raise ValueError(
                 f"a collection PATCH takes at most {MAX_COLLECTION_LINES} lines (Akeneo answers 413 above); "
@@ -215,7 +223,7 @@ class AkeneoTransport(ApiBase):
             headers={"Content-Type": COLLECTION_CONTENT_TYPE},
         )
         self._raise_unless_success(reply.response, "PATCH")
-        return parse_line_results(reply.response.text, lines, reply.attempts)
+        return parse_line_results(reply.response.text, lines, reply.attempts, key_field=key_field)
 
     async def _write_one(
         self, kind: str, method: str, path: str, body: dict[str, Any], key: str | None

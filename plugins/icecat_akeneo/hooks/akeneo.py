@@ -7,7 +7,9 @@ Connection fields (declared for the UI in `provider_info.py`):
   https) and optional `port`;
 - login / password: the API user;
 - extra: `client_id`, `secret` (required; from the PIM's Connection settings), and optionally
-  `max_concurrency`, `timeout`, `page_size`, `breaker_threshold`, `breaker_cooldown_s`.
+  `max_concurrency`, `timeout`, `page_size`, `breaker_threshold`, `breaker_cooldown_s`, and `api_mode`
+  (`auto` by default: the UUID API on Akeneo 7.0 / SaaS, the identifier API on 5.0 / 6.0; `uuid` or
+  `identifier` force one).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class AkeneoHook(ConnectionHook):
             "secret": self.required(extra.get("secret"), "extra.secret"),
             **self.numbers(extra, OPTIONAL_EXTRA),
             **self.breaker(extra),
+            **({"api_mode": extra["api_mode"]} if extra.get("api_mode") not in (None, "") else {}),
         }
         try:
             return AkeneoSettings(**self.with_overrides(fields, overrides))

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from icecat_akeneo.akeneo.api_mode import decide_api_mode
 from icecat_akeneo.akeneo.client import AkeneoSettings
 from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.preflight.api_session import (
@@ -96,6 +97,18 @@ async def check_endpoints(session: Session) -> list[CheckResult]:
     return results
 
 
+async def check_api_mode(session: Session) -> CheckResult:
+    """Which products API the runs will use (`akeneo/api_mode.py`), and the edition/version Akeneo declares."""
+    info = await session.call("GET", f"{API}/system-information")
+    declared = info.json() if info.status_code == 200 else None
+    root = None
+    if session.settings.api_mode == "auto" and not declared:
+        listed = await session.call("GET", API)
+        root = listed.json() if listed.status_code == 200 else None
+    decided = decide_api_mode(session.settings.api_mode, declared, root)
+    return CheckResult("products_api_mode", True, {**decided.to_dict(), "system_information_status": info.status_code})
+
+
 async def check_rate_and_concurrency(
     session: Session, steps: tuple[int, ...] = CONCURRENCY_STEPS, per_worker: int = REQUESTS_PER_WORKER
 ) -> CheckResult:
@@ -168,6 +181,7 @@ async def run_api_tests(
         if session.token is None:
             return results
         results += await check_endpoints(session)
+        results.append(await check_api_mode(session))
         results.append(await check_rate_and_concurrency(session))
         try:
             results += await check_writes(session, targets, taxonomy)

@@ -72,6 +72,9 @@ def _checklist(results: dict[str, Any]) -> list[dict[str, Any]]:
               {"errors": check.get("errors", []), "warnings": check.get("warnings", []),
                "unmapped_features_top": check.get("unmapped_features", [])[:10]}),
         _line("Icecat sample fetched for the selection", sample.get("records", 0) > 0, sample),
+        # informational: where each mapped value of a variant family will be written (axes never are)
+        _line("Variant families: mapped attributes by level (root model, sub-model, variant)", True,
+              results.get("variants", {})),
     ]
 
 

@@ -43,6 +43,7 @@ from icecat_akeneo.preflight.mapping_check import (
 from icecat_akeneo.preflight.readiness import readiness_report
 from icecat_akeneo.preflight.samples import profile_features
 from icecat_akeneo.preflight.suggest import DEFAULT_THRESHOLD, propose, write_draft
+from icecat_akeneo.preflight.variants import variant_families
 from icecat_akeneo.run_folder import data_root
 
 if TYPE_CHECKING:
@@ -119,6 +120,8 @@ async def _preflight(
             "drift_errors": drift_errors(mapping, previous, raw) if previous else [],
         }
         results["filters"], keys = await dry_run_selection(akeneo, mapping, sample_size)
+        families = mapping.selection.families or [family["code"] for family in raw.get("families", [])]
+        results["variants"] = await variant_families(akeneo, families, [field.attribute for field in mapping.fields])
         records, results["icecat_sample"] = await sample_records(
             icecat_settings, keys, list(mapping.languages)
         )

@@ -13,6 +13,8 @@ Use (the transform and load steps):
 
     store = StateStore(sqlite_url(data_root(), "acme"), "acme")
     store.migrate()                                   # once per run; a no-op when up to date
+    store.use_uuids(lambda: {"sku-1": "3f1c...-uuid"})  # key products by uuid (Akeneo 7.0 / SaaS): a
+                                                      # renamed SKU keeps its state (`state.keys`)
     store.record_seen([SeenProduct("sku-1", icecat_id="123", icecat_updated=when)])    # extract / enrich
     accepted = store.accepted_hashes(identifiers)    # {identifier: {(attribute, locale, scope): hash}}
     result = diff.partial_values(desired, accepted[identifier], current, identifier=identifier,

@@ -49,13 +49,19 @@ class Base(DeclarativeBase):
 
 
 class Product(Base):
-    """One Akeneo product of one client: its Icecat match and where it stands in the sync."""
+    """One Akeneo product of one client: its Icecat match and where it stands in the sync.
+
+    `identifier` is the product's stable key (as in `AcceptedValue`): its Akeneo uuid when known (7.0 / SaaS),
+    else its identifier (5.0 / 6.0); `akeneo_identifier` is the identifier last seen (None: the product has
+    none). So a SKU renamed in Akeneo keeps its state (`state.keys`)."""
 
     __tablename__ = "state_product"
-    __table_args__ = (Index("ix_state_product_status", "client", "status"),)
+    __table_args__ = (Index("ix_state_product_status", "client", "status"),
+                      Index("ix_state_product_akeneo_identifier", "client", "akeneo_identifier"))
 
     client: Mapped[str] = mapped_column(String(100), primary_key=True)
     identifier: Mapped[str] = mapped_column(String(255), primary_key=True)
+    akeneo_identifier: Mapped[str | None] = mapped_column(String(255))
     icecat_id: Mapped[str | None] = mapped_column(String(64))
     icecat_updated: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str | None] = mapped_column(String(32))
@@ -70,7 +76,8 @@ class Product(Base):
 
 
 class AcceptedValue(Base):
-    """Hash of the data Akeneo last accepted (2xx) for one value.
+    """Hash of the data Akeneo last accepted (2xx) for one value of the product keyed `identifier` (its uuid
+    when known, see `Product`).
 
     One hash serves both "what we sent" and "what Akeneo held right after": `diff.value_hash` normalises data
     the way Akeneo stores it ("190" and "190.0000" hash alike), so the two are equal by construction.

@@ -7,18 +7,26 @@ A store used before `migrate()` fails on the missing `state_*` tables: call `mig
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
-from itertools import islice
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, select
+from sqlalchemy import Connection, Table, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from icecat_akeneo.diff import ValueKey, value_hashes
 from icecat_akeneo.state.engine import engine_for
+from icecat_akeneo.state.keys import ProductKeys, UuidLoader, adopt_uuids
 from icecat_akeneo.state.migrate import current_revision, head_revision, upgrade_to_head
-from icecat_akeneo.state.models import NO_LOCALE_OR_SCOPE, AcceptedValue, MediaFile, Product, ProductStatus
+from icecat_akeneo.state.models import AcceptedValue, MediaFile, Product, ProductStatus
+from icecat_akeneo.state.rows import (
+    PRODUCT_STATE_COLUMNS,
+    ProductState,
+    SeenProduct,
+    checked_status,
+    chunks,
+    loaded,
+    stored,
+)
 
 IN_CLAUSE_CHUNK = 500
 ComputedUpdates = Callable[[Any], Mapping[str, Any]]
@@ -32,64 +40,36 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class SeenProduct:
-    """A product met by a run (extract/enrich): refreshes its Icecat match and `last_seen`."""
-
-    identifier: str
-    icecat_id: str | None = None
-    icecat_updated: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class ProductState:
-    identifier: str
-    icecat_id: str | None
-    icecat_updated: dt.datetime | None
-    status: str | None
-    reason: str | None
-    status_since: dt.datetime | None
-    attempts: int
-    first_seen: dt.datetime
-    last_seen: dt.datetime
-    last_synced: dt.datetime | None
-    data_creation_request_id: str | None
-    data_creation_requested_at: dt.datetime | None
-
-
-_PRODUCT_STATE_COLUMNS = [PRODUCT.c[f.name] for f in fields(ProductState)]
-
-
-def _stored(locale_or_scope: str | None) -> str:
-    return NO_LOCALE_OR_SCOPE if locale_or_scope is None else locale_or_scope
-
-
-def _loaded(locale_or_scope: str) -> str | None:
-    return None if locale_or_scope == NO_LOCALE_OR_SCOPE else locale_or_scope
-
-
-def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _checked_status(status: ProductStatus | str) -> str:
-    try:
-        return ProductStatus(status).value
-    except ValueError:
-        allowed = ", ".join(member.value for member in ProductStatus)
-        raise ValueError(f"unknown product status {status!r}: use one of {allowed}") from None
-
-
 class StateStore:
-    """One client's state in the database at `url` (SQLite file or PostgreSQL); call `migrate()` first."""
+    """One client's state in the database at `url` (SQLite file or PostgreSQL); call `migrate()` first.
+
+    Callers name products as the run's files do; with `use_uuids` the store keys them by uuid (`state.keys`)."""
 
     def __init__(self, url: str, client: str, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.url = url
         self.client = client
         self.clock = clock
         self.engine = engine_for(url)
+        self.keys = ProductKeys()
+
+    def use_uuids(self, loader: UuidLoader) -> None:
+        """Key products by uuid from now on: `loader` gives `{name: uuid}` (None until extract wrote it); rows
+        still keyed by one of those identifiers move to its uuid when it first answers."""
+        self.keys = ProductKeys(loader, self._adopt_uuids)
+
+    def _adopt_uuids(self, uuids: Mapping[str, str]) -> None:
+        with self.engine.begin() as connection:
+            adopt_uuids(connection, self.client, uuids)
+
+    def _begin(self) -> Any:
+        """A write transaction, once the run's uuids are known (adopting them is a transaction of its own,
+        never nested in another: SQLite would wait on itself)."""
+        self.keys.uuids  # noqa: B018 - loads the uuids (and adopts them) first
+        return self.engine.begin()
+
+    def _connect(self) -> Any:
+        self.keys.uuids  # noqa: B018 - loads the uuids (and adopts them) first
+        return self.engine.connect()
 
     def __enter__(self) -> StateStore:
         return self
@@ -114,55 +94,67 @@ class StateStore:
         """`{identifier: {(attribute, locale, scope): hash}}` of what Akeneo last accepted (`{}`: nothing);
         with `since`, only values accepted at or after that moment (e.g. by an earlier try of this load)."""
         hashes: dict[str, dict[ValueKey, str]] = {}
-        with self.engine.connect() as connection:
-            for chunk in _chunks(dict.fromkeys(identifiers), IN_CLAUSE_CHUNK):
-                hashes.update({identifier: {} for identifier in chunk})
+        names = self.keys.keys(identifiers)
+        with self._connect() as connection:
+            for chunk in chunks(names, IN_CLAUSE_CHUNK):
+                hashes.update({names[key]: {} for key in chunk})
                 query = select(VALUE.c.identifier, VALUE.c.attribute, VALUE.c.locale, VALUE.c.scope,
                                VALUE.c.data_hash).where(VALUE.c.client == self.client,
                                                         VALUE.c.identifier.in_(chunk))
                 if since is not None:
                     query = query.where(VALUE.c.updated_at >= since)
-                for identifier, attribute, locale, scope, data_hash in connection.execute(query):
-                    hashes[identifier][(attribute, _loaded(locale), _loaded(scope))] = data_hash
+                for key, attribute, locale, scope, data_hash in connection.execute(query):
+                    hashes[names[key]][(attribute, loaded(locale), loaded(scope))] = data_hash
         return hashes
 
     def products(self, status: ProductStatus | str | None = None) -> list[ProductState]:
         """Every known product of the client (optionally only those with `status`), by identifier."""
-        query = select(*_PRODUCT_STATE_COLUMNS).where(PRODUCT.c.client == self.client)
+        query = self._product_query()
         if status is not None:
-            query = query.where(PRODUCT.c.status == _checked_status(status))
-        with self.engine.connect() as connection:
-            rows = connection.execute(query.order_by(PRODUCT.c.identifier))
-            return [ProductState(**row._mapping) for row in rows]
+            query = query.where(PRODUCT.c.status == checked_status(status))
+        with self._connect() as connection:
+            states = [self._named(row) for row in connection.execute(query)]
+        return sorted(states, key=lambda state: state.identifier)
 
     def product(self, identifier: str) -> ProductState | None:
-        query = select(*_PRODUCT_STATE_COLUMNS).where(PRODUCT.c.client == self.client,
-                                                      PRODUCT.c.identifier == identifier)
-        with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else ProductState(**row._mapping)
+        """The product the run calls `identifier`; a store that knows no uuids (CLI, UI) finds a uuid-keyed
+        product by the identifier last seen."""
+        key = self.keys.key(identifier)
+        query = self._product_query().where(or_(PRODUCT.c.identifier == key,
+                                                PRODUCT.c.akeneo_identifier == identifier))
+        with self._connect() as connection:
+            rows = connection.execute(query.order_by((PRODUCT.c.identifier == key).desc())).all()
+        return self._named(rows[0]) if rows else None
+
+    def _product_query(self) -> Any:
+        return select(*PRODUCT_STATE_COLUMNS, PRODUCT.c.akeneo_identifier).where(PRODUCT.c.client == self.client)
+
+    def _named(self, row: Any) -> ProductState:
+        """A state row under the name the run uses for it (`ProductKeys.name`)."""
+        fields = dict(row._mapping)
+        fields["identifier"] = self.keys.name(fields["identifier"], fields.pop("akeneo_identifier"))
+        return ProductState(**fields)
 
     def pending(self, max_age: dt.timedelta | None = None) -> list[ProductState]:
         """Products waiting for Icecat content, oldest first; with `max_age`, only those pending no longer."""
-        query = select(*_PRODUCT_STATE_COLUMNS).where(
-            PRODUCT.c.client == self.client, PRODUCT.c.status == ProductStatus.PENDING_IN_ICECAT.value)
+        query = self._product_query().where(PRODUCT.c.status == ProductStatus.PENDING_IN_ICECAT.value)
         if max_age is not None:
             query = query.where(PRODUCT.c.status_since >= self.clock() - max_age)
-        with self.engine.connect() as connection:
+        with self._connect() as connection:
             rows = connection.execute(query.order_by(PRODUCT.c.status_since, PRODUCT.c.identifier))
-            return [ProductState(**row._mapping) for row in rows]
+            return [self._named(row) for row in rows]
 
     def media_code(self, sha256: str) -> str | None:
         """The Akeneo media code of a file with this content, if it was uploaded before."""
         query = select(MEDIA.c.code).where(MEDIA.c.client == self.client, MEDIA.c.sha256 == sha256)
-        with self.engine.connect() as connection:
+        with self._connect() as connection:
             return connection.execute(query).scalar_one_or_none()
 
     def media_code_for_url(self, url: str) -> str | None:
         """The media code of the file last uploaded from this URL (to skip downloading it again)."""
         query = (select(MEDIA.c.code).where(MEDIA.c.client == self.client, MEDIA.c.url == url)
                  .order_by(MEDIA.c.uploaded_at.desc()).limit(1))
-        with self.engine.connect() as connection:
+        with self._connect() as connection:
             return connection.execute(query).scalar_one_or_none()
 
     # --- writes -------------------------------------------------------------------------------------------
@@ -173,9 +165,11 @@ class StateStore:
         A product given several times (one row per language) is written once, its last row winning.
         """
         now = self.clock()
-        rows = sorted({product.identifier: {"identifier": product.identifier, "icecat_id": product.icecat_id,
-                                          "icecat_updated": product.icecat_updated, "last_seen": now}
-                     for product in products}.values(), key=lambda row: row["identifier"])
+        rows = sorted({product.identifier: {"identifier": self.keys.key(product.identifier),
+                                            "akeneo_identifier": self.keys.identifier_of(product.identifier),
+                                            "icecat_id": product.icecat_id,
+                                            "icecat_updated": product.icecat_updated, "last_seen": now}
+                       for product in products}.values(), key=lambda row: row["identifier"])
 
         def keep_known_match(excluded: Any) -> dict[str, Any]:
             """A `None` keeps the known value; an older Icecat date never replaces a newer one (two runs
@@ -185,8 +179,8 @@ class StateStore:
                          (excluded.icecat_updated > known, excluded.icecat_updated), else_=known)
             return {"icecat_id": func.coalesce(excluded.icecat_id, PRODUCT.c.icecat_id), "icecat_updated": newer}
 
-        with self.engine.begin() as connection:
-            self._upsert_products(connection, rows, ["last_seen"], keep_known_match)
+        with self._begin() as connection:
+            self._upsert_products(connection, rows, ["last_seen", "akeneo_identifier"], keep_known_match)
 
     def record_accepted(self, identifier: str, values: Mapping[str, list[Mapping[str, Any]]]) -> None:
         """Akeneo answered 2xx to this product's PATCH line with `values`: remember them, mark it synced."""
@@ -199,9 +193,10 @@ class StateStore:
 
         Rows go in sorted key order, so two writers on PostgreSQL lock rows in the same order and never
         deadlock."""
-        now, refused = self.clock(), set(not_synced)
-        value_rows = [{"identifier": identifier, "attribute": attribute, "locale": _stored(locale),
-                       "scope": _stored(scope), "data_hash": data_hash, "updated_at": now}
+        now, refused = self.clock(), {self.keys.key(name) for name in not_synced}
+        accepted = {self.keys.key(name): values for name, values in accepted.items()}
+        value_rows = [{"identifier": identifier, "attribute": attribute, "locale": stored(locale),
+                       "scope": stored(scope), "data_hash": data_hash, "updated_at": now}
                       for identifier, values in accepted.items()
                       for (attribute, locale, scope), data_hash in value_hashes(values).items()]
         synced = {"status": ProductStatus.SYNCED.value, "reason": None, "status_since": now, "attempts": 0,
@@ -211,7 +206,7 @@ class StateStore:
                         if identifier not in refused]
         if not value_rows and not product_rows:
             return
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             if value_rows:
                 self._upsert(connection, VALUE, value_rows, VALUE_KEY, ["data_hash", "updated_at"])
             self._upsert_products(connection, product_rows, list(synced))
@@ -222,26 +217,28 @@ class StateStore:
 
     def mark_many(self, reasons: Mapping[str, str | None], status: ProductStatus | str) -> None:
         """Set `status` on every product of `{identifier: reason}` in one transaction."""
-        now, checked = self.clock(), _checked_status(status)
-        rows = [{"identifier": identifier, "status": checked, "reason": reasons[identifier], "status_since": now}
-                for identifier in sorted(reasons)]
-        with self.engine.begin() as connection:
+        now, checked = self.clock(), checked_status(status)
+        keyed = {self.keys.key(name): reason for name, reason in reasons.items()}
+        rows = [{"identifier": key, "status": checked, "reason": keyed[key], "status_since": now}
+                for key in sorted(keyed)]
+        with self._begin() as connection:
             self._upsert_products(connection, rows, ["status", "reason", "status_since"])
 
     def bump_attempt(self, identifier: str) -> int:
         """Count one more failed attempt for a product; returns the new count."""
-        with self.engine.begin() as connection:
-            self._upsert_products(connection, [{"identifier": identifier, "attempts": 1}], [],
+        key = self.keys.key(identifier)
+        with self._begin() as connection:
+            self._upsert_products(connection, [{"identifier": key, "attempts": 1}], [],
                                   lambda excluded: {"attempts": PRODUCT.c.attempts + 1})
             query = select(PRODUCT.c.attempts).where(PRODUCT.c.client == self.client,
-                                                     PRODUCT.c.identifier == identifier)
+                                                     PRODUCT.c.identifier == key)
             return connection.execute(query).scalar_one()
 
     def record_data_creation_request(self, identifier: str, request_id: str) -> None:
         """Icecat accepted a data-creation request for this product: never send a second one."""
-        rows = [{"identifier": identifier, "data_creation_request_id": request_id,
+        rows = [{"identifier": self.keys.key(identifier), "data_creation_request_id": request_id,
                  "data_creation_requested_at": self.clock()}]
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             self._upsert_products(connection, rows, ["data_creation_request_id",
                                                      "data_creation_requested_at"])
 
@@ -252,7 +249,7 @@ class StateStore:
         identifier/attribute/locale/scope."""
         row = {"sha256": sha256, "code": code, "url": url, "identifier": identifier, "attribute": attribute,
                "locale": locale, "scope": scope, "uploaded_at": self.clock()}
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             self._upsert(connection, MEDIA, [row], ["client", "sha256"],
                          [column for column in row if column != "sha256"])
 
@@ -276,7 +273,8 @@ class StateStore:
         if not rows:
             return
         now = self.clock()
-        complete = [{"first_seen": now, "last_seen": now, "attempts": 0, **row} for row in rows]
+        complete = [{"first_seen": now, "last_seen": now, "attempts": 0, "akeneo_identifier":
+                     self.keys.identifier_of(self.keys.name(row["identifier"], None)), **row} for row in rows]
 
         def product_updates(excluded: Any) -> dict[str, Any]:
             updates = dict(computed(excluded)) if computed else {}

@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from icecat_akeneo.akeneo.lines import read_ndjson, write_ndjson
-from icecat_akeneo.artifacts import ASSETS, DRY_RUN_DIFF, DRY_RUN_DIFF_NDJSON, MEDIA, batch_files
+from icecat_akeneo.artifacts import (
+    ASSETS,
+    DRY_RUN_DIFF,
+    DRY_RUN_DIFF_NDJSON,
+    MEDIA,
+    PRODUCT_MODELS,
+    batch_files,
+    model_batch_files,
+)
+from icecat_akeneo.catalog.levels import model_key
 from icecat_akeneo.steps.extract import current_values
 
 
@@ -38,13 +47,18 @@ def value_changes(identifier: str, current: dict, desired: dict) -> list[dict[st
 
 
 def run_dry_run(run_dir: str | Path) -> dict[str, Any]:
-    """Write `load/dry_run_diff.parquet` (+ a readable `.ndjson` twin) from the transform's batches."""
+    """Write `load/dry_run_diff.parquet` (+ a readable `.ndjson` twin) from the transform's product and
+    product-model batches."""
     run_dir = Path(run_dir)
     current = current_values(run_dir)
     rows: list[dict[str, Any]] = []
     for batch in batch_files(run_dir):
         for body in read_ndjson(batch):
             rows += value_changes(body["identifier"], current.get(body["identifier"], {}), body["values"])
+    models = {row["code"]: json.loads(row["values_json"] or "{}") for row in PRODUCT_MODELS.rows(run_dir)}
+    for batch in model_batch_files(run_dir):  # variant catalogues: product models, as `model:<code>`
+        for body in read_ndjson(batch):
+            rows += value_changes(model_key(body["code"]), models.get(body["code"], {}), body["values"])
     for row in MEDIA.rows(run_dir):
         rows.append({"identifier": row["identifier"], "attribute": row["attribute"], "locale": row["locale"],
                      "scope": row["scope"], "change": "media", "before": None, "after": row["url"]})

@@ -10,6 +10,8 @@ scopes, then kept to those), so a value the mapping writes to a second channel i
 really holds, never taken for one a person cleared.
 Before any product is paged, the taxonomy is compared with the client's last snapshot (`DriftCheck`): a
 mapped attribute deleted or retyped in Akeneo stops the run before anything is sent.
+Variant products keep their `parent`; the models they hang from and the family variants of the selection's
+families are saved too (`steps.extract_models`), so transform can send each value to the level owning it.
 Files are written under a temporary name and renamed at the end, so a failed run never leaves a partial
 artifact that the next step could mistake for a complete one.
 """
@@ -20,7 +22,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,11 +30,12 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
-from icecat_akeneo.artifacts import IDENTIFIER_COLUMNS, PRODUCTS, TAXONOMY, ParquetStream
-from icecat_akeneo.catalog import taxonomy as t
-from icecat_akeneo.catalog.product_values import read_value
+from icecat_akeneo.artifacts import AKENEO_API, IDENTIFIER_COLUMNS, PRODUCTS, TAXONOMY, ParquetStream
+from icecat_akeneo.catalog.gtin import normalized_gtin
+from icecat_akeneo.catalog.product_values import main_identifier_attribute, read_value
 from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
 from icecat_akeneo.progress import Progress
+from icecat_akeneo.steps.extract_models import PARTIAL_FILTERS, ModelTree
 
 if TYPE_CHECKING:
     from icecat_akeneo.mapping import ClientMapping
@@ -59,7 +62,7 @@ def product_row(
     scopes: Sequence[str] = (),
 ) -> dict[str, Any]:
     row = {
-        "identifier": product.get("identifier"),
+        "identifier": product_key(product, identifier_attribute),
         "uuid": product.get("uuid"),
         "family": product.get("family"),
         "enabled": bool(product.get("enabled", True)),
@@ -69,10 +72,19 @@ def product_row(
         "values_json": json.dumps(in_scopes(product.get("values") or {}, scopes), ensure_ascii=False,
                                   separators=(",", ":")),
         "associations_json": _associated_products(product.get("associations") or {}),
+        "parent": product.get("parent"),
     }
     for column in IDENTIFIER_COLUMNS:
         row[column] = read_value(product, identifier_attributes.get(column), identifier_attribute)
+    row["gtin"] = normalized_gtin(row.get("gtin"))  # Icecat's form; an invalid code stays for validate
     return row
+
+
+def product_key(product: dict[str, Any], identifier_attribute: str | None) -> str | None:
+    """How the run's files name a product: its identifier (top-level, or the main identifier value that
+    `/products-uuid` keeps in `values`), else its uuid (7.0 / SaaS products may have no identifier)."""
+    identifier = product.get("identifier") or read_value(product, identifier_attribute, None)
+    return identifier or product.get("uuid")
 
 
 def _associated_products(associations: dict[str, Any]) -> str:
@@ -139,41 +151,51 @@ async def _extract(
 ) -> dict[str, Any]:
     started = time.monotonic()
     async with AkeneoClient(settings) as akeneo:
+        api = await akeneo.api_info(settings.api_mode)
+        _write_json(AKENEO_API.path(run_dir), api.to_dict())
         taxonomy = await akeneo.get_taxonomy()
         _write_json(TAXONOMY.path(run_dir), taxonomy)
         checked = drift_check(taxonomy) if drift_check else {}
-        identifier_attribute = next(
-            (a["code"] for a in taxonomy["attributes"] if a.get("type") == t.IDENTIFIER), None
-        )
+        identifier_attribute = main_identifier_attribute(taxonomy["attributes"])
+        tree = ModelTree()
         with PRODUCTS.stream(run_dir) as products:
             pages = await _write_products(
-                akeneo, products, searches, scopes, locales,
-                lambda p: product_row(p, identifier_attributes, identifier_attribute, scopes))
+                akeneo, products, searches, scopes, locales, api.mode == "uuid",
+                lambda p: tree.saw(product_row(p, identifier_attributes, identifier_attribute, scopes)),
+                siblings=lambda: tree.sibling_searches(akeneo, searches[0]))
+        variants = await tree.write(akeneo, run_dir, lambda values: in_scopes(values, scopes), _write_json)
         stats = akeneo.stats()
     return {
         "products": products.rows_written,
         "pages": pages,
+        "akeneo_api": api.to_dict(),
         "duration_s": round(time.monotonic() - started, 3),
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],
-        "artifacts": {"products": str(products.path), "taxonomy": str(TAXONOMY.path(run_dir))},
+        "artifacts": {"products": str(products.path), "taxonomy": str(TAXONOMY.path(run_dir)),
+                      "akeneo_api": str(AKENEO_API.path(run_dir))},
+        **variants,
         **checked,
     }
 
 
 async def _write_products(
     akeneo: AkeneoClient, out: ParquetStream, searches: list[dict[str, Any]], scopes: tuple[str, ...],
-    locales: list[str] | None, to_row: Callable[[dict[str, Any]], dict[str, Any]],
+    locales: list[str] | None, by_uuid: bool, to_row: Callable[[dict[str, Any]], dict[str, Any]],
+    siblings: Callable[[], Awaitable[list[dict[str, Any]]]] | None = None,
 ) -> int:
     """Page every search into `out`; returns the pages read. A product two searches match is written once.
-    Akeneo filters on one scope only: for several, every scope is read and `to_row` keeps the wanted ones."""
+    Akeneo filters on one scope only: for several, every scope is read and `to_row` keeps the wanted ones.
+    `siblings()`, asked once the searches are done, may add searches (the variants of the models met)."""
     scope = scopes[0] if len(scopes) == 1 else None
     pages, progress = 0, Progress("extract", unit="products read")
     seen: set[str] = set()
-    dedupe = len(searches) > 1  # one search never repeats a product: keep memory flat then
-    for search in searches:
-        async for page in akeneo.iter_product_pages(search, scope=scope, locales=locales):
+    partial = siblings is not None and any(key in searches[0] for key in PARTIAL_FILTERS)
+    dedupe = len(searches) > 1 or partial  # one search never repeats a product: keep memory flat then
+    pending = list(searches)
+    while pending:
+        async for page in akeneo.iter_product_pages(pending.pop(0), scope=scope, locales=locales, by_uuid=by_uuid):
             pages += 1
             rows = [to_row(product) for product in page]
             if dedupe:
@@ -181,6 +203,8 @@ async def _write_products(
                 seen.update(row["identifier"] for row in rows)
             out.extend(rows)
             progress.advance(len(rows), pages=1)
+        if not pending and siblings is not None:
+            pending, siblings = await siblings(), None
     progress.finish()
     return pages
 
@@ -197,6 +221,25 @@ def current_values(run_dir: str | os.PathLike[str]) -> dict[str, dict[str, list[
     """What each selected product held in Akeneo when extract read it: identifier -> Akeneo `values`."""
     table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "values_json"])
     return {row["identifier"]: json.loads(row["values_json"] or "{}") for row in table.to_pylist()}
+
+
+def api_mode_of_run(run_dir: str | os.PathLike[str]) -> str:
+    """The products API extract chose for this run (`extract/akeneo_api.json`); `identifier` for a run
+    folder written before the UUID API was supported."""
+    path = AKENEO_API.path(run_dir)
+    return json.loads(path.read_text(encoding="utf-8"))["mode"] if path.exists() else "identifier"
+
+
+def product_uuids(run_dir: str | os.PathLike[str]) -> dict[str, str]:
+    """`{product key: uuid}` of the extracted products that have a uuid (Akeneo 7.0 / SaaS)."""
+    table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "uuid"])
+    return {row["identifier"]: row["uuid"] for row in table.to_pylist() if row["uuid"]}
+
+
+def address_as_extracted(akeneo: AkeneoClient, run_dir: str | os.PathLike[str]) -> None:
+    """Make `akeneo` address this run's products the way extract read them: by uuid in UUID mode."""
+    if api_mode_of_run(run_dir) == "uuid":
+        akeneo.address_by_uuid(product_uuids(run_dir))
 
 
 def keep_first_products(run_dir: str | os.PathLike[str], count: int) -> int:

@@ -10,7 +10,7 @@ at most that many calls at once. `on_line_result` lets a caller (the state store
 it arrives, e.g. remember what Akeneo accepted.
 
 Media (images, PDFs) cannot be sent as URLs: each file is downloaded and uploaded through media-files,
-which sets the product value itself.
+which sets the product value itself. In UUID mode (extract's choice) lines and uploads go by uuid.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ from icecat_akeneo.artifacts import (
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.progress import Progress
 from icecat_akeneo.steps.assets import send_assets
+from icecat_akeneo.steps.extract import address_as_extracted
+from icecat_akeneo.steps.load_models import Patch, send_model_lines
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
 TOP_MESSAGES = 10
@@ -160,10 +163,13 @@ async def _load(
     results = LoadResults(RESULTS.path(run_dir), attempt=len(earlier) + 1)
     try:
         async with AkeneoClient(settings) as akeneo:
+            address_as_extracted(akeneo, run_dir)  # by uuid in UUID mode
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
             def patch(lines: list[dict[str, Any]]) -> Awaitable[list[LineResult]]:
                 return _patch_or_record_failure(akeneo, lines)
 
+            model_lines = await send_model_lines(run_dir, results, partial(  # variant catalogues: product models
+                _patch_or_record_failure, akeneo, patch=akeneo.patch_product_models), on_line_result, line_filter)
             fetched = await send_media(akeneo, MEDIA.path(run_dir), results, media_headers, on_line_result,
                                        media_registry, patch=patch, policy=media_policy)
             assets = await send_assets(akeneo, ASSETS.path(run_dir), results, media_headers, on_line_result,
@@ -184,14 +190,9 @@ async def _load(
         "lines_failed": sum(results.lines_by_status.values()) - ok,
         "lines_by_status": {str(status): n for status, n in sorted(results.lines_by_status.items())},
         "unprocessable_top": results.top_unprocessable(),
-        "lines_skipped_already_accepted": results.skipped_lines,
-        "media": {
-            "uploaded": media_uploaded,
-            "reused": results.media_reused,
-            "unchanged": results.media_unchanged,
-            "failed": sum(results.media_by_status.values()) - media_uploaded - results.media_reused,
-            **fetched,
-        },
+        "lines_skipped_already_accepted": results.skipped_lines, "model_lines": model_lines,
+        "media": {"uploaded": media_uploaded, "reused": results.media_reused, "unchanged": results.media_unchanged,
+                  "failed": sum(results.media_by_status.values()) - media_uploaded - results.media_reused, **fetched},
         "assets": assets,
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],
@@ -281,9 +282,10 @@ async def _send_batches(
             task.cancel()
 
 
-async def _patch_or_record_failure(akeneo: AkeneoClient, lines: list[dict[str, Any]]) -> list[LineResult]:
+async def _patch_or_record_failure(akeneo: AkeneoClient, lines: list[dict[str, Any]],
+                                   patch: Patch | None = None) -> list[LineResult]:
     try:
-        return await akeneo.patch_products(lines)
+        return await (patch or akeneo.patch_products)(lines)
     except AkeneoAuthError:
         raise
     except AkeneoError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +37,23 @@ from icecat_akeneo.desired import Values, desired_values
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.icecat.record import record_from_row
 from icecat_akeneo.mapping import ClientMapping
+from icecat_akeneo.model_values import ModelValues
 from icecat_akeneo.progress import Progress
 from icecat_akeneo.steps.batches import PRODUCTS_PER_BATCH, KeyedStore, parquet_pairs, product_batches
+from icecat_akeneo.steps.transform_models import model_values_of_run, write_model_lines
 from icecat_akeneo.steps.transform_output import TransformOutputs
 
 # --- the file writer ----------------------------------------------------------------------------------------
 
-def _keyed_inputs(run_dir: Path, keyed: KeyedStore, *, with_current: bool) -> None:
-    """What the transform asks per batch: found and quarantined products, and (incremental sync) the values
-    each product held in Akeneo when extract read it."""
+def _keyed_inputs(run_dir: Path, keyed: KeyedStore, *, with_current: bool, with_parents: bool) -> None:
+    """What the transform asks per batch: found and quarantined products, (incremental sync, variants) the
+    values each product held in Akeneo when extract read it, and (variants) each product's parent model."""
     keyed.put("found", parquet_pairs(LOOKUPS.path(run_dir), "identifier", where=("outcome", Outcome.FOUND)))
     keyed.put("quarantined", parquet_pairs(QUARANTINE.path(run_dir), "identifier"))
     if with_current:
         keyed.put("current", parquet_pairs(PRODUCTS.path(run_dir), "identifier", "values_json"))
+    if with_parents:
+        keyed.put("parent", parquet_pairs(PRODUCTS.path(run_dir), "identifier", "parent"))
 
 
 def _current_values(keyed: KeyedStore, identifiers: list[str]) -> dict[str, Values]:
@@ -60,6 +65,29 @@ def _taxonomy_of(run_dir: Path, taxonomy: Taxonomy | dict[str, Any] | None) -> T
     if taxonomy is None:
         taxonomy = json.loads(TAXONOMY.path(run_dir).read_text(encoding="utf-8"))
     return taxonomy if isinstance(taxonomy, Taxonomy) else Taxonomy(taxonomy)
+
+
+@dataclass
+class _ProductTransform:
+    """One product's records -> its line: desired values, routed to its models (variants), narrowed to what
+    must be sent, with its associations."""
+
+    mapping: ClientMapping
+    taxonomy: Taxonomy
+    models: ModelValues | None
+    values_to_send: Callable[[str, Values], Values] | None
+    links: CatalogLinks | None
+    outputs: TransformOutputs
+
+    def product(self, identifier: str, rows: list[dict[str, Any]], parent: str | None, current: Values) -> None:
+        records = [record_from_row(row) for row in rows]
+        values, media_rows, rejections = desired_values(records, self.mapping, self.taxonomy)
+        if self.models is not None:
+            values, media_rows = self.models.route(identifier, parent, values, media_rows, current)
+        if self.values_to_send is not None:
+            values = self.values_to_send(identifier, values)
+        associations = self.links.to_send(identifier, records, self.mapping.associations) if self.links else {}
+        self.outputs.add(identifier, values, media_rows, rejections, associations)
 
 
 def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: int = 100,
@@ -79,17 +107,23 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     out = step_dir(run_dir, Step.TRANSFORM)
     out.mkdir(parents=True, exist_ok=True)
     links = CatalogLinks.of_run(run_dir) if mapping.associations else None
+    models = model_values_of_run(run_dir, mapping.client)
     with (KeyedStore(out / ".transform-keys.sqlite") as keyed, MEDIA.stream(run_dir) as media,
           REJECTED.stream(run_dir) as rejected, ASSETS.stream(run_dir) as assets):
         outputs = TransformOutputs(run_dir, batch_size, media, rejected, assets)
-        _keyed_inputs(run_dir, keyed, with_current=on_batch is not None)
+        context = _ProductTransform(mapping, taxonomy, models, values_to_send, links, outputs)
+        _keyed_inputs(run_dir, keyed, with_current=on_batch is not None or models is not None,
+                      with_parents=models is not None)
         progress = Progress("transform", keyed.counts["found"] or None, unit="products")
         for batch in product_batches(RECORDS.path(run_dir), products_per_batch):
             identifiers = [identifier for identifier, _ in batch]
             found = keyed.get_many("found", identifiers) if keyed.counts["found"] else dict.fromkeys(identifiers)
             quarantined = keyed.get_many("quarantined", identifiers)
+            current = _current_values(keyed, [i for i in identifiers if i in found and i not in quarantined]) \
+                if "current" in keyed.counts else {}
             if on_batch is not None:
-                on_batch(_current_values(keyed, [i for i in identifiers if i in found and i not in quarantined]))
+                on_batch(current)
+            parents = keyed.get_many("parent", identifiers) if models is not None else {}
             for identifier, rows in batch:
                 if identifier not in found:
                     continue
@@ -98,12 +132,8 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
                 if identifier in quarantined:
                     outputs.counts["skipped_quarantined"] += 1
                     continue
-                records = [record_from_row(row) for row in rows]
-                values, media_rows, rejections = desired_values(records, mapping, taxonomy)
-                if values_to_send is not None:
-                    values = values_to_send(identifier, values)
-                associations = links.to_send(identifier, records, mapping.associations) if links else {}
-                outputs.add(identifier, values, media_rows, rejections, associations)
-        report = outputs.report(started)
+                context.product(identifier, rows, parents.get(identifier), current.get(identifier, {}))
+        variants = write_model_lines(run_dir, models, outputs, values_to_send, on_batch) if models else {}
+        report = {**outputs.report(started), **variants}
     progress.finish(lines=report.get("lines", 0), rejected=report.get("rejected", 0))
     return report

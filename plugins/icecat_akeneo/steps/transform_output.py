@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from icecat_akeneo.akeneo.lines import write_ndjson
-from icecat_akeneo.artifacts import BATCH_GLOB, ParquetStream, Step, batch_path, step_dir
+from icecat_akeneo.artifacts import (
+    BATCH_GLOB,
+    MODEL_BATCH_GLOB,
+    ParquetStream,
+    Step,
+    batch_path,
+    model_batch_path,
+    step_dir,
+)
 from icecat_akeneo.diff import Values
 from icecat_akeneo.values import ValueRejected
 
@@ -19,14 +27,15 @@ NOT_LOCALIZED = "(no locale)"
 
 
 class _BatchWriter:
-    """NDJSON files of at most `batch_size` lines (the `akeneo.lines` codec), one product per line."""
+    """NDJSON files of at most `batch_size` lines (the `akeneo.lines` codec), one product (or model) per line."""
 
-    def __init__(self, run_dir: Path, batch_size: int) -> None:
+    def __init__(self, run_dir: Path, batch_size: int, *, models: bool = False) -> None:
         self.run_dir, self.batch_size = run_dir, batch_size
+        self.path_of = model_batch_path if models else batch_path
         self.paths: list[Path] = []
         self.pending: list[dict[str, Any]] = []
         self.lines = 0
-        for stale in step_dir(run_dir, Step.TRANSFORM).glob(BATCH_GLOB):
+        for stale in step_dir(run_dir, Step.TRANSFORM).glob(MODEL_BATCH_GLOB if models else BATCH_GLOB):
             stale.unlink()
 
     def write(self, line: dict[str, Any]) -> None:
@@ -37,7 +46,7 @@ class _BatchWriter:
 
     def flush(self) -> None:
         if self.pending:
-            self.paths.append(batch_path(self.run_dir, len(self.paths) + 1))
+            self.paths.append(self.path_of(self.run_dir, len(self.paths) + 1))
             write_ndjson(self.paths[-1], self.pending)
             self.pending = []
 
@@ -48,6 +57,7 @@ class TransformOutputs:
     def __init__(self, run_dir: Path, batch_size: int, media: ParquetStream, rejected: ParquetStream,
                  assets: ParquetStream | None = None) -> None:
         self.writer, self.media, self.rejected = _BatchWriter(run_dir, batch_size), media, rejected
+        self.model_writer = _BatchWriter(run_dir, batch_size, models=True)
         self.assets = assets
         self.counts: Counter[str] = Counter()
         self.per_attribute: Counter[str] = Counter()
@@ -73,8 +83,15 @@ class TransformOutputs:
             self.per_attribute[attribute] += len(entries)
             self.per_locale.update(entry["locale"] or NOT_LOCALIZED for entry in entries)
 
+    def add_model(self, code: str, values: Values) -> None:
+        """One product model's PATCH line (`{"code", "values"}`), only when it has values to send."""
+        if values:
+            self.model_writer.write({"code": code, "values": values})
+            self.counts["model_values"] += sum(len(entries) for entries in values.values())
+
     def report(self, started: float) -> dict[str, Any]:
         self.writer.flush()
+        self.model_writer.flush()
         return {
             "products": self.counts["products"],
             "skipped_quarantined": self.counts["skipped_quarantined"],
@@ -87,7 +104,10 @@ class TransformOutputs:
             "rejected_by_reason": dict(self.rejected_by_reason.most_common()),
             "media_rows": self.media.rows_written,
             "asset_collection_rows": self.assets.rows_written if self.assets is not None else 0,
+            "model_lines": self.model_writer.lines,
+            "model_values": self.counts["model_values"],
             "duration_s": round(time.monotonic() - started, 3),
             "artifacts": {"batches": [str(path) for path in self.writer.paths], "media": str(self.media.path),
+                          "model_batches": [str(path) for path in self.model_writer.paths],
                           "rejected": str(self.rejected.path)},
         }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 from collections import Counter
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import PRODUCTS, QUARANTINE, RECORDS, Step, step_dir
+from icecat_akeneo.catalog.gtin import check_gtin
 from icecat_akeneo.mapping import PER_LANGUAGE_RULES, ClientMapping, CompletenessRule
 from icecat_akeneo.progress import Progress
 from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs, product_batches
@@ -41,15 +41,6 @@ class ValidationFailed(RuntimeError):
             f"({report['quarantined_ratio']:.0%}), above failure_ratio {report['failure_ratio']:.0%}; "
             f"see {report['artifacts']['quarantine']} and the Data Docs {report['artifacts']['data_docs']}")
         self.report = report
-
-
-def ean13_is_valid(code: object) -> bool:
-    """13 digits whose last is the GS1 check digit (weights 1,3,1,3... on the first 12)."""
-    if not isinstance(code, str) or not re.fullmatch(r"\d{13}", code.strip()):
-        return False
-    digits = [int(char) for char in code.strip()]
-    weighted = sum(digit * (3 if index % 2 else 1) for index, digit in enumerate(digits[:12]))
-    return (10 - weighted % 10) % 10 == digits[12]
 
 
 def _text(value: object) -> str | None:
@@ -89,7 +80,7 @@ def _check_frame(records: list[dict[str, Any]], gtins: dict[str, str | None],
             "image_count": images[identifier],
             "description": _text(row.get("description_text")) or _text(row.get("description_html")) or "",
             "akeneo_gtin": gtin,
-            "akeneo_gtin_is_ean13": None if not _text(gtin) else ean13_is_valid(gtin),
+            "akeneo_gtin_is_ean13": None if not _text(gtin) else check_gtin(gtin).valid,
         }
         frame_row.update({f"has_{field}": present.get((identifier, field)) for field in fields})
         rows.append(frame_row)
@@ -135,7 +126,7 @@ def _message(rule: CompletenessRule, row: dict[str, Any]) -> str:
         return (f"description in Icecat language {row['lang']} has {len(row['description'])} characters, "
                 f"at least {rule.value} required")
     if rule.rule == "valid_ean13":
-        return f"GTIN {row['akeneo_gtin']!r} in Akeneo fails the EAN-13 check digit: correct it in Akeneo"
+        return f"GTIN {row['akeneo_gtin']!r} in Akeneo {check_gtin(row['akeneo_gtin']).problem}: correct it in Akeneo"
     return f"record field {rule.field} is empty in Icecat"
 
 
