@@ -153,6 +153,7 @@ class Artifact:
 
 PRODUCTS = Artifact(Step.EXTRACT, "products.parquet", PRODUCTS_SCHEMA)
 TAXONOMY = Artifact(Step.EXTRACT, "taxonomy.json")
+SHARDS = Artifact(Step.EXTRACT, "shards.json")  # how extract cut the selection (steps/shards.py)
 RECORDS = Artifact(Step.ENRICH, "records.parquet", ENRICHED_RECORD_SCHEMA)
 LOOKUPS = Artifact(Step.ENRICH, "lookups.parquet", LOOKUP_SCHEMA)
 QUARANTINE = Artifact(Step.VALIDATE, "quarantine.parquet", QUARANTINE_SCHEMA)
