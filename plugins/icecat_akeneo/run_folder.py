@@ -64,7 +64,7 @@ def pull_tree(remote: ObjectStoragePath, local_root: Path, *, skip: str | None =
     if not remote.exists():
         return
     for item in remote.rglob("*"):
-        relative = str(item.relative_to(remote))
+        relative = item.path.removeprefix(remote.path.rstrip("/") + "/")  # relative_to is not there for S3 paths
         if (skip and relative.split("/", 1)[0] == skip) or not item.is_file():
             continue
         local = local_root / relative
