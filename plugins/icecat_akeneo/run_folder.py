@@ -1,8 +1,9 @@
 """Where a run's artifacts live: `<data root>/<client>/<run id>/<step>/...`.
 
-The data root is `ICECAT_AKENEO_DATA_ROOT`: a local folder (default `./data`) or an object-storage URL
-(`s3://bucket/icecat`, `gs://...`, `file:///...`: anything Airflow's `ObjectStoragePath` knows, with the
-provider for that scheme installed). Steps always work on local files (pyarrow, GX and the NDJSON writer
+The data root is `ICECAT_AKENEO_DATA_ROOT` (or `ICECAT_AKENEO_DATA_ROOT_<CLIENT>` for one client): a local
+folder (default `./data`) or an object-storage URL (`s3://bucket/icecat`, `s3://<conn id>@bucket/icecat`,
+`gs://...`, `file:///...`: anything Airflow's `ObjectStoragePath` knows, with the provider for that scheme
+installed). Steps always work on local files (pyarrow, GX and the NDJSON writer
 want real paths); with an object-storage root the run folder is a local working copy, pulled from the
 store when a task starts on a worker that lacks it and published back after each step.
 
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import Step, step_report
-
 from icecat_akeneo.steps.shards import SHARDS_DIR, WHOLE_RUN
 
 if TYPE_CHECKING:
@@ -30,17 +30,19 @@ DATA_ROOT_ENV = "ICECAT_AKENEO_DATA_ROOT"
 WORK_DIR_ENV = "ICECAT_AKENEO_WORK_DIR"
 
 
-def data_root_setting() -> str:
-    return os.environ.get(DATA_ROOT_ENV, "data")
+def data_root_setting(client: str | None = None) -> str:
+    """`ICECAT_AKENEO_DATA_ROOT_<CLIENT>` (one client's data elsewhere, e.g. its own bucket), else the root."""
+    own = os.environ.get(f"{DATA_ROOT_ENV}_{client.upper()}") if client else None
+    return own or os.environ.get(DATA_ROOT_ENV, "data")
 
 
 def is_object_storage(root: str) -> bool:
     return "://" in root
 
 
-def data_root() -> Path:
+def data_root(client: str | None = None) -> Path:
     """The local data root: the configured folder, or the local working copy of an object-storage root."""
-    root = data_root_setting()
+    root = data_root_setting(client)
     if is_object_storage(root):
         work = Path(os.environ.get(WORK_DIR_ENV) or Path(tempfile.gettempdir()) / "icecat-akeneo")
         return (work / re.sub(r"[^A-Za-z0-9._-]+", "_", root)).resolve()
@@ -55,7 +57,7 @@ def safe_run_id(run_id: str) -> str:
 def client_remote(client: str) -> ObjectStoragePath:
     from airflow.sdk import ObjectStoragePath
 
-    return ObjectStoragePath(data_root_setting()) / client
+    return ObjectStoragePath(data_root_setting(client)) / client
 
 
 def pull_tree(remote: ObjectStoragePath, local_root: Path, *, skip: str | None = None, refresh: bool = False) -> None:
@@ -90,9 +92,9 @@ class RunFolder:
     @classmethod
     def for_run(cls, client: str, run_id: str, root: Path | None = None) -> RunFolder:
         remote = None
-        if root is None and is_object_storage(data_root_setting()):
+        if root is None and is_object_storage(data_root_setting(client)):
             remote = client_remote(client) / safe_run_id(run_id)
-        client_root = (root or data_root()) / client
+        client_root = (root or data_root(client)) / client
         folder = cls(client_root=client_root, path=client_root / safe_run_id(run_id), remote=remote,
                      run_id=safe_run_id(run_id))
         folder.path.mkdir(parents=True, exist_ok=True)

@@ -125,3 +125,20 @@ def preflight(mapping_path: str, context: Mapping[str, Any]) -> dict:
         raise AirflowFailException(f"client {sync.mapping.client} is not ready for production: failed checks "
                                    f"{document['summary']['failed']}; see {report['readiness_html']}")
     return report
+
+
+def connection_pools(mapping_folder: Path) -> list[dict[str, Any]]:
+    """The pools of every client's Connections (`icecat_akeneo.pools`), sized from the Connections' extras,
+    as `airflow pools import` reads them (`deploy/prod.py` creates them on `up`)."""
+    from icecat_akeneo.hooks.akeneo import AkeneoHook
+    from icecat_akeneo.hooks.icecat import IcecatHook
+    from icecat_akeneo.pools import pools_for
+
+    limits: dict[tuple[Any, str], int | None] = {}
+    for path in sorted(mapping_folder.glob("*.yaml")):
+        with contextlib.suppress(Exception):  # a broken mapping (or a client without Connections) has no runs
+            connections = load_mapping(path).connections
+            limits[("akeneo", connections.akeneo)] = AkeneoHook(connections.akeneo).get_settings().max_concurrency
+            limits[("icecat", connections.icecat)] = IcecatHook(connections.icecat).get_settings().max_concurrency
+    return [{"name": pool.name, "slots": pool.slots, "description": pool.description} for pool in pools_for(limits)]
+

@@ -29,7 +29,7 @@ def akeneo_snapshot(base_url: str, token: str) -> dict[str, dict]:
         page = httpx.get(url, headers=headers, timeout=30).json()
         for item in page["_embedded"]["items"]:
             products[item["identifier"]] = {
-                attribute: sorted((json.dumps(_media_by_content(entry, headers), sort_keys=True) for entry in entries))
+                attribute: sorted(json.dumps(_media_by_content(entry, headers), sort_keys=True) for entry in entries)
                 for attribute, entries in item["values"].items()}
         url = page["_links"].get("next", {}).get("href")
     return products
