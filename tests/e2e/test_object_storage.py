@@ -33,12 +33,12 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def bucket_keys(url: str) -> list[str]:
+def bucket_keys(url: str, bucket: str = BUCKET) -> list[str]:
     import boto3
 
     s3 = boto3.client("s3", endpoint_url=url, aws_access_key_id="test-key", aws_secret_access_key="test-secret",
                       region_name="us-east-1")
-    return sorted(item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    return sorted(item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
                   for item in page.get("Contents", []))
 
 
