@@ -38,13 +38,7 @@ from icecat_akeneo.breaker import ApiUnavailable
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.pools import Api, pool_limit, share
 from icecat_akeneo.run_folder import RunFolder
-from icecat_akeneo.steps.shards import (
-    DEFAULT_SHARD_SIZE,
-    SHARDS_DIR,
-    WHOLE_RUN,
-    every_shard_loaded,
-    split_selection,
-)
+from icecat_akeneo.steps.shards import SHARDS_DIR, WHOLE_RUN, every_shard_loaded, split_selection
 
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoSettings
@@ -159,8 +153,7 @@ def extract(sync: SyncRun) -> dict:
                          identifier_attributes=sync.mapping.identifiers.model_dump(), more_searches=more,
                          drift_check=DriftCheck(sync.mapping, sync.run.client_root),
                          sample_size=int(sync.params.get("sample_size") or 0))
-    report["shards"] = sync.__dict__["shards"] = split_selection(
-        sync.run.path, int(sync.params.get("shard_size") or DEFAULT_SHARD_SIZE))
+    report["shards"] = sync.__dict__["shards"] = split_selection(sync.run.path, int(sync.params["shard_size"]))
     sync.run.publish(SHARDS_DIR)
     return {**report, "events": sync.params["events"]} if identifiers else report
 

@@ -119,3 +119,19 @@ def test_a_task_s_share_keeps_the_calls_of_all_its_pool_s_tasks_within_the_limit
 def test_akeneo_pools_never_exceed_four_calls_and_icecat_follows_its_connection() -> None:
     assert pool_limit("akeneo", None) == 4 and pool_limit("akeneo", 10) == 4 and pool_limit("akeneo", 2) == 2
     assert pool_limit("icecat", None) == 8 and pool_limit("icecat", 3) == 3
+
+
+def test_the_run_s_completeness_weighs_each_shard_by_its_products(tmp_path: Path) -> None:
+    from icecat_akeneo.artifacts import COMPLETENESS
+
+    run, shards = tmp_path / "run", ["shards/0001", "shards/0002"]
+    for shard, (products, complete, average) in zip(shards, ((3, 3, 100.0), (1, 0, 60.0)), strict=True):
+        COMPLETENESS.path(run / shard).parent.mkdir(parents=True)
+        cell = {"ecommerce": {"en_US": {"products": products, "complete": complete, "average": average}}}
+        COMPLETENESS.path(run / shard).write_text(json.dumps({"before": None if shard == shards[1] else cell,
+                                                              "after": cell}))
+        step_report(run / shard, Step.LOAD).write_text("{}")
+    merge_step(run, Step.LOAD, shards)
+    merged = json.loads(COMPLETENESS.path(run).read_text())
+    assert merged["before"] is None, "one shard could not read it: unknown for the run"
+    assert merged["after"] == {"ecommerce": {"en_US": {"products": 4, "complete": 3, "average": 90.0}}}

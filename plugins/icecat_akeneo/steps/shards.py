@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import (
+    COMPLETENESS,
     DRY_RUN_DIFF,
     LOOKUPS,
     MANUAL_EDITS,
@@ -38,7 +39,6 @@ from icecat_akeneo.artifacts import (
     step_report,
 )
 
-DEFAULT_SHARD_SIZE = 5000
 SHARDS_DIR = "shards"
 WHOLE_RUN = "."
 """The one shard of a selection that fits in one: the run folder itself."""
@@ -161,6 +161,8 @@ def merge_step(run_dir: Path, step: Step | str, shards: Sequence[str],
     merged = {**merged, **(decide(merged) if decide else {}), "shards": per_shard}
     for artifact in (a for a in MERGED_ARTIFACTS if a.step == Step(step)):
         _concatenate(artifact, run_dir, shards)
+    if Step(step) == Step.LOAD:
+        _merge_completeness(run_dir, shards)
     path = step_report(run_dir, step)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(merged, indent=2, default=str), encoding="utf-8")
@@ -187,6 +189,35 @@ def every_shard_loaded(run_dir: Path, shards: Sequence[str], *, but: str | None)
     """True when every shard other than `but` (whose report is not saved yet) finished its load."""
     reports = shard_reports(run_dir, Step.LOAD, [name for name in shards if name != but])
     return all(report.get("status") not in ("failed", "not run") for report in reports.values())
+
+
+def _merge_completeness(run_dir: Path, shards: Sequence[str]) -> None:
+    """`load/completeness.json` of the run: products and complete ones added up, averages weighted by products;
+    a moment (before / after) some shard could not read is unknown (null) for the run."""
+    saved = [json.loads(p.read_text(encoding="utf-8")) for p in (COMPLETENESS.path(run_dir / s) for s in shards)
+             if p.exists()]
+    if not saved:
+        return
+    merged: dict[str, Any] = {}
+    for moment in ("before", "after"):
+        parts = [document.get(moment) for document in saved]
+        merged[moment] = None if None in parts or len(parts) < len(shards) else _weighted(parts)
+    COMPLETENESS.path(run_dir).parent.mkdir(parents=True, exist_ok=True)
+    COMPLETENESS.path(run_dir).write_text(json.dumps(merged, indent=1), encoding="utf-8")
+
+
+def _weighted(summaries: list[dict[str, dict[str, dict[str, float]]]]) -> dict[str, dict[str, dict[str, float]]]:
+    totals: dict[str, dict[str, dict[str, float]]] = {}
+    for summary in summaries:
+        for channel, locales in summary.items():
+            for locale, cell in locales.items():
+                total = totals.setdefault(channel, {}).setdefault(locale, {"products": 0, "complete": 0, "sum": 0.0})
+                total["products"] += cell["products"]
+                total["complete"] += cell["complete"]
+                total["sum"] += cell["average"] * cell["products"]
+    return {channel: {locale: {"products": cell["products"], "complete": cell["complete"],
+                               "average": round(cell["sum"] / cell["products"], 1) if cell["products"] else 0.0}
+                      for locale, cell in locales.items()} for channel, locales in totals.items()}
 
 
 def _concatenate(artifact: Artifact, run_dir: Path, shards: Sequence[str]) -> None:
