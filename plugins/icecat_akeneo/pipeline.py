@@ -199,26 +199,29 @@ def load(sync: SyncRun) -> dict:
     """Send the lines; fails (`LoadIncomplete`, retried by Airflow) when some never reached Akeneo's judgement.
     Akeneo's completeness of the selection is read just before and after (the report's delta)."""
     from icecat_akeneo import completeness
+    from icecat_akeneo.media_claims import ClaimingRegistry
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
     incremental = sync.incremental()
+    media = ClaimingRegistry(incremental, sync.state.engine, sync.mapping.client)  # one upload across shards
     before = completeness.measure(sync.akeneo, sync.run.path)
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
-                          line_filter=incremental.line_filter, media_registry=incremental,
+                          line_filter=incremental.line_filter, media_registry=media,
                           media_policy=sync.icecat.media_policy)
     except Exception as error:
         record_failed_attempt(sync.run.path, error)
         raise
     finally:
         incremental.flush()
+        media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
-        raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.path.name}: "
+        raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "
                              f"{report['lines_not_delivered']} lines were not delivered to Akeneo (by status: "
                              f"{undelivered}; 0 = no answer); see load/refused.parquet", report)
     return report
