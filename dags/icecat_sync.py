@@ -92,10 +92,11 @@ def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
 
             return tasks.run_step("load", mapping_path, context, shard)
 
-        @task(trigger_rule="all_done", retries=0)
+        @task(trigger_rule="all_done")
         def report(**context: Any) -> dict:
-            """Runs even when a step failed, so every run leaves a report.json/report.html; then fails (no
-            retry) when the run failed by the report's status rule, so the DAG run is red."""
+            """Runs even when a step failed, so every run leaves a report.json/report.html; then fails at once
+            (AirflowFailException, no retry) when the run failed by the report's status rule, so the DAG run is
+            red. A report task lost with its worker is retried like any other."""
             from icecat_akeneo import tasks
 
             return tasks.report(mapping_path, context)
