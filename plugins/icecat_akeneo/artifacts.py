@@ -60,6 +60,7 @@ LOOKUP_SCHEMA = pa.schema([
 QUARANTINE_SCHEMA = pa.schema(_strings("identifier", "lang", "rule", "expectation", "column", "message"))
 REJECTED_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "kind", "message"))
 MEDIA_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "url", "source"))
+ASSETS_SCHEMA = pa.schema([*_strings(*_VALUE_KEY, "family", "source"), ("urls", pa.list_(pa.string()))])
 MANUAL_EDITS_SCHEMA = pa.schema(_strings(*_VALUE_KEY, "ours", "theirs"))
 RESULTS_SCHEMA = pa.schema([
     *_strings("identifier", "batch"), ("line", pa.int32()), ("status_code", pa.int32()),
@@ -158,6 +159,8 @@ RECORDS = Artifact(Step.ENRICH, "records.parquet", ENRICHED_RECORD_SCHEMA)
 LOOKUPS = Artifact(Step.ENRICH, "lookups.parquet", LOOKUP_SCHEMA)
 QUARANTINE = Artifact(Step.VALIDATE, "quarantine.parquet", QUARANTINE_SCHEMA)
 MEDIA = Artifact(Step.TRANSFORM, "media.parquet", MEDIA_SCHEMA)
+ASSETS = Artifact(Step.TRANSFORM, "assets.parquet", ASSETS_SCHEMA)
+"""Asset collection values: the file URLs (in order) that load makes assets of `family` (steps/assets.py)."""
 REJECTED = Artifact(Step.TRANSFORM, "rejected.parquet", REJECTED_SCHEMA)
 MANUAL_EDITS = Artifact(Step.TRANSFORM, "manual_edits.parquet", MANUAL_EDITS_SCHEMA)
 RESULTS = Artifact(Step.LOAD, "results.parquet", RESULTS_SCHEMA)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from icecat_akeneo import sources
+from icecat_akeneo.asset_values import AssetCollectionUpload
 from icecat_akeneo.catalog.taxonomy import Taxonomy
 from icecat_akeneo.icecat.languages import answered_in
 from icecat_akeneo.icecat.record import ProductRecord
@@ -57,6 +58,18 @@ def _first_present(record: ProductRecord | None, field: FieldMapping) -> tuple[A
 
 
 # --- the pure core ------------------------------------------------------------------------------------------
+
+def _upload_row(attribute: str, locale: str | None, scope: str | None, data: Any,
+                source: str) -> dict[str, Any] | None:
+    """The media row of a value the load step must upload (a file, or the files of an asset collection:
+    those rows carry `urls` and the asset `family`), None for a value sent as it is."""
+    where = {"attribute": attribute, "locale": locale, "scope": scope, "source": source}
+    if isinstance(data, MediaUpload):
+        return {**where, "url": data.url}
+    if isinstance(data, AssetCollectionUpload):
+        return {**where, "urls": list(data.urls), "family": data.family}
+    return None
+
 
 def _in_language(record: ProductRecord | None, language: str) -> ProductRecord | None:
     """The record, unless Icecat answered in another language (its fallback): English text must not be
@@ -140,9 +153,9 @@ def desired_values(
                 rejections.append(data)
                 continue
             taken.add(key)
-            if isinstance(data, MediaUpload):
-                media_rows.append({"attribute": field.attribute, "locale": locale, "scope": scope,
-                                   "url": data.url, "source": source})
+            upload = _upload_row(field.attribute, locale, scope, data, source)
+            if upload is not None:
+                media_rows.append(upload)
             else:
                 entry = {"locale": locale, "scope": scope, "data": data}
                 values.setdefault(field.attribute, []).append(entry)

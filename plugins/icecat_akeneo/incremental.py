@@ -155,6 +155,11 @@ class IncrementalRun:
     def code_for_url(self, url: str) -> str | None:
         return self.store.media_code_for_url(url)
 
+    def held_value(self, row: Mapping[str, Any]) -> Any:
+        """What Akeneo held for this row's value when the run read the product (asset collections)."""
+        return value_entries(self.current.get(row["identifier"], {})).get(
+            (row["attribute"], row.get("locale"), row.get("scope")))
+
     def code_for_content(self, sha256: str) -> str | None:
         return self.store.media_code(sha256)
 

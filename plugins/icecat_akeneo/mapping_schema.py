@@ -19,6 +19,7 @@ from icecat_akeneo.catalog.compatibility import MEDIA_KINDS, check_source  # noq
 from icecat_akeneo.icecat.languages import ICECAT_LANGUAGES
 from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.mapping_events import Events
+from icecat_akeneo.mapping_targets import expand_attribute_lists
 
 RULES_NEEDING_VALUE = ("min_images", "description_min_length")
 PER_LANGUAGE_RULES = ("title_present", "description_min_length")
@@ -228,6 +229,8 @@ class ClientMapping(_Strict):
             raise ValueError(f"one Icecat language per Akeneo locale ({'; '.join(shared)}): the second "
                              "would overwrite the first")
         return languages
+
+    _attribute_lists = field_validator("fields", mode="before")(lambda fields: expand_attribute_lists(fields))
 
     @field_validator("fields")
     @classmethod

@@ -1,6 +1,6 @@
 """The mapping sources beyond a record's plain fields (docs/mapping.md "Field sources"): the best media item
-of a kind and the later ones, every GTIN, logos, related products, reviews, reasons to buy, a feature's
-local value and the "all specifications" table.
+of a kind and the later ones, every GTIN, logos, related products, reviews, reasons to buy (joined, by part,
+or one item's part), the n-th gallery picture, a feature's local value and the "all specifications" table.
 
 Transform asks `resolves(source)` and, when true, `resolve(record, source)` for the raw value; plain record
 fields and `feature:<id>` stay with transform. Everything here is pure: a record in, a value out.
@@ -13,12 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from icecat_akeneo.icecat.html_text import html_to_text
-from icecat_akeneo.icecat.record import Media, ProductRecord, RelatedProduct, Review
+from icecat_akeneo.icecat.record import Media, ProductRecord, ReasonToBuy, RelatedProduct, Review
 from icecat_akeneo.icecat.sheet_parts import media_kind
 from icecat_akeneo.templates import render
 
 MEDIA_SOURCE = re.compile(r"media:(?P<kind>[a-z_]+)(?:\[(?P<nth>\d+)\]|(?P<all>:all))?")
 FEATURE_LOCAL = re.compile(r"feature_local:(?P<id>\d+)")
+REASON_ITEM = re.compile(r"reasons_to_buy\[(?P<nth>[1-9]\d*)\]\.(?P<part>title|text|image)")
+GALLERY_ITEM = re.compile(r"gallery\[(?P<nth>[1-9]\d*)\]")
 HTML_PAGE = "text/html"
 
 
@@ -47,6 +49,31 @@ def _media(record: ProductRecord, match: re.Match[str]) -> str | list[str] | Non
         return urls
     nth = int(match["nth"] or 1)
     return urls[nth - 1] if 0 < nth <= len(urls) else None
+
+
+def _reason_part(reason: ReasonToBuy, part: str) -> str | None:
+    """A reason's title, its text as plain text (Icecat sends `<br>` in it), or its picture URL."""
+    if part == "text":
+        return html_to_text(reason.text)
+    return reason.title if part == "title" else reason.image
+
+
+def _reason_item(record: ProductRecord, match: re.Match[str]) -> str | None:
+    """`reasons_to_buy[2].title`: one part of the n-th reason to buy (1-based, Icecat's order)."""
+    nth = int(match["nth"])
+    return _reason_part(record.reasons_to_buy[nth - 1], match["part"]) if nth <= len(record.reasons_to_buy) else None
+
+
+def _gallery_item(record: ProductRecord, match: re.Match[str]) -> str | None:
+    """`gallery[2]`: the n-th picture of the gallery (1 = the main one), so a gallery can fill several image
+    attributes in order."""
+    images = sorted(record.images, key=lambda image: image.order)
+    nth = int(match["nth"])
+    return images[nth - 1].url if nth <= len(images) else None
+
+
+def _parts(record: ProductRecord, part: str) -> list[str]:
+    return [text for reason in record.reasons_to_buy if (text := _reason_part(reason, part))]
 
 
 def _review_line(review: Review) -> str:
@@ -100,12 +127,17 @@ NAMED: dict[str, Callable[[ProductRecord], Any]] = {
     "reasons_to_buy": lambda record: [
         ": ".join(part for part in (reason.title, html_to_text(reason.text)) if part)
         for reason in record.reasons_to_buy],
+    "reasons_to_buy_titles": lambda record: _parts(record, "title"),
+    "reasons_to_buy_texts": lambda record: _parts(record, "text"),
+    "reasons_to_buy_images": lambda record: _parts(record, "image"),
     "specifications_html": specifications_html,
     "specifications_text": specifications_text,
 }
 PATTERNS: tuple[tuple[re.Pattern[str], Callable[[ProductRecord, re.Match[str]], Any]], ...] = (
     (MEDIA_SOURCE, _media),
     (FEATURE_LOCAL, _feature_local),
+    (REASON_ITEM, _reason_item),
+    (GALLERY_ITEM, _gallery_item),
 )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from icecat_akeneo.asset_values import ASSET_COLLECTION, asset_collection
 from icecat_akeneo.catalog import taxonomy as t
 from icecat_akeneo.catalog.compatibility import ICECAT_SIGN_UNITS, UNIT_FACTORS
 from icecat_akeneo.catalog.taxonomy import Taxonomy, option_code, short_type
@@ -22,8 +23,7 @@ from icecat_akeneo.mapping import FieldMapping
 from icecat_akeneo.media_policy import url_problem
 from icecat_akeneo.sanitize import html_kind, sanitize
 
-TEXT_DEFAULT_MAX = {t.TEXT: 255, t.TEXTAREA: 65535}
-"""Akeneo's limits when an attribute sets no `max_characters`."""
+TEXT_DEFAULT_MAX = {t.TEXT: 255, t.TEXTAREA: 65535}  # Akeneo's limits when an attribute sets no max_characters
 AMOUNT_PLACES = Decimal("0.0001")
 """Akeneo stores decimals with 4 places; converted amounts are rounded to that and trailing zeros dropped."""
 MAX_DIGITS = 15
@@ -278,7 +278,7 @@ def _media(value: object, attribute: dict[str, Any], field: FieldMapping, taxono
 CONVERTERS = {
     t.TEXT: _text, t.TEXTAREA: _text, t.NUMBER: _number, t.METRIC: _metric, t.BOOLEAN: _boolean,
     t.SIMPLESELECT: _simpleselect, t.MULTISELECT: _multiselect, t.DATE: _date,
-    t.IMAGE: _media, t.FILE: _media,
+    t.IMAGE: _media, t.FILE: _media, ASSET_COLLECTION: asset_collection,  # -> AssetCollectionUpload
 }
 
 

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.akeneo import (
     events,
     routes_admin,
+    routes_assets,
     routes_auth,
     routes_catalog,
     routes_media,
@@ -45,6 +46,7 @@ def create_app(state: SandboxState) -> FastAPI:
         routes_products,
         routes_products_uuid,
         routes_media,
+        routes_assets,
         routes_catalog,
         routes_options,
         routes_models,

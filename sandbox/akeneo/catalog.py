@@ -33,6 +33,7 @@ ATTRIBUTE_TYPES = (
     "pim_catalog_boolean",
     "pim_catalog_date",
     *MEDIA_TYPES,
+    "pim_catalog_asset_collection",  # EE / SaaS: `reference_data_name` is the asset family (assets.py)
 )
 ATTRIBUTE_DEFAULTS: dict[str, Any] = {
     "group": "other",

@@ -16,6 +16,7 @@ from typing import Any
 
 from sandbox.akeneo.catalog import DEFAULT_ASSOCIATION_TYPES, Catalog
 from sandbox.akeneo.errors import CHECK_FORMAT, ApiError, documented, type_name, validation_failed
+from sandbox.akeneo.value_types import AssetLookup
 from sandbox.akeneo.values import MediaLookup, ValueChecker
 from sandbox.akeneo.variants import axes, axis_conflict, family_variant, level_count, level_errors
 
@@ -99,6 +100,7 @@ class ProductUpdater:
     media_lookup: MediaLookup
     model_lookup: Callable[[str], dict[str, Any] | None] = lambda code: None
     siblings: Callable[[str], Iterable[dict[str, Any]]] = lambda parent: ()
+    asset_lookup: AssetLookup = lambda family, code: True  # the Asset Manager's assets (assets.py)
 
     def apply(
         self,
@@ -137,7 +139,7 @@ class ProductUpdater:
                 raise documented(f"The {groups[0]} group does not exist in your PIM.{CHECK_FORMAT}")
         if "parent" in payload:
             product["parent"] = self._parent(payload["parent"])
-        checker = ValueChecker(self.catalog, self.media_lookup)
+        checker = ValueChecker(self.catalog, self.media_lookup, self.asset_lookup)
         if "values" in payload:
             changes = checker.normalize(payload["values"])
             identifier_code = self.catalog.identifier_attribute

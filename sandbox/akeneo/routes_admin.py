@@ -31,9 +31,12 @@ async def reset(request: Request) -> dict[str, str]:
 
 @router.get("/counters")
 async def counters(request: Request) -> dict[str, Any]:
-    """Counters since the last reset, and `media_files`: how many media files the sandbox holds now."""
+    """Counters since the last reset, `media_files`: how many media files the sandbox holds now, and the
+    Asset Manager's: asset media files uploaded, assets held."""
     state = _state(request)
-    return {**state.counters.as_dict(), "media_files": state.store.media_count()}
+    return {**state.counters.as_dict(), "media_files": state.store.media_count(),
+            "asset_media_uploaded": state.assets.media_uploaded,
+            "assets": sum(len(assets) for assets in state.assets.assets.values())}
 
 
 @router.post("/faults")

@@ -77,17 +77,22 @@ def _check_size(state: SandboxState, target: dict[str, Any], size: int) -> None:
         raise validation_failed([value_error(message, attribute["code"], target["locale"], target["scope"])])
 
 
-@router.post("/api/rest/v1/media-files")
-async def upload(request: Request) -> Response:
-    state = _state(request)
+async def multipart_form(request: Request) -> Any:
+    """The multipart body of an upload (product or asset media file), with Akeneo's 413 / 400 answers."""
     require_content_type(request, "multipart/form-data")
     size = request.headers.get("content-length", "0")
     if size.isdigit() and int(size) > MAX_MEDIA_BYTES:
         raise ApiError(413, f"Request content exceeded the maximum allowed size of {MAX_MEDIA_BYTES} bytes")
     try:
-        form = await request.form(max_part_size=MAX_MEDIA_BYTES)
+        return await request.form(max_part_size=MAX_MEDIA_BYTES)
     except (MultiPartException, ValueError, KeyError) as error:
         raise ApiError(400, f"Invalid multipart body: {error}") from None
+
+
+@router.post("/api/rest/v1/media-files")
+async def upload(request: Request) -> Response:
+    state = _state(request)
+    form = await multipart_form(request)
     target = _target(form)
     upload_file = form.get("file")
     if not isinstance(upload_file, UploadFile):

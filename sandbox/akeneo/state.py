@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from sandbox.akeneo.assets import AssetStore
 from sandbox.akeneo.catalog import Catalog
 from sandbox.akeneo.models import ModelStore
 from sandbox.akeneo.products import ProductUpdater
@@ -134,6 +135,7 @@ class SandboxState:
     store: Store
     base_knobs: Knobs
     models: ModelStore = field(default_factory=ModelStore)
+    assets: AssetStore = field(default_factory=AssetStore)  # the Asset Manager (EE / SaaS)
     edition: str = "7.0"  # saas, 7.0, 6.0 or 5.0: what system-information and the route list answer
     tokens: Tokens = field(default_factory=Tokens)
     counters: Counters = field(default_factory=Counters)
@@ -171,12 +173,14 @@ class SandboxState:
             lambda code: (self.store.media(code) or {}).get("original_filename"),
             self.models.get,
             siblings,
+            self.assets.exists,
         )
 
     def reset(self) -> None:
         self.catalog.restore()
         self.store.restore()
         self.models.restore()
+        self.assets.restore()
         self.counters = Counters()
         self.in_flight.clear()
         self.set_knobs({})

@@ -15,6 +15,7 @@ from sandbox.akeneo.errors import CHECK_FORMAT, ApiError, documented, type_name,
 TEXT_DEFAULT_MAX = {"pim_catalog_text": 255, "pim_catalog_textarea": 65535, IDENTIFIER_TYPE: 255}
 DATE_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$")
 MediaLookup = Callable[[str], "str | None"]
+AssetLookup = Callable[[str, str], bool]  # (asset family, asset code) -> the asset exists
 
 
 def is_empty(data: object) -> bool:
@@ -40,6 +41,7 @@ class TypedValues:
 
     catalog: Catalog
     media_lookup: MediaLookup
+    asset_lookup: AssetLookup
     errors: list[dict[str, Any]]
 
     def _text(self, attribute: dict[str, Any], data: object, locale: str | None, scope: str | None) -> str:
@@ -235,3 +237,16 @@ class TypedValues:
         return data
 
     _file = _image
+
+    def _asset_collection(self, attribute: dict[str, Any], data: object, locale: str | None,
+                          scope: str | None) -> list[str]:
+        """Asset codes of the attribute's family (`reference_data_name`), in the order given; an unknown
+        asset is a value error (message inferred from the Asset Manager's "asset should exist" rule)."""
+        code, family = attribute["code"], str(attribute.get("reference_data_name") or "")
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            raise expects(code, "an array of asset codes", data)
+        for asset in dict.fromkeys(data):
+            if not self.asset_lookup(family, asset):
+                self.errors.append(value_error(f'The asset "{asset}" does not exist in the asset family '
+                                               f'"{family}".', code, locale, scope))
+        return list(dict.fromkeys(data))

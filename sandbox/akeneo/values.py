@@ -13,15 +13,17 @@ from typing import Any
 
 from sandbox.akeneo.catalog import Catalog
 from sandbox.akeneo.errors import CHECK_FORMAT, documented, value_error
-from sandbox.akeneo.value_types import MediaLookup, TypedValues, expects, is_empty
+from sandbox.akeneo.value_types import AssetLookup, MediaLookup, TypedValues, expects, is_empty
 
 
 class ValueChecker(TypedValues):
     """Checks one product's `values` against the catalogue."""
 
-    def __init__(self, catalog: Catalog, media_lookup: MediaLookup) -> None:
+    def __init__(self, catalog: Catalog, media_lookup: MediaLookup,
+                 asset_lookup: AssetLookup = lambda family, code: True) -> None:
         self.catalog = catalog
         self.media_lookup = media_lookup
+        self.asset_lookup = asset_lookup
         self.errors: list[dict[str, Any]] = []
 
     def normalize(self, values: object) -> dict[str, list[dict[str, Any]]]:

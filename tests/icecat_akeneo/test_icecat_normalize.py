@@ -88,7 +88,7 @@ EXPECTED: dict[str, dict] = {
         "long_summary_starts": "HP Compaq 6710b Notebook ",
         "warranty_starts": None,
         "counts": (0, 0, 0, 1, 2),
-        "media_kinds": ["datasheet", "video"],
+        "media_kinds": ["datasheet", "video_page"],  # a Brightcove player page (text/html, KeepAsUrl)
     },
     "akeneo-icecatconnector__xml_8806088281285-de.xml": {
         "icecat_id": 31040076,
@@ -175,7 +175,7 @@ EXPECTED: dict[str, dict] = {
         "long_summary_starts": "HP 10 Black Original Ink ",
         "warranty_starts": None,
         "counts": (0, 0, 13, 1, 18),
-        "media_kinds": ["datasheet", "other", "video"],
+        "media_kinds": ["datasheet", "other", "video_page"],  # player pages: text/html, KeepAsURL
     },
     "akeneo-icecatconnector__xml_88698205440_es.xml": {
         "icecat_id": 4794974,
@@ -407,7 +407,7 @@ EXPECTED: dict[str, dict] = {
         "long_summary_starts": "Philips 5000 series TAG51",
         "warranty_starts": None,
         "counts": (0, 4, 51, 7, 5),
-        "media_kinds": ["leaflet", "manual", "other"],
+        "media_kinds": ["leaflet", "manual", "product_story"],
     },
     "icecat-learning-hub__zip_json_samsung-galaxy-s25plus_smartphone_EN.json": {
         "icecat_id": 125004573,

@@ -41,7 +41,7 @@ def test_every_bad_value_is_reported_at_its_own_line() -> None:
     assert errors == [
         f"{prefix}:8 languages.german: Icecat language 'german' must look like EN, DE or ZH_TW",
         f"{prefix}:12 fields[1].source: unknown media kind in 'media:brochure': use one of manual, "
-        "datasheet, leaflet, energy_label, product_fiche, video, other",
+        "datasheet, leaflet, energy_label, product_fiche, video, video_page, product_story, other",
         f"{prefix}:14 completeness[0]: rule min_images needs `value` (an integer)",
         f"{prefix}:15 completeness[1]: rule field_present needs `field`: a record field such as brand or mpn, "
         "not 'manufacturer'",

@@ -51,7 +51,8 @@ def test_a_real_video_file_wins_over_an_html_player_page_typed_video() -> None:
                 mime="video/mp4")
     record = dataclasses.replace(sample(HP_KE125ET), media=[page, *sample(HP_KE125ET).media, mp4])
     assert source_value(record, "media:video") == mp4.url
-    assert source_value(record, "media:video:all") == [mp4.url, page.url, sample(HP_KE125ET).media[0].url]
+    assert source_value(record, "media:video:all") == [mp4.url, page.url]
+    assert source_value(record, "media:video_page") == sample(HP_KE125ET).media[0].url  # Brightcove page
 
 
 def test_the_kind_icecat_typed_wins_over_one_inferred_from_the_description() -> None:

@@ -180,3 +180,38 @@ class AkeneoClient(AkeneoTransport):
             "family_patch", "PATCH", f"{API}/families/{quote(code, safe='')}", body, code
         )
 
+
+    # -- Asset Manager (Enterprise / SaaS) -----------------------------------------------------------------
+
+    async def get_asset(self, family: str, code: str) -> dict | None:
+        """The asset, or None when the family holds no asset with that code."""
+        path = f"{API}/asset-families/{quote(family, safe='')}/assets/{quote(code, safe='')}"
+        return await self._get_or_none("asset_get", path)
+
+    async def upload_asset_media(self, filename: str, content: bytes) -> LineResult:
+        """Upload a file for an asset's media attribute, one attempt (as `upload_media`: a lost answer
+        may hide a stored file). Success: 201 and the `Asset-media-file-code` header as `message`."""
+        reply = await self._send("asset_media_upload", "POST", f"{API}/asset-media-files", retry=ONE_ATTEMPT,
+                                 files={"file": (filename, content)})
+        response = reply.response
+        code = response.headers.get("Asset-media-file-code", "")
+        if response.status_code == 201 and code:
+            return LineResult(1, filename, 201, code)
+        return LineResult(1, filename, response.status_code, self._message(response) or "no Asset-media-file-code")
+
+    async def patch_asset(self, family: str, body: dict[str, Any]) -> LineResult:
+        """Create (201) or update (204) one asset of `family` from its standard format."""
+        path = f"{API}/asset-families/{quote(family, safe='')}/assets/{quote(str(body['code']), safe='')}"
+        return await self._write_one("asset_patch", "PATCH", path, body, str(body["code"]))
+
+    async def get_asset_family(self, code: str) -> dict | None:
+        """The asset family (its `attribute_as_main_media` is where an asset's file goes), or None."""
+        return await self._get_or_none("asset_family_get", f"{API}/asset-families/{quote(code, safe='')}")
+
+    async def _get_or_none(self, kind: str, path: str) -> dict | None:
+        """The resource, or None on a 404."""
+        reply = await self._send(kind, "GET", path)
+        if reply.response.status_code == 404:
+            return None
+        self._raise_unless_success(reply.response, "GET")
+        return reply.response.json()

@@ -26,11 +26,11 @@ TEXT_TARGETS: dict[str, float] = {t.TEXT: 1.0, t.TEXTAREA: 0.9}
 _URL_TARGETS = {t.TEXT: 1.0, t.TEXTAREA: 0.5}
 SOURCE_TARGETS: dict[str, dict[str, float]] = {
     "text": TEXT_TARGETS,
-    "list": {t.TEXTAREA: 1.0, t.TEXT: 0.8},
+    "list": {t.TEXTAREA: 1.0, t.TEXT: 0.8, t.ASSET_COLLECTION: 0.5},  # a gallery: 1.0 (source_fit)
     "date": {t.DATE: 1.0, t.TEXT: 0.5},
     "identifier": {t.TEXT: 1.0, t.NUMBER: 0.6, t.SIMPLESELECT: 0.6},
-    "image": {t.IMAGE: 1.0, **_URL_TARGETS},
-    "media": {t.FILE: 1.0, t.IMAGE: 0.6, **_URL_TARGETS},
+    "image": {t.IMAGE: 1.0, t.ASSET_COLLECTION: 0.8, **_URL_TARGETS},
+    "media": {t.FILE: 1.0, t.IMAGE: 0.6, t.ASSET_COLLECTION: 0.6, **_URL_TARGETS},
 }
 SOURCE_KINDS: dict[str, str] = {
     **dict.fromkeys(
@@ -51,22 +51,29 @@ SOURCE_KINDS: dict[str, str] = {
             "quality",
             "specifications_html",
             "specifications_text",
+            "disclaimer",
+            "product_story_url",
         ),
         "text",
     ),
     **dict.fromkeys(("bullet_points", "generated_bullet_points", "gallery", "gtins", "feature_logos",
-                     "related_products", "reviews", "reasons_to_buy"), "list"),
+                     "related_products", "reviews", "reasons_to_buy",
+                     "reasons_to_buy_titles", "reasons_to_buy_texts", "reasons_to_buy_images"), "list"),
     **dict.fromkeys(("release_date", "end_of_life_date"), "date"),
     **dict.fromkeys(("brand", "mpn", "gtin", "icecat_id", "brand_id", "category_id", "review_score"),
                     "identifier"),
     **dict.fromkeys(("main_image", "brand_logo"), "image"),
 }
-MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "other")
+MEDIA_KINDS = ("manual", "datasheet", "leaflet", "energy_label", "product_fiche", "video", "video_page",
+               "product_story", "other")
 SOURCE_PATTERNS: dict[str, str] = {
     r"feature:\d+": "feature",
     r"feature_local:\d+": "text",
     r"media:[a-z_]+(\[[1-9]\d*\])?": "media",
     r"media:[a-z_]+:all": "list",
+    r"reasons_to_buy\[[1-9]\d*\]\.(title|text)": "text",
+    r"reasons_to_buy\[[1-9]\d*\]\.image": "image",
+    r"gallery\[[1-9]\d*\]": "image",
 }
 """Sources named by a pattern (`feature:944`, `media:manual[2]`); the media kind itself is checked by the
 mapping schema."""
@@ -81,7 +88,8 @@ def source_kind(source: str) -> str | None:
 
 
 KNOWN_SOURCE_FORMS = ("feature:<id>", "feature_local:<id>", *(f"media:{kind}" for kind in MEDIA_KINDS),
-                      "media:<kind>[n]", "media:<kind>:all")
+                      "media:<kind>[n]", "media:<kind>:all",
+                      "reasons_to_buy[n].title", "reasons_to_buy[n].text", "reasons_to_buy[n].image", "gallery[n]")
 
 
 def _closest_sources(source: str) -> str:
@@ -112,6 +120,8 @@ def source_fit(source: str, attribute_type: str) -> float | None:
     kind = source_kind(source)
     if kind is None or kind == "feature":
         return None
+    if attribute_type == t.ASSET_COLLECTION and source in ("gallery", "feature_logos", "reasons_to_buy_images"):
+        return 1.0     # pictures, one asset each
     return SOURCE_TARGETS[kind].get(attribute_type, 0.0)
 
 

@@ -22,6 +22,7 @@ MULTISELECT = "pim_catalog_multiselect"
 DATE = "pim_catalog_date"
 IMAGE = "pim_catalog_image"
 FILE = "pim_catalog_file"
+ASSET_COLLECTION = "pim_catalog_asset_collection"  # Enterprise / SaaS Asset Manager (asset_values.py)
 SELECT_TYPES = (SIMPLESELECT, MULTISELECT)
 
 

@@ -22,7 +22,7 @@ from icecat_akeneo.icecat.record import (
     RelatedProduct,
     Review,
 )
-from icecat_akeneo.icecat.sheet_parts import description_pdfs, images, media_kind, unique
+from icecat_akeneo.icecat.sheet_parts import description_pdfs, images, media_kind, product_story_url, unique
 
 JSON_DATE = "%d-%m-%Y"
 MEDIA_TEXTS = ("Type", "ContentType", "Description")
@@ -94,6 +94,7 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> Produ
     content_language = read.language(description.get("Language"), f"{info}.Description.Language")
     long_desc = read.text(description.get("LongDesc"), f"{info}.Description.LongDesc")
     text = read.text
+    media = _media(read, data, description)
     return ProductRecord(
         icecat_id=icecat_id,
         lang=(lang or content_language or "EN").upper(),
@@ -120,13 +121,14 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> Produ
         generated_bullet_points=_strings(read, general, info, "GeneratedBulletPoints"),
         features=_features(read, data),
         images=_images(read, data),
-        media=_media(read, data, description),
+        media=media,
         release_date=read.date(general.get("ReleaseDate"), JSON_DATE, f"{info}.ReleaseDate"),
         end_of_life_date=read.date(general.get("EndOfLifeDate"), JSON_DATE, f"{info}.EndOfLifeDate"),
         updated=read.timestamp(description.get("Updated"), f"{info}.Description.Updated"),
         quality=text(general.get("Quality"), f"{info}.Quality"),
         source_format="json",
-        **_rest_of_record(read, data, general),
+        disclaimer=text(description.get("Disclaimer"), f"{info}.Description.Disclaimer"),
+        **_rest_of_record(read, data, general, media),
         refusals=read.refusals,
     )
 
@@ -192,23 +194,30 @@ def _media(read: FieldReader, data: dict[str, Any], description: dict[str, Any])
             continue
         type_, mime, text = (read.text(item.get(key), f"{path}.{key}") for key in MEDIA_TEXTS)
         is_video = read.flag(item.get("IsVideo"), f"{path}.IsVideo", (1, "1"), (0, "0"))
+        keep = read.flag(item.get("KeepAsUrl"), f"{path}.KeepAsUrl", (1, "1"), (0, "0"))
         media.append(
             Media(
                 url=url,
-                kind=media_kind(type_, mime, text, is_video=is_video),
+                kind=media_kind(type_, mime, text, is_video=is_video, keep_as_url=keep),
                 type=type_,
                 mime=mime,
                 size=read.integer(item.get("Size"), f"{path}.Size"),
                 language=read.language(item.get("Language"), f"{path}.Language"),
                 description=text,
+                keep_as_url=keep,
             )
         )
     return media + description_pdfs(read, media, description, "GeneralInfo.Description", DESCRIPTION_PDFS)
 
 
-def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, Any]) -> dict[str, Any]:
-    """Series, brand logo, feature logos, related products, reviews and reasons to buy (issue 18)."""
+def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, Any],
+                    media: list[Media]) -> dict[str, Any]:
+    """Series, brand logo, feature logos, related products, reviews, reasons to buy (issue 18), the product
+    story (issue 14)."""
+    stories = [url for path, item in _items(read, data, "", "ProductStory")
+               if (url := read.url(item.get("URL"), f"{path}.URL"))]
     return {
+        "product_story_url": product_story_url(stories, media),
         "product_series": _value_of(read, general, "GeneralInfo", "ProductSeries"),
         "brand_logo": read.url(general.get("BrandLogo"), "GeneralInfo.BrandLogo"),
         "feature_logos": [

@@ -42,12 +42,14 @@ class Image:
 @dataclass(frozen=True)
 class Media:
     url: str
-    kind: str                  # manual | datasheet | leaflet | energy_label | product_fiche | video | other
+    kind: str                  # manual | datasheet | leaflet | energy_label | product_fiche | video |
+    #                            video_page | product_story | other (sheet_parts.media_kind)
     type: str | None = None    # Icecat's own Multimedia.Type text
     mime: str | None = None
     size: int | None = None
     language: str | None = None
     description: str | None = None
+    keep_as_url: bool = False  # KeepAsUrl: Icecat says link to it, do not download it (a web page)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class ProductRecord:
     related: list[RelatedProduct] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     reasons_to_buy: list[ReasonToBuy] = field(default_factory=list)
+    disclaimer: str | None = None          # Description.Disclaimer: legal text the brand asks to show
+    product_story_url: str | None = None   # ProductStory[].URL (or a Multimedia item typed ProductStory)
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict for Parquet; shallow by design (`dataclasses.asdict` deep-copies every string and

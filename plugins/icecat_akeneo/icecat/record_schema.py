@@ -18,7 +18,7 @@ IMAGE_TYPE = pa.struct([
 ])
 MEDIA_TYPE = pa.struct([
     ("url", pa.string()), ("kind", pa.string()), ("type", pa.string()), ("mime", pa.string()),
-    ("size", pa.int64()), ("language", pa.string()), ("description", pa.string()),
+    ("size", pa.int64()), ("language", pa.string()), ("description", pa.string()), ("keep_as_url", pa.bool_()),
 ])
 FEATURE_LOGO_TYPE = pa.struct([
     ("url", pa.string()), ("feature_id", pa.int64()), ("value", pa.string()), ("description", pa.string()),
@@ -47,7 +47,7 @@ RECORD_SCHEMA = pa.schema([
     ("source_format", pa.string()), ("refusals", pa.list_(pa.string())),
     ("product_series", pa.string()), ("brand_logo", pa.string()), ("feature_logos", pa.list_(FEATURE_LOGO_TYPE)),
     ("related", pa.list_(RELATED_TYPE)), ("reviews", pa.list_(REVIEW_TYPE)),
-    ("reasons_to_buy", pa.list_(REASON_TYPE)),
+    ("reasons_to_buy", pa.list_(REASON_TYPE)), ("disclaimer", pa.string()), ("product_story_url", pa.string()),
 ])
 
 

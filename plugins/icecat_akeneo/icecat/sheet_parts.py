@@ -18,19 +18,25 @@ class Attributes(Protocol):
     def get(self, key: str, default: Any = None) -> Any: ...
 
 
-def media_kind(type_: str | None, mime: str | None, description: str | None, is_video: bool = False) -> str:
-    """One of manual / datasheet / leaflet / energy_label / product_fiche / video / other.
+def media_kind(type_: str | None, mime: str | None, description: str | None, is_video: bool = False,
+               keep_as_url: bool = False) -> str:
+    """One of manual / datasheet / leaflet / energy_label / product_fiche / video / video_page /
+    product_story / other.
 
     Icecat's `Type` is free text ("manual pdf", "leaflet", "EU Energy Label", "video/mp4", "other digital
-    assets") and the description often says more ("quickspecs", "User manual"), so all three are read.
+    assets") and the description often says more ("quickspecs", "User manual"), so all three are read. A
+    video that is a web page (a player page: `ContentType: text/html`, or `KeepAsUrl`) is a `video_page`,
+    never a `video`, so a video attribute only ever gets a file a browser can play.
     """
     words = " ".join(part.lower() for part in (type_, description) if part)
     if "energy label" in words:
         return "energy_label"
     if "product fiche" in words:
         return "product_fiche"
+    if (type_ or "").lower().replace(" ", "").startswith("productstory"):
+        return "product_story"
     if is_video or (type_ or "").lower().startswith("video") or (mime or "").lower().startswith("video"):
-        return "video"
+        return "video_page" if keep_as_url or (mime or "").lower().startswith("text/html") else "video"
     if "manual" in words or "user guide" in words:
         return "manual"
     if "leaflet" in words or "brochure" in words:
@@ -38,6 +44,12 @@ def media_kind(type_: str | None, mime: str | None, description: str | None, is_
     if "datasheet" in words or "data sheet" in words or "quickspecs" in words or "spec sheet" in words:
         return "datasheet"
     return "other"
+
+
+def product_story_url(stories: list[str], media: list[Media]) -> str | None:
+    """The ProductStory block's first URL, else the first Multimedia item typed ProductStory (Icecat lists
+    the story in both, or only in Multimedia; XML has only the latter)."""
+    return next(iter(stories), None) or next((item.url for item in media if item.kind == "product_story"), None)
 
 
 def feature_type_from_value(raw_value: str | None) -> str:

@@ -10,16 +10,26 @@ Entity declarations are refused (no "billion laughs"), and so is nesting deeper 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from icecat_akeneo.icecat.fields import MAX_DEPTH, FieldReader, NormalizeError, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
 from icecat_akeneo.icecat.languages import LANGID_TO_LANG
-from icecat_akeneo.icecat.record import Feature, FeatureLogo, Image, Media, ProductRecord, RelatedProduct
+from icecat_akeneo.icecat.record import (
+    Feature,
+    FeatureLogo,
+    Image,
+    Media,
+    ProductRecord,
+    ReasonToBuy,
+    RelatedProduct,
+)
 from icecat_akeneo.icecat.sheet_parts import (
     description_pdfs,
     feature_type_from_value,
     images,
     media_kind,
+    product_story_url,
     unique,
 )
 
@@ -110,6 +120,7 @@ def read_xml_product(element: ET.Element, lang: str | None, source: str) -> Prod
         source_format="xml",
         feature_logos=_feature_logos(read, element),
         related=_related(read, element),
+        **_content(read, element, desc, media),
         refusals=read.refusals,
     )
 
@@ -198,18 +209,36 @@ def _media(read: FieldReader, element: ET.Element) -> list[Media]:
         if not url:
             continue
         type_, mime, text = (_text(read, item.get(key), f"{path}.{key}") for key in MEDIA_TEXTS)
+        keep = read.flag(item.get("KeepAsURL"), f"{path}.KeepAsURL", ("1",), ("0",))
         media.append(
             Media(
                 url=url,
-                kind=media_kind(type_, mime, text),
+                kind=media_kind(type_, mime, text, keep_as_url=keep),
                 type=type_,
                 mime=mime,
                 size=read.integer(item.get("Size"), f"{path}.Size"),
                 language=LANGID_TO_LANG.get(item.get("langid") or ""),
                 description=text,
+                keep_as_url=keep,
             )
         )
     return media
+
+
+def _content(read: FieldReader, element: ET.Element, desc: dict[str, str], media: list[Media]) -> dict[str, Any]:
+    """Reasons to buy (`ReasonsToBuy/ReasonToBuy`, Icecat's order `No`), the disclaimer and the product story,
+    as the JSON reader gives them."""
+    reasons = [(f"ReasonToBuy[{index}]", item)
+               for index, item in enumerate(element.findall("ReasonsToBuy/ReasonToBuy"))]
+    reasons.sort(key=lambda entry: read.integer(entry[1].get("No"), f"{entry[0]}.No") or 0)
+    return {
+        "reasons_to_buy": [ReasonToBuy(title=_text(read, item.get("Title"), f"{path}.Title"),
+                                       text=_text(read, item.get("Value"), f"{path}.Value"),
+                                       image=read.url(item.get("HighPic"), f"{path}.HighPic"))
+                           for path, item in reasons],
+        "disclaimer": _text(read, desc.get("Disclaimer"), "ProductDescription.Disclaimer"),
+        "product_story_url": product_story_url([], media),
+    }
 
 
 def _feature_logos(read: FieldReader, element: ET.Element) -> list[FeatureLogo]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from icecat_akeneo.akeneo.lines import read_ndjson, write_ndjson
-from icecat_akeneo.artifacts import DRY_RUN_DIFF, DRY_RUN_DIFF_NDJSON, MEDIA, batch_files
+from icecat_akeneo.artifacts import ASSETS, DRY_RUN_DIFF, DRY_RUN_DIFF_NDJSON, MEDIA, batch_files
 from icecat_akeneo.steps.extract import current_values
 
 
@@ -48,6 +48,9 @@ def run_dry_run(run_dir: str | Path) -> dict[str, Any]:
     for row in MEDIA.rows(run_dir):
         rows.append({"identifier": row["identifier"], "attribute": row["attribute"], "locale": row["locale"],
                      "scope": row["scope"], "change": "media", "before": None, "after": row["url"]})
+    for row in ASSETS.rows(run_dir):   # the files to become assets of a collection, in order
+        rows.append({"identifier": row["identifier"], "attribute": row["attribute"], "locale": row["locale"],
+                     "scope": row["scope"], "change": "assets", "before": None, "after": _render(row["urls"])})
     diff = DRY_RUN_DIFF.write(run_dir, rows)
     readable = DRY_RUN_DIFF_NDJSON.path(run_dir)
     write_ndjson(readable, rows)

@@ -20,7 +20,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient, Aken
 from icecat_akeneo.akeneo.errors import AkeneoAuthError, AkeneoError
 from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult, read_ndjson
 from icecat_akeneo.artifacts import (
+    ASSETS,
     LOAD_ATTEMPTS,
     MEDIA,
     REFUSED,
@@ -38,6 +39,7 @@ from icecat_akeneo.artifacts import (
 )
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.progress import Progress
+from icecat_akeneo.steps.assets import send_assets
 from icecat_akeneo.steps.media import MediaRegistry, send_media
 
 TOP_MESSAGES = 10
@@ -159,16 +161,13 @@ async def _load(
     try:
         async with AkeneoClient(settings) as akeneo:
             await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
-            fetched = await send_media(
-                akeneo,
-                MEDIA.path(run_dir),
-                results,
-                media_headers,
-                on_line_result,
-                media_registry,
-                patch=lambda lines: _patch_or_record_failure(akeneo, lines),
-                policy=media_policy,
-            )
+            def patch(lines: list[dict[str, Any]]) -> Awaitable[list[LineResult]]:
+                return _patch_or_record_failure(akeneo, lines)
+
+            fetched = await send_media(akeneo, MEDIA.path(run_dir), results, media_headers, on_line_result,
+                                       media_registry, patch=patch, policy=media_policy)
+            assets = await send_assets(akeneo, ASSETS.path(run_dir), results, media_headers, on_line_result,
+                                       media_registry, patch=patch, policy=media_policy)
             stats = akeneo.stats()
     except BaseException:
         results.discard()
@@ -193,6 +192,7 @@ async def _load(
             "failed": sum(results.media_by_status.values()) - media_uploaded - results.media_reused,
             **fetched,
         },
+        "assets": assets,
         "requests": stats["requests"],
         "requests_total": stats["requests_total"],
         "retries": stats["retries_total"],

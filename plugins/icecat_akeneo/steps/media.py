@@ -45,6 +45,7 @@ class MediaRegistry(Protocol):
     def code_for_url(self, url: str) -> str | None: ...
     def code_for_content(self, sha256: str) -> str | None: ...
     def remember(self, row: dict[str, Any], sha256: str, code: str) -> None: ...
+    def held_value(self, row: dict[str, Any]) -> Any: ...   # the value Akeneo held (asset collections)
 
 
 class MediaResults(Protocol):
@@ -68,7 +69,7 @@ class Download:
     """The media policy refused the URL or its answer: the same content would be refused on every retry."""
 
 
-class _Downloads:
+class Downloads:
     """Fetches files under the media policy, through the shared retry mechanism, `limit` at a time, one
     breaker per host. Counts the URLs tried (each hop of a redirect) and the bodies fetched."""
 
@@ -146,7 +147,7 @@ async def send_media(
 
     targets = media_targets(media_path)
     async with httpx.AsyncClient(headers=headers, timeout=akeneo.settings.timeout, transport=web_transport) as web:
-        downloads = _Downloads(web, akeneo, policy or MediaPolicy(), resolve)
+        downloads = Downloads(web, akeneo, policy or MediaPolicy(), resolve)
         codes: dict[str, str] = {}  # sha256 -> code, so one file is uploaded once per run
         for record_batch in pq.ParquetFile(media_path).iter_batches(batch_size=MEDIA_ROWS_PER_ROUND):
             rows = record_batch.to_pylist()
@@ -183,7 +184,7 @@ def refused(row: dict[str, Any], message: str, attempts: int = 1, status: int = 
 
 
 async def _send_round(
-    akeneo: AkeneoClient, downloads: _Downloads, batch: _Round, record: OnLineResult
+    akeneo: AkeneoClient, downloads: Downloads, batch: _Round, record: OnLineResult
 ) -> list[tuple[dict[str, Any], str]]:
     """Uploads the files of one round of rows; returns the rows to point at a code Akeneo already holds."""
     reuse: list[tuple[dict[str, Any], str]] = []

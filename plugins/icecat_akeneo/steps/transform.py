@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from icecat_akeneo.artifacts import (
+    ASSETS,
     LOOKUPS,
     MEDIA,
     PRODUCTS,
@@ -79,8 +80,8 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     out.mkdir(parents=True, exist_ok=True)
     links = CatalogLinks.of_run(run_dir) if mapping.associations else None
     with (KeyedStore(out / ".transform-keys.sqlite") as keyed, MEDIA.stream(run_dir) as media,
-          REJECTED.stream(run_dir) as rejected):
-        outputs = TransformOutputs(run_dir, batch_size, media, rejected)
+          REJECTED.stream(run_dir) as rejected, ASSETS.stream(run_dir) as assets):
+        outputs = TransformOutputs(run_dir, batch_size, media, rejected, assets)
         _keyed_inputs(run_dir, keyed, with_current=on_batch is not None)
         progress = Progress("transform", keyed.counts["found"] or None, unit="products")
         for batch in product_batches(RECORDS.path(run_dir), products_per_batch):

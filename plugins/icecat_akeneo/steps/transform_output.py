@@ -45,8 +45,10 @@ class _BatchWriter:
 class TransformOutputs:
     """The transform's files (NDJSON batches, media and rejected rows) and the counts for its report."""
 
-    def __init__(self, run_dir: Path, batch_size: int, media: ParquetStream, rejected: ParquetStream) -> None:
+    def __init__(self, run_dir: Path, batch_size: int, media: ParquetStream, rejected: ParquetStream,
+                 assets: ParquetStream | None = None) -> None:
         self.writer, self.media, self.rejected = _BatchWriter(run_dir, batch_size), media, rejected
+        self.assets = assets
         self.counts: Counter[str] = Counter()
         self.per_attribute: Counter[str] = Counter()
         self.per_locale: Counter[str] = Counter()
@@ -55,7 +57,9 @@ class TransformOutputs:
     def add(self, identifier: str, values: Values, media: list[dict[str, Any]], rejections: list[ValueRejected],
             associations: dict[str, Any] | None = None) -> None:
         """One product's outcome; its PATCH line carries `associations` only when related products are linked."""
-        self.media.extend({"identifier": identifier, **row} for row in media)
+        self.media.extend({"identifier": identifier, **row} for row in media if "urls" not in row)
+        if self.assets is not None:
+            self.assets.extend({"identifier": identifier, **row} for row in media if "urls" in row)
         self.rejected.extend({"identifier": identifier, "attribute": rejection.attribute,
                               "locale": rejection.locale, "scope": rejection.scope, "kind": rejection.kind,
                               "message": rejection.reason} for rejection in rejections)
@@ -82,6 +86,7 @@ class TransformOutputs:
             "rejected": self.rejected.rows_written,
             "rejected_by_reason": dict(self.rejected_by_reason.most_common()),
             "media_rows": self.media.rows_written,
+            "asset_collection_rows": self.assets.rows_written if self.assets is not None else 0,
             "duration_s": round(time.monotonic() - started, 3),
             "artifacts": {"batches": [str(path) for path in self.writer.paths], "media": str(self.media.path),
                           "rejected": str(self.rejected.path)},
