@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-
-class MediaRegistry(Protocol):
-    def already_applied(self, row: Mapping[str, Any]) -> bool: ...
-    def code_for_url(self, url: str) -> str | None: ...
-    def code_for_content(self, sha256: str) -> str | None: ...
-    def remember(self, row: Mapping[str, Any], sha256: str, code: str) -> None: ...
+if TYPE_CHECKING:
+    from icecat_akeneo.steps.media import MediaRegistry
 
 
 def claim_key(client: str, sha256: str) -> int:
@@ -43,6 +39,9 @@ class ClaimingRegistry:
 
     def code_for_url(self, url: str) -> str | None:
         return self.registry.code_for_url(url)
+
+    def held_value(self, row: Mapping[str, Any]) -> Any:
+        return self.registry.held_value(row)
 
     def code_for_content(self, sha256: str) -> str | None:
         """The code of a file with this content; when there is none yet, this task holds the content's claim on

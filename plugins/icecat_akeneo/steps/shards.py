@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import (
+    ASSETS,
     COMPLETENESS,
     DRY_RUN_DIFF,
     LOOKUPS,
@@ -42,7 +43,7 @@ from icecat_akeneo.artifacts import (
 SHARDS_DIR = "shards"
 WHOLE_RUN = "."
 """The one shard of a selection that fits in one: the run folder itself."""
-MERGED_ARTIFACTS = (RECORDS, LOOKUPS, QUARANTINE, MEDIA, REJECTED, MANUAL_EDITS, RESULTS, REFUSED, DRY_RUN_DIFF)
+MERGED_ARTIFACTS = (RECORDS, LOOKUPS, QUARANTINE, MEDIA, ASSETS, REJECTED, MANUAL_EDITS, RESULTS, REFUSED, DRY_RUN_DIFF)
 NOT_SUMMED = ("ratio", "concurrency")
 """Report numbers that are rates or settings, not counts: the merge keeps the largest shard value."""
 
