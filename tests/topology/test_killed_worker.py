@@ -123,6 +123,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
                **connections("big", big_akeneo, big_icecat), **connections("s3c", s3c_akeneo, demo_icecat),
                "AIRFLOW_CONN_S3_DATA": json.dumps(s3_connection),
                "ICECAT_AKENEO_DATA_ROOT_S3C": f"s3://s3_data@{BUCKET}/root",
+               "ICECAT_AKENEO_WORK_DIR": str(home / "work"),  # s3c's local copies: none left by an earlier test
                # a SIGKILLed worker's task is declared lost after 30 s without heartbeat
                "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30"}
         try:
