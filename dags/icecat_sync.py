@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, Asset, dag, task
+from airflow.sdk import DAG, Asset, chain, dag, task
 from icecat_akeneo.dag_support import (
     DEFAULT_ARGS,
     dag_params,
@@ -20,13 +20,17 @@ from icecat_akeneo.dag_support import (
     schedule_of,
 )
 from icecat_akeneo.mapping import ClientMapping
+from icecat_akeneo.pools import pool_name
 from icecat_akeneo.ui.dag_docs import dag_doc_md
 
 DOC_PAGE = Path(__file__).resolve().parent.parent / "include" / "docs" / "icecat_sync.md"
 
 
 def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
-    """The five steps (+ report) for one client; `mapping_path` is bound here, read again at run time."""
+    """The five steps (+ report) for one client; `mapping_path` is bound here, read again at run time.
+
+    After extract, each step is one mapped task per shard (`.expand(shard=...)`): a big selection's shards
+    run on whichever workers are free; the API steps run in their Connection's pool (`icecat_akeneo.pools`)."""
     params = dag_params(mapping)
 
     @dag(
@@ -43,46 +47,63 @@ def build_sync_dag(mapping: ClientMapping, mapping_path: str) -> DAG:
         tags=["icecat", "akeneo", "sync", f"client:{mapping.client}"],
     )
     def sync() -> None:
-        @task
+        akeneo_pool = pool_name("akeneo", mapping.connections.akeneo)
+
+        @task(pool=akeneo_pool)
         def extract(**context: Any) -> dict:
             from icecat_akeneo import tasks
 
             return tasks.run_step("extract", mapping_path, context)
 
         @task
-        def enrich(extract_report: dict, **context: Any) -> dict:
+        def shards(extract_report: dict) -> list[str]:
+            """The shards extract cut the selection into: what enrich, validate, transform and load expand over."""
+            return extract_report["shards"]
+
+        @task(pool=pool_name("icecat", mapping.connections.icecat))
+        def enrich(shard: str, **context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.run_step("enrich", mapping_path, context)
+            return tasks.run_step("enrich", mapping_path, context, shard)
 
         @task
-        def validate(enrich_report: dict, **context: Any) -> dict:
+        def validate(shard: str, **context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.run_step("validate", mapping_path, context)
+            return tasks.run_step("validate", mapping_path, context, shard)
 
         @task
-        def transform(validate_report: dict, **context: Any) -> dict:
+        def validated(**context: Any) -> dict:
+            """Fails the run when more than failure_ratio of all its products (every shard's) are quarantined."""
             from icecat_akeneo import tasks
 
-            return tasks.run_step("transform", mapping_path, context)
+            return tasks.validated(mapping_path, context)
 
-        @task(outlets=[Asset(f"akeneo://{mapping.client}/products", extra={"client": mapping.client})])
-        def load(transform_report: dict, **context: Any) -> dict:
+        @task
+        def transform(shard: str, **context: Any) -> dict:
             from icecat_akeneo import tasks
 
-            return tasks.run_step("load", mapping_path, context)
+            return tasks.run_step("transform", mapping_path, context, shard)
 
-        @task(trigger_rule="all_done", retries=0)
+        @task(pool=akeneo_pool,
+              outlets=[Asset(f"akeneo://{mapping.client}/products", extra={"client": mapping.client})])
+        def load(shard: str, **context: Any) -> dict:
+            from icecat_akeneo import tasks
+
+            return tasks.run_step("load", mapping_path, context, shard)
+
+        @task(trigger_rule="all_done")
         def report(**context: Any) -> dict:
-            """Runs even when a step failed, so every run leaves a report.json/report.html; then fails (no
-            retry) when the run failed by the report's status rule, so the DAG run is red."""
+            """Runs even when a step failed, so every run leaves a report.json/report.html; then fails at once
+            (AirflowFailException, no retry) when the run failed by the report's status rule, so the DAG run is
+            red. A report task lost with its worker is retried like any other."""
             from icecat_akeneo import tasks
 
             return tasks.report(mapping_path, context)
 
-        loaded = load(transform(validate(enrich(extract()))))
-        loaded >> report()
+        cut = shards(extract())
+        chain(enrich.expand(shard=cut), validate.expand(shard=cut), validated(),
+              transform.expand(shard=cut), load.expand(shard=cut), report())
 
     return sync()
 

@@ -5,7 +5,7 @@ Celery workers, all reading one `airflow.cfg` (shared JWT secret and Fernet key,
 `deploy/.run/`, git-ignored), plus both sandboxes for the demo client. Every process is started in its own
 process group with a PID file and a log under `deploy/.run/`; `down` stops exactly those groups.
 
-    python -m deploy.prod up | down | status
+    python -m deploy.prod up | down | status | pools
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -99,6 +99,37 @@ def create_databases(endpoints: Endpoints) -> None:
         connection.close()
 
 
+POOLS_SCRIPT = """
+import json, os, pathlib, sys
+from icecat_akeneo.tasks import connection_pools
+pools = connection_pools(pathlib.Path(os.environ["ICECAT_AKENEO_MAPPINGS"]))
+pathlib.Path(sys.argv[1]).write_text(json.dumps({p.pop("name"): p for p in pools}, indent=1))
+"""
+
+
+def create_pools(env: Mapping[str, str], home: Path, log: Path) -> None:
+    """One Airflow pool per client Connection (`icecat_akeneo.pools`: Akeneo <= 4 tasks, Icecat its
+    `max_concurrency`), sized from the Connections; `airflow pools import` creates or resizes them."""
+    path = home / "pools.json"
+    for command in ([sys.executable, "-c", POOLS_SCRIPT, str(path)],
+                    [sys.executable, "-m", "airflow", "pools", "import", str(path)]):
+        with log.open("ab") as out:
+            done = subprocess.run(command, env=dict(env), cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
+        if done.returncode != 0:
+            raise SystemExit(f"creating the pools failed; see {log}")
+    print(f"pools: {', '.join(json.loads(path.read_text()))}")
+
+
+def pools_here() -> int:
+    """`python -m deploy.prod pools`: the pools in the Airflow this environment points at (e.g. standalone)."""
+    home = Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow"))
+    home.mkdir(parents=True, exist_ok=True)
+    env = {"ICECAT_AKENEO_MAPPINGS": str(REPO_ROOT / "include" / "mappings"), **os.environ,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    create_pools(env, home, home / "icecat-pools.log")
+    return 0
+
+
 def processes(endpoints: Endpoints, home: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Name -> (command, extra environment) of everything `up` starts."""
     airflow = [sys.executable, "-m", "airflow"]
@@ -168,6 +199,7 @@ def up() -> int:
                              stdout=log_file("db-migrate").open("ab"), stderr=subprocess.STDOUT)
     if migrate.returncode != 0:
         raise SystemExit(f"airflow db migrate failed; see {log_file('db-migrate')}")
+    create_pools(env, RUN_DIR, log_file("pools"))
     for name, (command, extra) in processes(endpoints, RUN_DIR).items():
         start(name, command, {**env, **extra})
     api = f"http://127.0.0.1:{endpoints.api_port}"
@@ -226,10 +258,10 @@ def compose_env() -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"up": up, "down": down, "compose-env": compose_env,
+    commands = {"up": up, "down": down, "compose-env": compose_env, "pools": pools_here,
                 "status": lambda: print(", ".join(running()) or "nothing running") or 0}
     if len(argv) != 1 or argv[0] not in commands:
-        raise SystemExit("usage: python -m deploy.prod up|down|status|compose-env")
+        raise SystemExit("usage: python -m deploy.prod up|down|status|compose-env|pools")
     return commands[argv[0]]()
 
 

@@ -164,6 +164,7 @@ PRODUCT_MODELS = Artifact(Step.EXTRACT, "product_models.parquet", PRODUCT_MODELS
 """The root and sub-models the selected variant products hang from, with their values (GET shows the root's
 values merged into a sub-model's), for the diff of model lines."""
 FAMILY_VARIANTS = Artifact(Step.EXTRACT, "family_variants.json")  # {family variant code: its attribute sets}
+SHARDS = Artifact(Step.EXTRACT, "shards.json")  # how extract cut the selection (steps/shards.py)
 RECORDS = Artifact(Step.ENRICH, "records.parquet", ENRICHED_RECORD_SCHEMA)
 LOOKUPS = Artifact(Step.ENRICH, "lookups.parquet", LOOKUP_SCHEMA)
 QUARANTINE = Artifact(Step.VALIDATE, "quarantine.parquet", QUARANTINE_SCHEMA)

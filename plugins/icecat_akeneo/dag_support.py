@@ -32,6 +32,7 @@ PARAM_DESCRIPTIONS = {
     "full_refresh": "Select every product of the selection, not only those updated in the data interval.",
     "max_refused_ratio": "The run fails when Akeneo refuses more than this share of the lines sent (4xx).",
     "lock_wait_s": "Seconds to wait for another run of this client to finish before failing (0: fail at once).",
+    "shard_size": "Most products per shard: enrich, validate, transform and load run one task per shard.",
 }
 
 

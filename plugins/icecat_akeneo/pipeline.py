@@ -13,8 +13,12 @@ lives in its module, what it asks of the state store in `incremental.py`, its fi
 | load      | `steps.load` (`steps.dry_run` for a dry run)       | `line_filter`, `on_line_result`, media      |
 | report    | `steps.report` (status rule: `report_outcomes`)    | `summary`                                   |
 
-Every step first takes the client's sync lock (`state.lock.RunLease`, re-entrant for the same run id); the
-end of the load and the report give it back, so two runs of one client never sync at the same time.
+Every step first takes the client's sync lock (`state.lock.RunLease`, re-entrant for the same run id, so
+every shard of a run holds it); the end of the last shard's load and the report give it back, so two runs of
+one client never sync at the same time.
+
+Extract cuts the selection into shards (`steps.shards`); the other steps run per shard (`run_step(..., shard)`:
+one Airflow mapped task each) or on every shard in turn (the CLI); `run_shards` merges them for the run.
 
 Settings for the two APIs are resolved lazily: a step that does not talk to Akeneo never asks for its
 Connection.
@@ -24,15 +28,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import STEPS, Step
 from icecat_akeneo.breaker import ApiUnavailable
 from icecat_akeneo.mapping import ClientMapping
+from icecat_akeneo.pools import Api, pool_limit, share
 from icecat_akeneo.run_folder import RunFolder
+from icecat_akeneo.steps.shards import SHARDS_DIR, WHOLE_RUN, every_shard_loaded, split_selection
 
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoSettings
@@ -42,6 +48,9 @@ if TYPE_CHECKING:
     from icecat_akeneo.state.lock import RunLease
 
 STATE_URL_ENV = "ICECAT_AKENEO_STATE_URL"
+ICECAT_CACHE = "icecat-cache"
+"""The Icecat response cache's folder beside the client's runs (pulled from / published to an object-store
+data root around each enrich task, unless the Connection's `cache_dir` names a local folder)."""
 
 
 class LoadIncomplete(ApiUnavailable):
@@ -61,10 +70,33 @@ class SyncRun:
     interval: tuple[dt.datetime, dt.datetime] | None
     resolve_akeneo: Callable[[], AkeneoSettings]
     resolve_icecat: Callable[[], IcecatSettings]
+    shard_count: int = 1  # shards of the run that may run at once (1 for extract): divides the APIs' limits
+    clients_sharing: Mapping[str, int] = field(default_factory=dict)  # api -> clients on this Connection
+
+    def concurrency(self, api: Api, connection_max: int | None) -> int:
+        """The run param's concurrency, capped by this task's share of the Connection's pool (`pools`)."""
+        limit = pool_limit(api, connection_max)
+        return min(int(self.params[f"{api}_concurrency"]),
+                   share(limit, self.shard_count, self.clients_sharing.get(api, 1)))
 
     @cached_property
     def akeneo(self) -> AkeneoSettings:
-        return replace(self.resolve_akeneo(), max_concurrency=int(self.params["akeneo_concurrency"]))
+        settings = self.resolve_akeneo()
+        return replace(settings, max_concurrency=self.concurrency("akeneo", settings.max_concurrency))
+
+    @cached_property
+    def shards(self) -> list[str]:
+        from icecat_akeneo.steps.shards import shards_of
+
+        return shards_of(self.run.path)
+
+    def for_shard(self, shard: str) -> SyncRun:
+        """This run on one shard's folder (same lock, state and settings); the run itself for its one shard."""
+        if shard == WHOLE_RUN:
+            return self
+        part = replace(self, run=self.run.shard(shard), shard_count=len(self.shards))
+        part.__dict__.update({name: self.__dict__[name] for name in ("state", "lease") if name in self.__dict__})
+        return part
 
     @cached_property
     def state(self) -> StateStore:
@@ -81,7 +113,7 @@ class SyncRun:
         """This run's hold on the client's sync lock (`state.lock`)."""
         from icecat_akeneo.state.lock import RunLease
 
-        return RunLease(self.state, self.run.path.name)
+        return RunLease(self.state, self.run.run_id or self.run.path.name)
 
     def incremental(self) -> IncrementalRun:
         from icecat_akeneo.incremental import IncrementalRun
@@ -95,8 +127,8 @@ class SyncRun:
         """The Connection's settings with the run's concurrency; the response cache lives beside the client's
         runs unless the Connection names another folder."""
         settings = self.resolve_icecat()
-        return replace(settings, max_concurrency=int(self.params["icecat_concurrency"]),
-                       cache_dir=settings.cache_dir or str(self.run.client_root / "icecat-cache"))
+        return replace(settings, max_concurrency=self.concurrency("icecat", settings.max_concurrency),
+                       cache_dir=settings.cache_dir or str(self.run.pull_client_folder(ICECAT_CACHE)))
 
 
 def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict[str, Any]:
@@ -121,6 +153,8 @@ def extract(sync: SyncRun) -> dict:
                          identifier_attributes=sync.mapping.identifiers.model_dump(), more_searches=more,
                          drift_check=DriftCheck(sync.mapping, sync.run.client_root),
                          sample_size=int(sync.params.get("sample_size") or 0))
+    report["shards"] = sync.__dict__["shards"] = split_selection(sync.run.path, int(sync.params["shard_size"]))
+    sync.run.publish(SHARDS_DIR)
     return {**report, "events": sync.params["events"]} if identifiers else report
 
 
@@ -131,14 +165,22 @@ def enrich(sync: SyncRun) -> dict:
 
     incremental = sync.incremental()
     report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending())
-    return {**report, **incremental.after_enrich(sync.icecat)}
+    report = {**report, **incremental.after_enrich(sync.icecat)}
+    sync.run.publish_client_folder(ICECAT_CACHE)
+    return report
 
 
 def validate(sync: SyncRun) -> dict:
-    from icecat_akeneo.steps.validate import run_validate
+    """One shard of several is never failed on its own share of quarantined products: `validated` decides
+    for the whole run."""
+    from icecat_akeneo.steps.validate import ValidationFailed, run_validate
 
     try:
         return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
+    except ValidationFailed as failed:
+        if sync.shard_count == 1:
+            raise
+        return failed.report
     finally:
         sync.incremental().after_validate()
 
@@ -157,39 +199,50 @@ def load(sync: SyncRun) -> dict:
     """Send the lines; fails (`LoadIncomplete`, retried by Airflow) when some never reached Akeneo's judgement.
     Akeneo's completeness of the selection is read just before and after (the report's delta)."""
     from icecat_akeneo import completeness
+    from icecat_akeneo.media_claims import ClaimingRegistry
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
     incremental = sync.incremental()
+    media = ClaimingRegistry(incremental, sync.state.engine, sync.mapping.client)  # one upload across shards
     before = completeness.measure(sync.akeneo, sync.run.path)
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
-                          line_filter=incremental.line_filter, media_registry=incremental,
+                          line_filter=incremental.line_filter, media_registry=media,
                           media_policy=sync.icecat.media_policy)
     except Exception as error:
         record_failed_attempt(sync.run.path, error)
         raise
     finally:
         incremental.flush()
+        media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
-        raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.path.name}: "
+        raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "
                              f"{report['lines_not_delivered']} lines were not delivered to Akeneo (by status: "
                              f"{undelivered}; 0 = no answer); see load/refused.parquet", report)
     return report
 
 
 def report(sync: SyncRun) -> dict:
-    from icecat_akeneo.steps.report import write_report
+    """Merge the shards (pulled first from an object store), then write the one report of the run."""
+    from icecat_akeneo.run_shards import merge_shards
+    from icecat_akeneo.steps.report import EXPORTS_DIR, write_report
 
     try:
+        for shard in sync.shards:
+            sync.run.shard(shard)
+        for step in STEPS[1:]:
+            if merge_shards(sync, step) is not None:
+                sync.run.publish(step)
         summary = write_report(sync.run.path, client=sync.mapping.client, run_id=sync.run.path.name,
                                state=sync.incremental().summary(), params=sync.params, data_interval=sync.interval,
                                coverage_of=sync.mapping)
         sync.run.publish()
+        sync.run.publish(EXPORTS_DIR)
     finally:  # a run that failed before the end of its load gives the client back here
         sync.lease.release()
     return summary
@@ -200,21 +253,32 @@ STEP_FUNCTIONS: dict[Step, Callable[[SyncRun], dict]] = {
 }
 
 
-def run_step(sync: SyncRun, step: Step | str) -> dict:
-    """Run one step and save its report beside its artifacts (also when the step fails: `status: failed`)."""
+def run_step(sync: SyncRun, step: Step | str, shard: str | None = None) -> dict:
+    """Run one step and save its report beside its artifacts (also when the step fails: `status: failed`).
+
+    After extract, a step runs on one `shard`, or without one on every shard in turn (then validate's
+    run-level check too); the lock is given back once the last shard's load is done."""
+    if Step(step) != Step.EXTRACT and shard is None:
+        from icecat_akeneo.run_shards import validated
+
+        reports = {name: run_step(sync, step, name) for name in sync.shards}
+        if Step(step) == Step.VALIDATE:
+            validated(sync)
+        return reports[WHOLE_RUN] if list(reports) == [WHOLE_RUN] else {"shards": reports}
+    part = sync if shard is None else sync.for_shard(shard)
     started = time.monotonic()
     try:
-        sync.lease.acquire(float(sync.params.get("lock_wait_s") or 0))  # re-entrant: a retried or cleared step
-        result = STEP_FUNCTIONS[Step(step)](sync)
-        if Step(step) == Step.LOAD:
-            sync.lease.release()
+        part.lease.acquire(float(sync.params.get("lock_wait_s") or 0))  # re-entrant: a retried or cleared step
+        result = STEP_FUNCTIONS[Step(step)](part)
+        if Step(step) == Step.LOAD and every_shard_loaded(sync.run.path, sync.shards, but=shard):
+            part.lease.release()
     except Exception as error:  # the report names every failure, also those without a partial report
         partial = getattr(error, "report", None)
-        sync.run.save_report(step, {**(partial if isinstance(partial, dict) else {}), "status": "failed",
+        part.run.save_report(step, {**(partial if isinstance(partial, dict) else {}), "status": "failed",
                                     "failed": str(error)})
         raise
     result.setdefault("duration_s", round(time.monotonic() - started, 3))
-    return sync.run.save_report(step, result)
+    return part.run.save_report(step, {**result, **({"shard": shard} if part is not sync else {})})
 
 
 def run_sync(sync: SyncRun, *, stop_on_failure: bool = False) -> dict:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from icecat_akeneo import pipeline
@@ -36,10 +39,23 @@ def connected_run(
     )
 
 
+def clients_sharing(mapping: ClientMapping, mapping_path: str) -> dict[str, int]:
+    """api -> how many clients' mappings (in this one's folder) name the same Connection: they share its pool."""
+    named: Counter[tuple[str, str]] = Counter()
+    for path in Path(mapping_path).parent.glob("*.yaml"):
+        with contextlib.suppress(Exception):  # a broken mapping has no DAG, so no run to share with
+            other = load_mapping(path).connections
+            named.update([("akeneo", other.akeneo), ("icecat", other.icecat)])
+    return {api: max(1, named[(api, conn_id)]) for api, conn_id in
+            (("akeneo", mapping.connections.akeneo), ("icecat", mapping.connections.icecat))}
+
+
 def sync_run(mapping_path: str, context: Mapping[str, Any]) -> pipeline.SyncRun:
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
-    return connected_run(load_mapping(mapping_path), str(context["run_id"]), dict(context.get("params") or {}),
+    mapping = load_mapping(mapping_path)
+    sync = connected_run(mapping, str(context["run_id"]), dict(context.get("params") or {}),
                          (start, end) if start and end else None)
+    return replace(sync, clients_sharing=clients_sharing(mapping, mapping_path))
 
 
 def _deterministic() -> tuple[type[Exception], ...]:
@@ -65,9 +81,18 @@ def failing_fast() -> Iterator[None]:
         raise AirflowFailException(f"{type(error).__name__}: {error}") from error
 
 
-def run_step(step: str, mapping_path: str, context: Mapping[str, Any]) -> dict:
+def run_step(step: str, mapping_path: str, context: Mapping[str, Any], shard: str | None = None) -> dict:
+    """One step of the run; after extract, on one `shard` (a mapped task) or, without one, on every shard."""
     with failing_fast():
-        return pipeline.run_step(sync_run(mapping_path, context), step)
+        return pipeline.run_step(sync_run(mapping_path, context), step, shard)
+
+
+def validated(mapping_path: str, context: Mapping[str, Any]) -> dict:
+    """Validate's decision for the whole run, once every shard is validated (`run_shards.validated`)."""
+    from icecat_akeneo.run_shards import validated
+
+    with failing_fast():
+        return validated(sync_run(mapping_path, context))
 
 
 def report(mapping_path: str, context: Mapping[str, Any]) -> dict:
@@ -100,3 +125,20 @@ def preflight(mapping_path: str, context: Mapping[str, Any]) -> dict:
         raise AirflowFailException(f"client {sync.mapping.client} is not ready for production: failed checks "
                                    f"{document['summary']['failed']}; see {report['readiness_html']}")
     return report
+
+
+def connection_pools(mapping_folder: Path) -> list[dict[str, Any]]:
+    """The pools of every client's Connections (`icecat_akeneo.pools`), sized from the Connections' extras,
+    as `airflow pools import` reads them (`deploy/prod.py` creates them on `up`)."""
+    from icecat_akeneo.hooks.akeneo import AkeneoHook
+    from icecat_akeneo.hooks.icecat import IcecatHook
+    from icecat_akeneo.pools import pools_for
+
+    limits: dict[tuple[Any, str], int | None] = {}
+    for path in sorted(mapping_folder.glob("*.yaml")):
+        with contextlib.suppress(Exception):  # a broken mapping (or a client without Connections) has no runs
+            connections = load_mapping(path).connections
+            limits[("akeneo", connections.akeneo)] = AkeneoHook(connections.akeneo).get_settings().max_concurrency
+            limits[("icecat", connections.icecat)] = IcecatHook(connections.icecat).get_settings().max_concurrency
+    return [{"name": pool.name, "slots": pool.slots, "description": pool.description} for pool in pools_for(limits)]
+

@@ -1,12 +1,17 @@
 """The production topology end to end (`make test-topology`, marker `topology`, not in the default run).
 
-`make prod-up` on its own databases, ports, Redis db and folder; the demo client's sync runs on the two Celery
-workers; the worker running its load task is SIGKILLed mid-load; the scheduler declares the task lost and
-retries it, on the surviving worker; the run succeeds with no product failed and no media file stored twice;
-`make prod-down` leaves none of the started processes alive.
+`make prod-up` on its own databases, ports, Redis db and folder, with three clients: `demo` (the prod stack's
+sandboxes), `big` (a synthetic catalogue cut into several shards, on its own sandboxes) and `s3c` (the demo
+catalogue on its own Akeneo, its data root on a local S3 endpoint, sharing demo's Icecat Connection and pool).
+The three runs are triggered at once; the worker running one of big's load shards is SIGKILLed mid-load; the
+scheduler declares that task lost and retries it on the surviving worker. Every run succeeds; every client's
+Akeneo ends identical to a clean one-process run on fresh sandboxes (value for value, media by content) with
+no media file stored twice; another run is refused big's lock while its shards run; `make prod-down` leaves
+none of the started processes alive.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +19,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +27,18 @@ import httpx
 import psutil
 import pytest
 
-from sandbox.process import REPO_ROOT, free_port
+from sandbox.connections import demo_connections
+from sandbox.process import REPO_ROOT, free_port, running_server
+from tests.conftest import AKENEO_CREDENTIALS, Sandbox
+from tests.e2e.test_incremental import sandbox_media_policy
+from tests.e2e.test_object_storage import bucket_keys
+from tests.e2e.test_sharded_sync import akeneo_snapshot
+from tests.e2e.test_sync_dag import akeneo_token
 
-pytestmark = [pytest.mark.topology, pytest.mark.postgres, pytest.mark.timeout(1500)]
-DAG_ID = "icecat_sync__demo"
+pytestmark = [pytest.mark.topology, pytest.mark.postgres, pytest.mark.timeout(2400)]
+SYNTHETIC = int(os.environ.get("ICECAT_TOPOLOGY_PRODUCTS", "900"))  # 9 in 10 selected: several shards of 200
+SHARD_SIZE = 200
+BUCKET = "icecat-topology"
 
 
 def make(target: str, env: dict[str, str]) -> str:
@@ -36,40 +50,101 @@ def make(target: str, env: dict[str, str]) -> str:
 def eventually(what: str, probe: Callable[[], Any], timeout: float = 600.0, every: float = 0.5) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
+        with contextlib.suppress(httpx.TransportError):  # an api-server slow to answer on a loaded machine
+            found = probe()
+            if found:
+                return found
         time.sleep(every)
     raise AssertionError(f"{what}: not within {timeout:.0f}s")
 
 
+@dataclass
+class Client:
+    name: str
+    mapping: Path
+    akeneo_url: str
+    icecat_url: str
+    akeneo_db: Path
+    conf: dict[str, Any]
+
+
+def client_mapping(folder: Path, source: Path, client: str, akeneo: str, icecat: str) -> Path:
+    text = source.read_text().replace("client: demo", f"client: {client}").replace("client: bench", f"client: {client}")
+    text = text.replace('schedule: "@daily"', "schedule: null")  # only the test's triggers run
+    for old in ("akeneo_demo", "akeneo_bench"):
+        text = text.replace(f"akeneo: {old}", f"akeneo: {akeneo}")
+    for old in ("icecat_demo", "icecat_bench"):
+        text = text.replace(f"icecat: {old}", f"icecat: {icecat}")
+    path = folder / f"{client}.yaml"
+    path.write_text(text)
+    return path
+
+
+def connections(name: str, akeneo_url: str, icecat_url: str) -> dict[str, str]:
+    demo = demo_connections(akeneo_url, icecat_url)
+    return {f"AIRFLOW_CONN_AKENEO_{name.upper()}": demo["AIRFLOW_CONN_AKENEO_DEMO"],
+            f"AIRFLOW_CONN_ICECAT_{name.upper()}": demo["AIRFLOW_CONN_ICECAT_DEMO"]}
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path, dict[str, Client]]]:
+    import boto3
+
     home = tmp_path_factory.mktemp("prod")
     tag = f"t{os.getpid()}"
     base_port = free_port() // 100 * 100 % 50000 + 10000  # api-server; sandboxes, log servers just above
-    env = {**os.environ, "ICECAT_PROD_DIR": str(home), "ICECAT_PROD_PORT": str(base_port),
-           "ICECAT_PROD_AIRFLOW_DB": f"icecat_airflow_{tag}", "ICECAT_PROD_STATE_DB": f"icecat_state_{tag}",
-           "ICECAT_PROD_REDIS": "redis://127.0.0.1:6379/7",
-           # a SIGKILLed worker's task is declared lost after 30 s without heartbeat, retried after 5 s
-           "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30"}
-    try:
-        print(make("prod-up", env))
-        yield env, home
-    finally:
-        print(make("prod-down", env))
-        leftover = [p.stem for p in (home / "pids").glob("*.pid")]
-        assert not leftover, f"still running after prod-down: {leftover}"
-        drop = [f"DROP DATABASE IF EXISTS {env[k]}" for k in ("ICECAT_PROD_AIRFLOW_DB", "ICECAT_PROD_STATE_DB")]
-        for statement in drop:
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", statement], check=False)
+    demo_akeneo, demo_icecat = f"http://127.0.0.1:{base_port + 1}", f"http://127.0.0.1:{base_port + 2}"
+    mappings = home / "mappings"
+    mappings.mkdir()
+    with contextlib.ExitStack() as servers:
+        start = servers.enter_context
+        big_akeneo = start(running_server("sandbox.akeneo", ["--seed", f"synthetic:{SYNTHETIC}", "--db",
+                                                             str(home / "akeneo-big.db"), "--latency-ms", "15"]))
+        big_icecat = start(running_server("sandbox.icecat", ["--synthetic", str(SYNTHETIC)]))
+        s3c_akeneo = start(running_server("sandbox.akeneo", ["--seed", "demo", "--db", str(home / "akeneo-s3c.db")]))
+        s3 = start(running_server("moto.server", ready_path="/moto-api/", log_path=home / "moto.log"))
+        boto3.client("s3", endpoint_url=s3, aws_access_key_id="test-key", aws_secret_access_key="test-secret",
+                     region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        demo_mapping = REPO_ROOT / "include" / "mappings" / "demo.yaml"
+        clients = {
+            "demo": Client("demo", client_mapping(mappings, demo_mapping, "demo", "akeneo_demo", "icecat_demo"),
+                           demo_akeneo, demo_icecat, home / "akeneo.db", {}),
+            "big": Client("big", client_mapping(mappings, REPO_ROOT / "bench" / "mappings" / "bench.yaml", "big",
+                                                "akeneo_big", "icecat_big"),
+                          big_akeneo, big_icecat, home / "akeneo-big.db", {"shard_size": SHARD_SIZE}),
+            "s3c": Client("s3c", client_mapping(mappings, demo_mapping, "s3c", "akeneo_s3c", "icecat_demo"),
+                          s3c_akeneo, demo_icecat, home / "akeneo-s3c.db", {}),
+        }
+        s3_connection = {"conn_type": "aws", "login": "test-key", "password": "test-secret",
+                         "extra": {"endpoint_url": s3, "region_name": "us-east-1"}}
+        env = {**os.environ, "ICECAT_PROD_DIR": str(home), "ICECAT_PROD_PORT": str(base_port),
+               "ICECAT_PROD_AIRFLOW_DB": f"icecat_airflow_{tag}", "ICECAT_PROD_STATE_DB": f"icecat_state_{tag}",
+               "ICECAT_PROD_REDIS": "redis://127.0.0.1:6379/7", "ICECAT_AKENEO_MAPPINGS": str(mappings),
+               **connections("big", big_akeneo, big_icecat), **connections("s3c", s3c_akeneo, demo_icecat),
+               "AIRFLOW_CONN_S3_DATA": json.dumps(s3_connection),
+               "ICECAT_AKENEO_DATA_ROOT_S3C": f"s3://s3_data@{BUCKET}/root",
+               "ICECAT_AKENEO_WORK_DIR": str(home / "work"),  # s3c's local copies: none left by an earlier test
+               # a SIGKILLed worker's task is declared lost after 30 s without heartbeat
+               "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30"}
+        try:
+            started = time.monotonic()
+            print(make("prod-up", env))
+            print(f"make prod-up took {time.monotonic() - started:.0f}s")
+            yield {**env, "S3_URL": s3}, home, clients
+        finally:
+            print(make("prod-down", env))
+            leftover = [p.stem for p in (home / "pids").glob("*.pid")]
+            assert not leftover, f"still running after prod-down: {leftover}"
+            for key in ("ICECAT_PROD_AIRFLOW_DB", "ICECAT_PROD_STATE_DB"):
+                subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
+                                f"DROP DATABASE IF EXISTS {env[key]}"], check=False, capture_output=True)
 
 
 def api(env: dict[str, str], home: Path) -> httpx.Client:
     base = f"http://127.0.0.1:{env['ICECAT_PROD_PORT']}"
     password = json.loads((home / "passwords.json").read_text())["admin"]
     token = httpx.post(f"{base}/auth/token", json={"username": "admin", "password": password}).json()["access_token"]
-    return httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=90)
 
 
 def worker_of(pid: int, home: Path) -> str | None:
@@ -82,32 +157,85 @@ def worker_of(pid: int, home: Path) -> str | None:
     return next((workers[p.pid] for p in lineage if p.pid in workers), None)
 
 
-def test_a_killed_worker_s_load_task_is_retried_on_the_other_worker(stack: tuple[dict[str, str], Path]) -> None:
-    env, home = stack
+def trigger(client: httpx.Client, dag_id: str, conf: dict[str, Any]) -> str:
+    eventually(f"{dag_id} parsed", lambda: client.get(f"/dags/{dag_id}").status_code == 200, timeout=300)
+    client.patch(f"/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
+    made = client.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})
+    made.raise_for_status()
+    return made.json()["dag_run_id"]
+
+
+def finished(client: httpx.Client, dag_id: str, run_id: str) -> dict | None:
+    run = client.get(f"/dags/{dag_id}/dagRuns/{run_id}").json()
+    return run if run["state"] in ("success", "failed") else None
+
+
+def reference_snapshot(client: Client, home: Path, seed: list[str]) -> tuple[dict, int]:
+    """Akeneo after a clean one-process sync of `client`'s mapping on a fresh Akeneo with the same seed."""
+    from icecat_akeneo import pipeline
+    from icecat_akeneo.akeneo.client import AkeneoSettings
+    from icecat_akeneo.icecat.client import IcecatSettings
+    from icecat_akeneo.mapping import load_mapping
+    from icecat_akeneo.run_folder import RunFolder
+
+    with running_server("sandbox.akeneo", [*seed, "--db", str(home / f"ref-{client.name}.db")]) as akeneo_url:
+        mapping = load_mapping(client.mapping)
+        akeneo = AkeneoSettings(base_url=akeneo_url, **{k: AKENEO_CREDENTIALS[k] for k in
+                                                        ("client_id", "secret", "username", "password")})
+        icecat = IcecatSettings(base_url=client.icecat_url, username="openIcecat-live",
+                                media_policy=sandbox_media_policy(client.icecat_url))
+        sync = pipeline.SyncRun(mapping=mapping, run=RunFolder.for_run(client.name, "reference", home / "ref"),
+                                params=pipeline.run_params(mapping, {"full_refresh": True}), interval=None,
+                                resolve_akeneo=lambda: akeneo, resolve_icecat=lambda: icecat)
+        assert pipeline.run_sync(sync)["status"] == "success"
+        snapshot = akeneo_snapshot(akeneo_url, akeneo_token(Sandbox(akeneo_url)))
+    with sqlite3.connect(home / f"ref-{client.name}.db") as db:
+        return snapshot, db.execute("SELECT count(*) FROM media").fetchone()[0]
+
+
+def test_three_clients_at_once_survive_a_killed_worker_and_end_as_clean_runs(stack: tuple) -> None:
+    from icecat_akeneo.state import StateStore
+    from icecat_akeneo.state.lock import RunLease
+
+    env, home, clients = stack
     client = api(env, home)
-    client.patch(f"/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
-    run_id = eventually("a scheduled run", lambda: [r["dag_run_id"] for r in
-                                                    client.get(f"/dags/{DAG_ID}/dagRuns").json()["dag_runs"]])[0]
+    started = time.monotonic()
+    runs = {name: trigger(client, f"icecat_sync__{name}", {"full_refresh": True, **c.conf})
+            for name, c in clients.items()}
+    big_run = runs["big"]
 
     def running_load() -> dict | None:
-        load = client.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/load").json()
-        return load if load.get("state") == "running" and load.get("pid") else None
+        mapped = client.get(f"/dags/icecat_sync__big/dagRuns/{big_run}/taskInstances/load/listMapped").json()
+        return next((ti for ti in mapped.get("task_instances", []) if ti.get("state") == "running" and ti.get("pid")),
+                    None)
 
-    load = eventually("load running", running_load, every=0.2)
+    load = eventually("a load shard of big running", running_load, timeout=900, every=0.2)
+    state_url = json.loads((home / "env.json").read_text())["ICECAT_AKENEO_STATE_URL"]
+    refusal = RunLease(StateStore(state_url, "big"), "intruder").try_acquire()
+    assert refusal and "client big is already being synced by run" in refusal, "the lock holds across shards"
     killed = worker_of(load["pid"], home)
     assert killed, f"load's pid {load['pid']} is in no started worker's process group"
     os.killpg(int((home / "pids" / f"{killed}.pid").read_text()), signal.SIGKILL)
-    started = time.monotonic()
+    killed_at = time.monotonic()
 
-    run = eventually("the run finished", lambda: (lambda r: r if r["state"] in ("success", "failed") else None)(
-        client.get(f"/dags/{DAG_ID}/dagRuns/{run_id}").json()), timeout=900, every=2)
-    final = client.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/load").json()
-    print(f"killed {killed} during load try {load['try_number']}; run {run['state']} "
-          f"{time.monotonic() - started:.0f}s later; load try {final['try_number']}")
-    assert run["state"] == "success"
-    assert final["try_number"] > load["try_number"]
-    report = client.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/report").json()
-    assert report["state"] == "success"
-    with sqlite3.connect(home / "akeneo.db") as akeneo:
-        total, distinct = akeneo.execute("SELECT count(*), count(DISTINCT data) FROM media").fetchone()
-    assert total == distinct, f"{total - distinct} media files stored twice"
+    ends = {name: eventually(f"{name}'s run finished", lambda n=name: finished(client, f"icecat_sync__{n}", runs[n]),
+                             timeout=1200, every=2) for name in clients}
+    retried = client.get(f"/dags/icecat_sync__big/dagRuns/{big_run}/taskInstances/load/{load['map_index']}").json()
+    print(f"killed {killed} during big's load shard {load['map_index']} try {load['try_number']}; runs "
+          f"{ {n: r['state'] for n, r in ends.items()} } {time.monotonic() - killed_at:.0f}s later, "
+          f"{time.monotonic() - started:.0f}s after the triggers; that shard's load try {retried['try_number']} "
+          f"on {retried.get('hostname')}")
+    assert {name: run["state"] for name, run in ends.items()} == dict.fromkeys(clients, "success")
+    assert retried["try_number"] > load["try_number"]
+    assert RunLease(StateStore(state_url, "big"), "intruder").holder() is None, "big's lock was given back"
+
+    s3c_keys = bucket_keys(env["S3_URL"], BUCKET)
+    assert any(key.startswith("root/s3c/") and key.endswith("/report.json") for key in s3c_keys)
+    seeds = {"demo": ["--seed", "demo"], "s3c": ["--seed", "demo"], "big": ["--seed", f"synthetic:{SYNTHETIC}"]}
+    for name, c in clients.items():
+        with sqlite3.connect(c.akeneo_db) as akeneo:
+            total, distinct = akeneo.execute("SELECT count(*), count(DISTINCT data) FROM media").fetchone()
+        assert total == distinct, f"{name}: {total - distinct} media files stored twice"
+        expected, expected_media = reference_snapshot(c, home, seeds[name])
+        assert akeneo_snapshot(c.akeneo_url, akeneo_token(Sandbox(c.akeneo_url))) == expected, name
+        assert total == expected_media, name
