@@ -21,12 +21,15 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import (
+    AKENEO_API,
     ASSETS,
     COMPLETENESS,
     DRY_RUN_DIFF,
+    FAMILY_VARIANTS,
     LOOKUPS,
     MANUAL_EDITS,
     MEDIA,
+    PRODUCT_MODELS,
     PRODUCTS,
     QUARANTINE,
     RECORDS,
@@ -43,7 +46,8 @@ from icecat_akeneo.artifacts import (
 SHARDS_DIR = "shards"
 WHOLE_RUN = "."
 """The one shard of a selection that fits in one: the run folder itself."""
-MERGED_ARTIFACTS = (RECORDS, LOOKUPS, QUARANTINE, MEDIA, ASSETS, REJECTED, MANUAL_EDITS, RESULTS, REFUSED, DRY_RUN_DIFF)
+MERGED_ARTIFACTS = (RECORDS, LOOKUPS, QUARANTINE, MEDIA, ASSETS, REJECTED, MANUAL_EDITS, RESULTS, REFUSED,
+                    DRY_RUN_DIFF)
 NOT_SUMMED = ("ratio", "concurrency")
 """Report numbers that are rates or settings, not counts: the merge keeps the largest shard value."""
 
@@ -59,7 +63,9 @@ def split_selection(run_dir: Path, shard_size: int) -> list[str]:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
     source = pq.ParquetFile(PRODUCTS.path(run_dir))
     total = source.metadata.num_rows
-    count = max(1, -(-total // shard_size))
+    # A product model's values are chosen among all its variants (`model_values.py`): a selection holding
+    # variant products is not cut, so no two shards ever write one model.
+    count = 1 if _has_product_models(run_dir) else max(1, -(-total // shard_size))
     names = [WHOLE_RUN] if count == 1 else [f"{SHARDS_DIR}/{n:04d}" for n in range(1, count + 1)]
     _drop_stale_shards(run_dir, names)
     if count > 1:
@@ -71,7 +77,6 @@ def split_selection(run_dir: Path, shard_size: int) -> list[str]:
 
 def _write_slices(run_dir: Path, source: pq.ParquetFile, names: list[str], shard_size: int) -> None:
     rows = (row for batch in source.iter_batches(batch_size=min(shard_size, 5000)) for row in batch.to_pylist())
-    taxonomy = TAXONOMY.path(run_dir)
     for name in names:
         folder = run_dir / name
         with PRODUCTS.stream(folder) as out:
@@ -79,8 +84,15 @@ def _write_slices(run_dir: Path, source: pq.ParquetFile, names: list[str], shard
                 out.add(row)
                 if out.rows_written == shard_size:
                     break
-        shutil.copyfile(taxonomy, TAXONOMY.path(folder))
+        for shared in (TAXONOMY, AKENEO_API, FAMILY_VARIANTS):   # what every shard's steps read of the run
+            if shared.path(run_dir).exists():
+                shutil.copyfile(shared.path(run_dir), shared.path(folder))
         step_report(folder, Step.EXTRACT).write_text(json.dumps({"products": out.rows_written}), encoding="utf-8")
+
+
+def _has_product_models(run_dir: Path) -> bool:
+    path = PRODUCT_MODELS.path(run_dir)
+    return path.exists() and pq.ParquetFile(path).metadata.num_rows > 0
 
 
 def _drop_stale_shards(run_dir: Path, names: Sequence[str]) -> None:
