@@ -21,7 +21,7 @@ from icecat_akeneo.artifacts import RESULTS, RESULTS_SCHEMA
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.retry import RetryPolicy
 from icecat_akeneo.steps.load import LoadResults, _read_batches, run_load
-from icecat_akeneo.steps.media import media_filename, send_media
+from icecat_akeneo.steps.media import MediaSender, media_filename, send_media
 
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 
@@ -308,11 +308,10 @@ def test_an_akeneo_outage_during_media_upload_fails_every_row_within_bounded_tim
         async with AkeneoClient(
             settings, transport=httpx.MockTransport(akeneo_api), sleep=clock.sleep, clock=clock
         ) as akeneo:
-            await send_media(
-                akeneo, tmp_path / "transform" / "media.parquet", results, {}, lambda _: None, None,
-                patch=akeneo.patch_products, policy=sandbox_policy("http://images.test"),
-                web_transport=httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)),
-            )
+            sender = MediaSender(akeneo, results, {}, lambda _: None, None, akeneo.patch_products,
+                                 sandbox_policy("http://images.test"),
+                                 httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)))
+            await send_media(sender, tmp_path / "transform" / "media.parquet")
 
     asyncio.run(main())
     assert len(results.rows) == rows and not any(result.ok for result in results.rows)
@@ -343,11 +342,10 @@ def test_an_akeneo_outage_on_the_sandbox_stops_media_uploads_after_the_breaker_t
         async with AkeneoClient(settings) as client:
             await client.check_credentials()
             akeneo.faults(error_rate=1.0)
-            await send_media(
-                client, tmp_path / "transform" / "media.parquet", results, {}, lambda _: None, None,
-                patch=client.patch_products, policy=sandbox_policy("http://images.test"),
-                web_transport=httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)),
-            )
+            sender = MediaSender(client, results, {}, lambda _: None, None, client.patch_products,
+                                 sandbox_policy("http://images.test"),
+                                 httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)))
+            await send_media(sender, tmp_path / "transform" / "media.parquet")
 
     asyncio.run(main())
     uploads = akeneo.counters()["requests"].get("POST /api/rest/v1/media-files", 0)

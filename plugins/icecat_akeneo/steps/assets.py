@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pyarrow.parquet as pq
 
 from icecat_akeneo.akeneo.client import MAX_COLLECTION_LINES, AkeneoClient
 from icecat_akeneo.akeneo.errors import AkeneoError
 from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult
-from icecat_akeneo.media_policy import FILE, MediaPolicy, Resolve, system_resolve
+from icecat_akeneo.media_policy import FILE
 from icecat_akeneo.media_types import SIGNATURE_BYTES, content_problem, media_filename
 from icecat_akeneo.redaction import redact
 from icecat_akeneo.steps.media import (
@@ -35,8 +33,7 @@ from icecat_akeneo.steps.media import (
     Download,
     Downloads,
     MediaRegistry,
-    MediaResults,
-    PatchLines,
+    MediaSender,
     refused,
 )
 
@@ -165,31 +162,14 @@ async def _codes_or_failure(assets: _Assets, row: dict[str, Any]) -> list[str] |
         return refused(row, str(failure), failure.attempts, failure.status)
 
 
-async def send_assets(
-    akeneo: AkeneoClient,
-    assets_path: Path,
-    results: MediaResults,
-    headers: dict[str, str],
-    on_line_result: Callable[[LineResult], None],
-    registry: MediaRegistry | None,
-    *,
-    patch: PatchLines,
-    policy: MediaPolicy | None = None,
-    web_transport: httpx.AsyncBaseTransport | None = None,
-    resolve: Resolve = system_resolve,
-) -> dict[str, int]:
+async def send_assets(sender: MediaSender, assets_path: Path) -> dict[str, int]:
     """Each asset collection row ends in its product's value (see the module docstring); returns the counts
     (`AssetCounts`) for the load report."""
     if not assets_path.exists():
         return asdict(AssetCounts())
-    counter = iter(range(1, 1 << 62))
-
-    def record(result: LineResult, kind: str) -> None:
-        results.add(result, ASSETS_BATCH, next(counter), kind)
-        on_line_result(result)
-
-    async with httpx.AsyncClient(headers=headers, timeout=akeneo.settings.timeout, transport=web_transport) as web:
-        assets = _Assets(akeneo, Downloads(web, akeneo, policy or MediaPolicy(), resolve), registry)
+    record, registry = sender.recorder(ASSETS_BATCH), sender.registry
+    async with sender.downloads() as downloads:
+        assets = _Assets(sender.akeneo, downloads, registry)
         for batch in pq.ParquetFile(assets_path).iter_batches(batch_size=ASSET_ROWS_PER_ROUND):
             lines: list[dict[str, Any]] = []
             for row in batch.to_pylist():
@@ -203,7 +183,7 @@ async def send_assets(
                 held = {"locale": row.get("locale"), "scope": row.get("scope"), "data": codes}
                 lines.append({"identifier": row["identifier"], "values": {row["attribute"]: [held]}})
             for start in range(0, len(lines), MAX_COLLECTION_LINES):
-                for result in await patch(lines[start:start + MAX_COLLECTION_LINES]):
+                for result in await sender.patch(lines[start:start + MAX_COLLECTION_LINES]):
                     record(result, "values")
     return asdict(assets.counts)
 

@@ -43,7 +43,7 @@ from icecat_akeneo.progress import Progress
 from icecat_akeneo.steps.assets import send_assets
 from icecat_akeneo.steps.extract import address_as_extracted
 from icecat_akeneo.steps.load_models import Patch, send_model_lines
-from icecat_akeneo.steps.media import MediaRegistry, send_media
+from icecat_akeneo.steps.media import MediaRegistry, MediaSender, send_media
 
 TOP_MESSAGES = 10
 TOO_LARGE, TOO_MANY_REQUESTS = 413, 429
@@ -170,10 +170,9 @@ async def _load(
 
             model_lines = await send_model_lines(run_dir, results, partial(  # variant catalogues: product models
                 _patch_or_record_failure, akeneo, patch=akeneo.patch_product_models), on_line_result, line_filter)
-            fetched = await send_media(akeneo, MEDIA.path(run_dir), results, media_headers, on_line_result,
-                                       media_registry, patch=patch, policy=media_policy)
-            assets = await send_assets(akeneo, ASSETS.path(run_dir), results, media_headers, on_line_result,
-                                       media_registry, patch=patch, policy=media_policy)
+            sender = MediaSender(akeneo, results, media_headers, on_line_result, media_registry, patch, media_policy)
+            fetched = await send_media(sender, MEDIA.path(run_dir))
+            assets = await send_assets(sender, ASSETS.path(run_dir))
             stats = akeneo.stats()
     except BaseException:
         results.discard()

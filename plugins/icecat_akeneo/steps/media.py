@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -120,34 +122,50 @@ class Downloads:
         return download
 
 
-async def send_media(
-    akeneo: AkeneoClient,
-    media_path: Path,
-    results: MediaResults,
-    headers: dict[str, str],
-    on_line_result: OnLineResult,
-    registry: MediaRegistry | None,
-    *,
-    patch: PatchLines,
-    policy: MediaPolicy | None = None,
-    web_transport: httpx.AsyncBaseTransport | None = None,
-    resolve: Resolve = system_resolve,
-) -> dict[str, int]:
+@dataclass
+class MediaSender:
+    """What the load hands to the media and asset senders: the Akeneo client, where each line's outcome goes,
+    how to PATCH values, and the download policy. One object, so `send_media` and `send_assets` take the same
+    options and a new one is added in one place."""
+
+    akeneo: AkeneoClient
+    results: MediaResults
+    headers: dict[str, str]
+    on_line_result: OnLineResult
+    registry: MediaRegistry | None
+    patch: PatchLines
+    policy: MediaPolicy | None = None
+    web_transport: httpx.AsyncBaseTransport | None = None
+    resolve: Resolve = system_resolve
+
+    def recorder(self, batch: str) -> Callable[[LineResult, str], None]:
+        """Records each outcome as the next line of `batch` in the load's results, then moves the state."""
+        counter = iter(range(1, 1 << 62))
+
+        def record(result: LineResult, kind: str) -> None:
+            self.results.add(result, batch, next(counter), kind)
+            self.on_line_result(result)
+
+        return record
+
+    @asynccontextmanager
+    async def downloads(self) -> AsyncIterator[Downloads]:
+        """File downloads for this load, on their own HTTP client (other hosts than Akeneo's API)."""
+        async with httpx.AsyncClient(headers=self.headers, timeout=self.akeneo.settings.timeout,
+                                     transport=self.web_transport) as web:
+            yield Downloads(web, self.akeneo, self.policy or MediaPolicy(), self.resolve)
+
+
+async def send_media(sender: MediaSender, media_path: Path) -> dict[str, int]:
     """Each media row ends in its product value, by the cheapest way that is safe: nothing when Akeneo
-    already holds that file, a collection PATCH (`patch`) with the code of a file Akeneo stores (same URL or
-    same content), else one download (under `policy`, default Icecat's hosts only) and one upload per
-    distinct file. Returns the URLs tried and the bodies fetched."""
+    already holds that file, a collection PATCH (`sender.patch`) with the code of a file Akeneo stores (same
+    URL or same content), else one download (under `sender.policy`, default Icecat's hosts only) and one upload
+    per distinct file. Returns the URLs tried and the bodies fetched."""
     if not media_path.exists():
         return {"urls_tried": 0, "urls_fetched": 0}
-    counter = iter(range(1, 1 << 62))
-
-    def record(result: LineResult) -> None:
-        results.add(result, MEDIA_BATCH, next(counter), "media")
-        on_line_result(result)
-
-    targets = media_targets(media_path)
-    async with httpx.AsyncClient(headers=headers, timeout=akeneo.settings.timeout, transport=web_transport) as web:
-        downloads = Downloads(web, akeneo, policy or MediaPolicy(), resolve)
+    record = partial(sender.recorder(MEDIA_BATCH), kind="media")
+    targets, registry, results = media_targets(media_path), sender.registry, sender.results
+    async with sender.downloads() as downloads:
         codes: dict[str, str] = {}  # sha256 -> code, so one file is uploaded once per run
         for record_batch in pq.ParquetFile(media_path).iter_batches(batch_size=MEDIA_ROWS_PER_ROUND):
             rows = record_batch.to_pylist()
@@ -155,8 +173,8 @@ async def send_media(
                 kept = [row for row in rows if not registry.already_applied(row)]
                 results.media_unchanged += len(rows) - len(kept)
                 rows = kept
-            reuse = await _send_round(akeneo, downloads, _Round(rows, targets, registry, codes), record)
-            for result in await _apply_known_codes(patch, reuse):
+            reuse = await _send_round(sender.akeneo, downloads, _Round(rows, targets, registry, codes), record)
+            for result in await _apply_known_codes(sender.patch, reuse):
                 results.media_reused += result.ok
                 record(result)
     return {"urls_tried": downloads.urls_tried, "urls_fetched": downloads.fetched}
