@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, Step, step_dir
+from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, ParquetStream, Step, step_dir
 from icecat_akeneo.catalog.levels import model_code
 from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
 from icecat_akeneo.icecat.lookup import Outcome
@@ -42,6 +42,11 @@ def failure_reason(result: LineResult) -> str:
     return f"{result.status_code or 'not delivered'}: {result.detail or 'no answer'}"
 
 
+def _manual_edit_row(edit: ManualEdit) -> dict[str, Any]:
+    return {**asdict(edit), "ours": json.dumps(edit.ours, ensure_ascii=False),
+            "theirs": json.dumps(edit.theirs, ensure_ascii=False)}
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     """Index timestamps come naive (Icecat's are UTC); the state's are aware."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
@@ -55,7 +60,7 @@ class IncrementalRun:
         store.use_uuids(lambda: product_uuids(run_dir) if PRODUCTS.path(run_dir).exists() else None)
         self.manual_edits_win = manual_edits_win
         self.overrides = {f.attribute: f.manual_edits_win for f in mapping.fields if f.manual_edits_win is not None}
-        self.manual_edits: list[ManualEdit] = []
+        self._manual_edits: ParquetStream | None = None   # opened by the first manual edit kept
         self._current: dict[str, Values] | None = None
         self._accepted_buffer: dict[str, Values] = {}
         self._failed_buffer: dict[str, str | None] = {}
@@ -83,14 +88,19 @@ class IncrementalRun:
         result = partial_values(desired, self.accepted.get(identifier, {}), self.current.get(identifier, {}),
                                 manual_edits_win=self.manual_edits_win, per_attribute_override=self.overrides,
                                 identifier=identifier)
-        self.manual_edits += result.manual_edits
+        if result.manual_edits:
+            if self._manual_edits is None:
+                self._manual_edits = MANUAL_EDITS.stream(self.run_dir)
+            self._manual_edits.extend(_manual_edit_row(edit) for edit in result.manual_edits)
         return result.values_to_send
 
     def write_manual_edits(self) -> dict[str, Any]:
-        rows = [{**asdict(edit), "ours": json.dumps(edit.ours, ensure_ascii=False),
-                 "theirs": json.dumps(edit.theirs, ensure_ascii=False)} for edit in self.manual_edits]
-        path = MANUAL_EDITS.write(self.run_dir, rows)
-        return {"manual_edits_kept": len(rows), "manual_edits": str(path)}
+        """Close `transform/manual_edits.parquet` (streamed as the edits are met: a catalogue the client
+        edited by hand is not held in memory), empty when no edit was kept."""
+        edits = self._manual_edits or MANUAL_EDITS.stream(self.run_dir)
+        self._manual_edits = None
+        edits.close()
+        return {"manual_edits_kept": edits.rows_written, "manual_edits": str(edits.path)}
 
     # --- load ------------------------------------------------------------------------------------------------
     @cached_property
