@@ -125,6 +125,10 @@ class KeyedStore:
                 f"SELECT identifier, value FROM {table} WHERE identifier IN ({marks})", chunk))
         return found
 
+    def count_common(self, table: str, other: str) -> int:
+        """How many identifiers are in both tables (e.g. found and quarantined)."""
+        return self._db.execute(f"SELECT COUNT(*) FROM {table} JOIN {other} USING (identifier)").fetchone()[0]
+
     def close(self) -> None:
         self._db.close()
         self.path.unlink(missing_ok=True)
