@@ -30,12 +30,23 @@ def run_step(step: str, run_id: str, urls: tuple[str, str]) -> dict[str, Any]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def _peak_rss_kb() -> int:
+    """This process's own peak RSS: `VmHWM` (reset by exec); `ru_maxrss` keeps the forking parent's RSS on
+    Linux, so a step would inherit the benchmark's own memory as a floor."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # Linux: kilobytes
+
+
 def main(argv: list[str]) -> None:
     step, run_id, mapping_path, akeneo_url, icecat_url = argv
     sync = sync_run(load_mapping(mapping_path), run_id, akeneo_url, icecat_url)
     started = time.perf_counter()
     pipeline.report(sync) if step == "report" else pipeline.run_step(sync, step)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # Linux: kilobytes
+    peak_kb = _peak_rss_kb()
     print(json.dumps({"step": step, "seconds": round(time.perf_counter() - started, 2),
                       "peak_rss_mb": round(peak_kb / 1024, 1)}))
 

@@ -14,10 +14,12 @@ Memory mode: the target is each step <= 512 MB
 and flat (RSS at 1M <= 1.2x RSS at 100k). `--memory-only`: extract and enrich run for
 real on `--seed-products` synthetic products against both sandboxes without latency; their artifacts are then
 replicated to `--products` products (product k is seed product k mod seed with identifier `<seed>~<k>`), and
-validate and transform run on that catalogue, each step in a subprocess (`bench._step`, `pipeline.run_step`)
-reporting its own peak RSS (`getrusage`). Run from the repo root:
-    .venv/bin/python -m bench.scale --memory-only --products 100000
-Prints a markdown table and writes bench/results/scale_memory_<products>.json.
+validate, transform and report run on that catalogue, each step in a subprocess (`bench._step`,
+`pipeline.run_step`) reporting its own peak RSS (`getrusage`); load is not run (it needs the whole catalogue in
+the Akeneo sandbox), so the report covers a run that stopped after transform. Run from the repo root:
+    .venv/bin/python -m bench.scale --memory-only --products 100000 1000000
+Prints a markdown table per size and writes bench/results/scale_memory_<products>.json; with several sizes,
+also the ratio of each step's RSS at the largest size to the smallest (target <= 1.2).
 """
 from __future__ import annotations
 
@@ -76,7 +78,8 @@ def run_memory(products: int, seed_products: int) -> list[dict[str, Any]]:
         # Its own data root: the seed run holds the client's run lock (released by a load, never run here).
         os.environ[DATA_ROOT_ENV] = scaled_root = str(Path(workdir) / "scaled-data")
         replicate(client_root / SEED_RUN, Path(scaled_root) / client_root.name / SCALED_RUN, products)
-        rows += [{**run_step(step, SCALED_RUN, urls), "products": products} for step in ("validate", "transform")]
+        rows += [{**run_step(step, SCALED_RUN, urls), "products": products}
+                 for step in ("validate", "transform", "report")]
     return rows
 
 
@@ -88,19 +91,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-only", action="store_true",
                         help="RSS per step on a replicated catalogue, instead of the contenders")
     args = parser.parse_args(argv)
+    measured = {}
     for products in args.products:
         if args.memory_only:
-            memory_report(products, args.seed_products)
+            measured[products] = memory_report(products, args.seed_products)
         else:
             contenders_report(products, args.latency_ms)
+    if len(measured) > 1:
+        ratio_report(measured)
 
 
-def memory_report(products: int, seed_products: int) -> None:
+def ratio_report(measured: dict[int, list[dict[str, Any]]]) -> None:
+    """Each step's peak RSS at the largest size over the smallest: flat memory means <= 1.2."""
+    small, large = min(measured), max(measured)
+    before = {row["step"]: row["peak_rss_mb"] for row in measured[small]}
+    rows = [[row["step"], before[row["step"]], row["peak_rss_mb"], round(row["peak_rss_mb"] / before[row["step"]], 2)]
+            for row in measured[large]]
+    print(f"\nPeak RSS {large} / {small} products\n")
+    print("\n".join(table(["step", f"MB at {small}", f"MB at {large}", "ratio"], rows)))
+
+
+def memory_report(products: int, seed_products: int) -> list[dict[str, Any]]:
     rows = run_memory(products, seed_products)
     print(f"\nPeak RSS per step, each step in its own process; validate/transform on {products} products\n")
     print("\n".join(table(["step", "products", "seconds", "peak RSS MB"],
                           [[row["step"], row["products"], row["seconds"], row["peak_rss_mb"]] for row in rows])))
     _write(f"scale_memory_{products}.json", {"products": products, "seed_products": seed_products, "rows": rows})
+    return rows
 
 
 def contenders_report(products: int, latency_ms: int) -> None:

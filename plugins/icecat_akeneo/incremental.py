@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
@@ -22,13 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.akeneo.lines import LineResult
-from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, Step, step_dir
+from icecat_akeneo.artifacts import LOOKUPS, MANUAL_EDITS, PRODUCTS, QUARANTINE, ParquetStream, Step, step_dir
 from icecat_akeneo.catalog.levels import model_code
 from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, value_entries, value_hash
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
-from icecat_akeneo.steps.extract import current_values, product_uuids
+from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs
+from icecat_akeneo.steps.extract import product_uuids
 
 if TYPE_CHECKING:
     from icecat_akeneo.icecat.client import IcecatSettings
@@ -40,6 +43,11 @@ IDENTIFIERS_PER_SEARCH = 100
 def failure_reason(result: LineResult) -> str:
     """`<status>: <Akeneo's message> [attribute/locale/scope] <error>`: what to fix, for the product's state."""
     return f"{result.status_code or 'not delivered'}: {result.detail or 'no answer'}"
+
+
+def _manual_edit_row(edit: ManualEdit) -> dict[str, Any]:
+    return {**asdict(edit), "ours": json.dumps(edit.ours, ensure_ascii=False),
+            "theirs": json.dumps(edit.theirs, ensure_ascii=False)}
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -55,17 +63,29 @@ class IncrementalRun:
         store.use_uuids(lambda: product_uuids(run_dir) if PRODUCTS.path(run_dir).exists() else None)
         self.manual_edits_win = manual_edits_win
         self.overrides = {f.attribute: f.manual_edits_win for f in mapping.fields if f.manual_edits_win is not None}
-        self.manual_edits: list[ManualEdit] = []
+        self._manual_edits: ParquetStream | None = None   # opened by the first manual edit kept
         self._current: dict[str, Values] | None = None
+        self._since_transform: dict[str, dict[ValueKey, str]] = {}
+        self._superseded: set[str] = set()
         self._accepted_buffer: dict[str, Values] = {}
         self._failed_buffer: dict[str, str | None] = {}
         self._failed: dict[str, str] = {}  # identifier -> first refusal of this attempt
 
     @property
     def current(self) -> dict[str, Values]:
-        if self._current is None:
-            self._current = current_values(self.run_dir)
-        return self._current
+        """The Akeneo values (when extract read them) of the products in hand: the transform's batch
+        (`load_batch`) or the load's batch file (`load_lines`); never the whole catalogue."""
+        return self._current or {}
+
+    @cached_property
+    def _keyed(self) -> KeyedStore:
+        """Each product's Akeneo values and fetched Icecat date, asked per batch by the load (scratch file)."""
+        keyed = KeyedStore(Path(tempfile.mkdtemp(prefix="icecat-akeneo-load-")) / "keys.sqlite")
+        weakref.finalize(self, keyed.close)
+        keyed.put("held", parquet_pairs(PRODUCTS.path(self.run_dir), "identifier", "values_json"))
+        keyed.put("updated", ((identifier, _utc(updated).isoformat()) for identifier, updated
+                              in parquet_pairs(LOOKUPS.path(self.run_dir), "identifier", "updated") if updated))
+        return keyed
 
     # --- transform -------------------------------------------------------------------------------------------
     @cached_property
@@ -83,37 +103,46 @@ class IncrementalRun:
         result = partial_values(desired, self.accepted.get(identifier, {}), self.current.get(identifier, {}),
                                 manual_edits_win=self.manual_edits_win, per_attribute_override=self.overrides,
                                 identifier=identifier)
-        self.manual_edits += result.manual_edits
+        if result.manual_edits:
+            if self._manual_edits is None:
+                self._manual_edits = MANUAL_EDITS.stream(self.run_dir)
+            self._manual_edits.extend(_manual_edit_row(edit) for edit in result.manual_edits)
         return result.values_to_send
 
     def write_manual_edits(self) -> dict[str, Any]:
-        rows = [{**asdict(edit), "ours": json.dumps(edit.ours, ensure_ascii=False),
-                 "theirs": json.dumps(edit.theirs, ensure_ascii=False)} for edit in self.manual_edits]
-        path = MANUAL_EDITS.write(self.run_dir, rows)
-        return {"manual_edits_kept": len(rows), "manual_edits": str(path)}
+        """Close `transform/manual_edits.parquet` (streamed as the edits are met: a catalogue the client
+        edited by hand is not held in memory), empty when no edit was kept."""
+        edits = self._manual_edits or MANUAL_EDITS.stream(self.run_dir)
+        self._manual_edits = None
+        edits.close()
+        return {"manual_edits_kept": edits.rows_written, "manual_edits": str(edits.path)}
 
     # --- load ------------------------------------------------------------------------------------------------
-    @cached_property
-    def accepted_since_transform(self) -> dict[str, dict[ValueKey, str]]:
-        """Values Akeneo accepted after this run's transform wrote its lines: an earlier try of this load."""
+    def load_lines(self, identifiers: list[str]) -> None:
+        """Narrow what the load consults to one batch file's products (`line_filter`, media): their Akeneo
+        values, the values Akeneo accepted after this run's transform wrote its lines (an earlier try of this
+        load), and those whose Icecat content in the state is newer than this run's (another run delivered
+        it meanwhile: this run's older values must not roll Akeneo back)."""
+        held = self._keyed.get_many("held", identifiers)
+        self._current = {identifier: json.loads(held.get(identifier) or "{}") for identifier in identifiers}
         written = dt.datetime.fromtimestamp(step_dir(self.run_dir, Step.TRANSFORM).stat().st_mtime, dt.UTC)
-        return self.store.accepted_hashes(self.current.keys(), since=written)
+        self._since_transform = self.store.accepted_hashes(identifiers, since=written)
+        fetched = self._keyed.get_many("updated", identifiers)
+        self._superseded = {p.identifier for p in self.store.products_among(fetched) if p.icecat_updated
+                            and _utc(p.icecat_updated) > dt.datetime.fromisoformat(fetched[p.identifier])}
 
-    @cached_property
-    def superseded(self) -> set[str]:
-        """Products whose Icecat content in the state is newer than the content this run fetched (another run
-        delivered it meanwhile): this run's older values must not roll Akeneo back."""
-        fetched = {row["identifier"]: row["updated"] for row in LOOKUPS.rows(self.run_dir) if row.get("updated")}
-        return {p.identifier for p in self.store.products() if p.identifier in fetched and p.icecat_updated
-                and _utc(p.icecat_updated) > _utc(fetched[p.identifier])}
+    def _in_hand(self, identifier: str) -> None:
+        if identifier not in self.current:
+            self.load_lines([identifier])
 
     def line_filter(self, line: dict[str, Any]) -> dict[str, Any] | None:
         """The line without the values an earlier try of this load got accepted (a cleared or retried load
         task does no double work); None when nothing is left, or when the line holds older Icecat content
-        than the state (`superseded`)."""
-        if line["identifier"] in self.superseded:
+        than the state (see `load_lines`, which the load calls per batch file)."""
+        self._in_hand(line["identifier"])
+        if line["identifier"] in self._superseded:
             return None
-        accepted = self.accepted_since_transform.get(line["identifier"], {})
+        accepted = self._since_transform.get(line["identifier"], {})
         values: Values = {}
         for key, data in value_entries(line.get("values") or {}).items():
             if accepted.get(key) != value_hash(data):
@@ -151,15 +180,14 @@ class IncrementalRun:
     def already_applied(self, row: Mapping[str, Any]) -> bool:
         """Akeneo holds the very file this URL gave last time: nothing to download, nothing to send."""
         code = self.store.media_code_for_url(row["url"])
-        held = value_entries(self.current.get(row["identifier"], {})).get(
-            (row["attribute"], row.get("locale"), row.get("scope")))
-        return code is not None and held == code
+        return code is not None and self.held_value(row) == code
 
     def code_for_url(self, url: str) -> str | None:
         return self.store.media_code_for_url(url)
 
     def held_value(self, row: Mapping[str, Any]) -> Any:
         """What Akeneo held for this row's value when the run read the product (asset collections)."""
+        self._in_hand(row["identifier"])
         return value_entries(self.current.get(row["identifier"], {})).get(
             (row["attribute"], row.get("locale"), row.get("scope")))
 

@@ -210,8 +210,8 @@ def load(sync: SyncRun) -> dict:
     before = completeness.measure(sync.akeneo, sync.run.path)
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
-                          line_filter=incremental.line_filter, media_registry=media,
-                          media_policy=sync.icecat.media_policy)
+                          line_filter=incremental.line_filter, before_lines=incremental.load_lines,
+                          media_registry=media, media_policy=sync.icecat.media_policy)
     except Exception as error:
         record_failed_attempt(sync.run.path, error)
         raise

@@ -203,9 +203,10 @@ def test_extract_keeps_the_values_of_every_written_scope_and_the_unscoped_ones()
 
 # --- point 5: related products as associations --------------------------------------------------------------
 
-def test_related_products_are_linked_by_brand_and_mpn_or_icecat_id_and_only_added() -> None:
+def test_related_products_are_linked_by_brand_and_mpn_or_icecat_id_and_only_added(tmp_path: Path) -> None:
     from icecat_akeneo.associations import CatalogLinks
     from icecat_akeneo.mapping_schema import AssociationMapping
+    from icecat_akeneo.steps.batches import KeyedStore
 
     record = sample(HP_INK_XML)     # 26 related HP products: C8174A (Icecat id 274182) first
     mine = '{"X_SELL": {"products": ["MINE"]}}'
@@ -213,10 +214,10 @@ def test_related_products_are_linked_by_brand_and_mpn_or_icecat_id_and_only_adde
             {"identifier": "PRINTER", "brand": "hp", "mpn": "c8174a"},
             {"identifier": "BY-ID", "icecat_id": str(record.related[1].icecat_id)},
             {"identifier": "OTHER", "brand": "Canon", "mpn": "C8174A"}]
-    links = CatalogLinks(rows)
+    links = CatalogLinks(KeyedStore(tmp_path / "links.sqlite"), lambda: rows)
     assert links.to_send("INK", [record], [AssociationMapping(type="X_SELL")]) == \
         {"X_SELL": {"products": ["MINE", "PRINTER", "BY-ID"]}}
     assert links.to_send("INK", [record], [AssociationMapping(type="UPSELL", preferred_only=True)]) == {}
-    held = CatalogLinks([{**rows[0], "associations_json": '{"X_SELL": {"products": ["BY-ID", "PRINTER"]}}'},
-                         *rows[1:]])
+    held_rows = [{**rows[0], "associations_json": '{"X_SELL": {"products": ["BY-ID", "PRINTER"]}}'}, *rows[1:]]
+    held = CatalogLinks(KeyedStore(tmp_path / "held.sqlite"), lambda: held_rows)
     assert held.to_send("INK", [record], [AssociationMapping(type="X_SELL")]) == {}, "Akeneo holds them all"

@@ -101,3 +101,41 @@ def test_importing_the_step_does_not_import_great_expectations() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=REPO, env={"PYTHONPATH": str(REPO / "plugins")})
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_counts_over_many_batches_equal_the_whole_catalogue_and_gx_agrees_on_the_evidence(tmp_path: Path) -> None:
+    """Rules judged a product at a time give the same quarantine and per-rule counts as one batch; the one
+    Great Expectations run at the end finds exactly the failures the rule check kept as evidence."""
+    one_batch, many = tmp_path / "one", tmp_path / "many"
+    for run_dir in (one_batch, many):
+        _demo_run(run_dir)
+    mapping = load_mapping(DEMO_MAPPING)
+    whole = run_validate(one_batch, mapping, failure_ratio=1.0)
+    batched = run_validate(many, mapping, failure_ratio=1.0, products_per_batch=1)
+    assert _quarantine(many) == _quarantine(one_batch)
+    assert {key: batched[key] for key in ("checked", "quarantined", "by_rule")} == \
+        {key: whole[key] for key in ("checked", "quarantined", "by_rule")}
+    results = json.loads(Path(batched["artifacts"]["results"]).read_text())
+    assert results["batches"] == 6
+    assert results["expectations"] == json.loads(Path(whole["artifacts"]["results"]).read_text())["expectations"]
+    assert {rule: counts["unexpected_count"] for rule, counts in results["expectations"].items()} == \
+        {"title_present": 0, "min_images": 1, "description_min_length": 0, "valid_ean13": 1,
+         "field_present:brand": 1}
+    assert results["evidence"]["gx_agrees"] is True and results["evidence"]["capped"] is False
+    assert Path(batched["artifacts"]["data_docs"]).exists()
+
+
+def test_evidence_is_capped_while_counts_stay_exact(tmp_path: Path) -> None:
+    """Past the evidence cap the GX run and Data Docs stop growing; the report still counts every failure."""
+    from icecat_akeneo.steps.validate_rules import Evidence, RuleCheck, check_rows
+
+    mapping = load_mapping(DEMO_MAPPING)
+    check = RuleCheck(mapping.completeness, Evidence(failing_cap=2, passing_cap=1))
+    bare = dataclasses.asdict(dataclasses.replace(iiyama(), images=[], brand=None))
+    for start in range(0, 10, 5):
+        records = [{**bare, "identifier": f"BARE-{n}", "images": 0} for n in range(start, start + 5)]
+        failures = check.run(check_rows(records, {}, mapping))
+        assert {row["identifier"] for row in failures} == {f"BARE-{n}" for n in range(start, start + 5)}
+    assert check.statistics["min_images"]["unexpected_count"] == 10
+    assert len(check.evidence.rows) == 2 and check.evidence.capped
+    assert check.evidence_counts()["min_images"] == 2

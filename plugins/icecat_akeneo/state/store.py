@@ -116,6 +116,13 @@ class StateStore:
             states = [self._named(row) for row in connection.execute(query)]
         return sorted(states, key=lambda state: state.identifier)
 
+    def products_among(self, identifiers: Iterable[str]) -> list[ProductState]:
+        """The known products among `identifiers` (a batch of the run's products, not the client's all)."""
+        names = self.keys.keys(identifiers)
+        with self._connect() as connection:
+            return [self._named(row) for chunk in chunks(names, IN_CLAUSE_CHUNK)
+                    for row in connection.execute(self._product_query().where(PRODUCT.c.identifier.in_(chunk)))]
+
     def product(self, identifier: str) -> ProductState | None:
         """The product the run calls `identifier`; a store that knows no uuids (CLI, UI) finds a uuid-keyed
         product by the identifier last seen."""

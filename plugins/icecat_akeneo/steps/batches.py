@@ -37,6 +37,20 @@ def _lengths(chunk: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, names=chunk.schema.names)
 
 
+def _row_chunks(path: Path, columns: list[str] | None, read_rows: int) -> Iterator[pa.RecordBatch]:
+    """The file's rows, `read_rows` at a time, decoding one row group at a time and giving its buffers back
+    to the OS before the next: `ParquetFile.iter_batches` kept decoded row groups in pyarrow's memory pool,
+    so a step's RSS grew with the file."""
+    parquet = pq.ParquetFile(path)
+    wanted = None if columns is None else [name for name in parquet.schema_arrow.names if name in columns]
+    pool = pa.default_memory_pool()
+    for group in range(parquet.metadata.num_row_groups):
+        table = parquet.read_row_group(group, columns=wanted)
+        yield from table.to_batches(max_chunksize=read_rows)
+        del table
+        pool.release_unused()
+
+
 def product_batches(path: Path, products_per_batch: int = PRODUCTS_PER_BATCH, *, read_rows: int = READ_ROWS,
                     columns: list[str] | None = None, list_lengths: bool = False) -> Iterator[list[ProductRows]]:
     """(identifier, rows) of every product of a Parquet artifact, `products_per_batch` products at a time;
@@ -48,10 +62,8 @@ def product_batches(path: Path, products_per_batch: int = PRODUCTS_PER_BATCH, *,
         return
     batch: list[ProductRows] = []
     current: ProductRows | None = None
-    parquet = pq.ParquetFile(path)
-    wanted = None if columns is None else [
-        name for name in parquet.schema_arrow.names if name == "identifier" or name in columns]
-    for chunk in parquet.iter_batches(batch_size=read_rows, columns=wanted):
+    wanted = None if columns is None else ["identifier", *columns]
+    for chunk in _row_chunks(path, wanted, read_rows):
         for row in (_lengths(chunk) if list_lengths else chunk).to_pylist():
             if current is None or row["identifier"] != current[0]:
                 if current is not None:
@@ -74,7 +86,7 @@ def parquet_pairs(path: Path, key: str, value: str | None = None, *,
     if not path.exists():
         return
     columns = [key, *([value] if value else []), *([where[0]] if where else [])]
-    for chunk in pq.ParquetFile(path).iter_batches(batch_size=READ_ROWS, columns=list(dict.fromkeys(columns))):
+    for chunk in _row_chunks(path, columns, READ_ROWS):
         for row in chunk.to_pylist():
             if where is None or row[where[0]] == where[1]:
                 yield row[key], row[value] if value else None
@@ -112,6 +124,10 @@ class KeyedStore:
             found.update(self._db.execute(
                 f"SELECT identifier, value FROM {table} WHERE identifier IN ({marks})", chunk))
         return found
+
+    def count_common(self, table: str, other: str) -> int:
+        """How many identifiers are in both tables (e.g. found and quarantined)."""
+        return self._db.execute(f"SELECT COUNT(*) FROM {table} JOIN {other} USING (identifier)").fetchone()[0]
 
     def close(self) -> None:
         self._db.close()

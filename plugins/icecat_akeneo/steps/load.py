@@ -136,16 +136,18 @@ def run_load(
     line_filter: LineFilter | None = None,
     media_registry: MediaRegistry | None = None,
     media_policy: MediaPolicy | None = None,
+    before_lines: Callable[[list[str]], None] | None = None,
 ) -> dict[str, Any]:
     """Send `transform/batch-*.ndjson` and `transform/media.parquet`; write `load/results.parquet`.
 
     `line_filter` may narrow or drop a line just before it is sent (values Akeneo accepted meanwhile);
+    `before_lines(identifiers)` hears each batch file's products before `line_filter` sees them (per file);
     `media_registry` lets files Akeneo already holds be skipped or reused by code instead of uploaded again;
     `media_policy` says where media may be downloaded from (default: Icecat's hosts, `media_policy.py`).
     """
     return asyncio.run(
         _load(settings, Path(run_dir), media_headers or {}, on_line_result or (lambda _: None),
-              line_filter or (lambda line: line), media_registry, media_policy)
+              (before_lines or (lambda _: None), line_filter or (lambda line: line)), media_registry, media_policy)
     )
 
 
@@ -154,7 +156,7 @@ async def _load(
     run_dir: Path,
     media_headers: dict[str, str],
     on_line_result: OnLineResult,
-    line_filter: LineFilter,
+    filters: tuple[Callable[[list[str]], None], LineFilter],
     media_registry: MediaRegistry | None,
     media_policy: MediaPolicy | None = None,
 ) -> dict[str, Any]:
@@ -164,12 +166,12 @@ async def _load(
     try:
         async with AkeneoClient(settings) as akeneo:
             address_as_extracted(akeneo, run_dir)  # by uuid in UUID mode
-            await _send_batches(akeneo, run_dir, results, on_line_result, line_filter)
+            await _send_batches(akeneo, run_dir, results, on_line_result, filters)
             def patch(lines: list[dict[str, Any]]) -> Awaitable[list[LineResult]]:
                 return _patch_or_record_failure(akeneo, lines)
 
             model_lines = await send_model_lines(run_dir, results, partial(  # variant catalogues: product models
-                _patch_or_record_failure, akeneo, patch=akeneo.patch_product_models), on_line_result, line_filter)
+                _patch_or_record_failure, akeneo, patch=akeneo.patch_product_models), on_line_result, filters[1])
             sender = MediaSender(akeneo, results, media_headers, on_line_result, media_registry, patch, media_policy)
             fetched = await send_media(sender, MEDIA.path(run_dir))
             assets = await send_assets(sender, ASSETS.path(run_dir))
@@ -234,13 +236,15 @@ def record_attempt(run_dir: Path, earlier: list[dict[str, Any]], report: dict[st
 
 
 async def _read_batches(
-    run_dir: Path, line_filter: LineFilter, results: LoadResults
+    run_dir: Path, line_filter: LineFilter, results: LoadResults,
+    before_lines: Callable[[list[str]], None] = lambda _: None,
 ) -> AsyncIterator[tuple[str, int, list[dict[str, Any]]]]:
     """(batch name, line offset, up to 100 PATCH bodies) for each batch file, in file order."""
     for path in batch_files(run_dir):
-        chunk: list[dict[str, Any]] = []
-        offset = 0
-        for body in read_ndjson(path):
+        offset, chunk = 0, []
+        bodies: list[dict[str, Any]] = list(read_ndjson(path))    # one file: the transform's batch_size lines
+        before_lines([body["identifier"] for body in bodies])
+        for body in bodies:
             line = line_filter(body)
             if line is None:
                 results.skipped_lines += 1
@@ -258,7 +262,7 @@ async def _send_batches(
     run_dir: Path,
     results: LoadResults,
     on_line_result: OnLineResult,
-    line_filter: LineFilter,
+    filters: tuple[Callable[[list[str]], None], LineFilter],
 ) -> None:
     """At most `max_concurrency` batches in flight; the next file chunk is read only when one finishes."""
 
@@ -269,7 +273,7 @@ async def _send_batches(
 
     in_flight: set[asyncio.Task[None]] = set()
     try:
-        async for batch, offset, lines in _read_batches(run_dir, line_filter, results):
+        async for batch, offset, lines in _read_batches(run_dir, filters[1], results, filters[0]):
             if len(in_flight) >= akeneo.settings.max_concurrency:
                 done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:

@@ -106,11 +106,11 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     taxonomy = _taxonomy_of(run_dir, taxonomy)
     out = step_dir(run_dir, Step.TRANSFORM)
     out.mkdir(parents=True, exist_ok=True)
-    links = CatalogLinks.of_run(run_dir) if mapping.associations else None
     models = model_values_of_run(run_dir, mapping.client)
     with (KeyedStore(out / ".transform-keys.sqlite") as keyed, MEDIA.stream(run_dir) as media,
           REJECTED.stream(run_dir) as rejected, ASSETS.stream(run_dir) as assets):
         outputs = TransformOutputs(run_dir, batch_size, media, rejected, assets)
+        links = CatalogLinks.of_run(run_dir, keyed) if mapping.associations else None
         context = _ProductTransform(mapping, taxonomy, models, values_to_send, links, outputs)
         _keyed_inputs(run_dir, keyed, with_current=on_batch is not None or models is not None,
                       with_parents=models is not None)
