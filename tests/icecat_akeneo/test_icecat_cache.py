@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from icecat_akeneo.icecat.cache import DATABASE, IcecatCache
+from icecat_akeneo.icecat.cache import DATABASE, ZSTD_MARK, IcecatCache, _unpacked
 from icecat_akeneo.icecat.normalize import normalize_file, normalize_response
 from icecat_akeneo.icecat.record import ProductRecord
 
@@ -114,12 +114,39 @@ def test_an_untrustworthy_stored_record_falls_back_to_the_raw_answer(tmp_path: P
     cache, record = _stored(tmp_path)
     with sqlite3.connect(tmp_path / DATABASE) as db:
         (blob,) = db.execute("SELECT record FROM content").fetchone()
-    _overwrite(cache, column, damage(blob, json.loads(zlib.decompress(blob))), record)
+    _overwrite(cache, column, damage(blob, _unpacked(blob)), record)
     entry = cache.content(record.icecat_id, "EN")
     assert entry is not None and entry.record is None and entry.data == _raw_data(JSON_SAMPLE)
     cache.store_record(normalize_response(entry.data, "EN"), entry)
     rewritten = cache.content(record.icecat_id, "EN")
     assert rewritten is not None and rewritten.data is None and rewritten.record == record
+
+
+def test_an_entry_an_earlier_version_stored_with_zlib_is_still_served(tmp_path: Path) -> None:
+    """Upgrading the connector must not refetch a whole catalogue because the cache's compression changed."""
+    cache, record = _stored(tmp_path)
+    _overwrite(cache, "raw", _packed_json(_raw_data(JSON_SAMPLE)), record)
+    _overwrite(cache, "normalizer", "an-older-normalizer", record)
+    entry = cache.content(record.icecat_id, "EN")
+    assert entry is not None and entry.data == _raw_data(JSON_SAMPLE)
+
+
+def _zstd_damaged(stored: bytes) -> list[bytes]:
+    """A stored zstd blob cut short, with a wrong or absurd length, with its frame scrambled."""
+    length = ZSTD_MARK + (1 << 31).to_bytes(4, "little")
+    return [stored[: len(stored) // 2], stored[:3], stored[:5] + b"\x00" * (len(stored) - 5),
+            length + stored[5:], ZSTD_MARK + (len(stored)).to_bytes(4, "little") + stored[5:]]
+
+
+def test_a_damaged_zstd_raw_answer_without_a_usable_record_is_a_miss(tmp_path: Path) -> None:
+    cache, record = _stored(tmp_path)
+    _overwrite(cache, "normalizer", "an-older-normalizer", record)
+    with sqlite3.connect(tmp_path / DATABASE) as db:
+        (stored,) = db.execute("SELECT raw FROM content").fetchone()
+    assert stored[:1] == ZSTD_MARK
+    for raw in _zstd_damaged(stored):
+        _overwrite(cache, "raw", raw, record)
+        assert cache.content(record.icecat_id, "EN") is None, raw[:8]
 
 
 @pytest.mark.parametrize("raw", [b"not zlib", zlib.compress(b"{not json"), zlib.compress(b"[1, 2]")])

@@ -1,7 +1,7 @@
 """The Icecat response cache: one SQLite file per client, so an unchanged product costs no Icecat call.
 
 `<cache_dir>/cache.sqlite` (WAL) holds two tables:
-- `content` (icecat_id, lang): Icecat's raw `data` object (orjson, zlib), its `Updated`, when it was
+- `content` (icecat_id, lang): Icecat's raw `data` object (orjson, zstd), its `Updated`, when it was
   fetched, the daily-index `Updated` seen then (the source of truth), and the record normalized from it
   with the normalizer's version, so a hit skips decoding and normalizing the raw answer. Both are written
   in one transaction, so a record always belongs to the raw answer beside it; a record of another
@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+import struct
 import time
 import zlib
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from icecat_akeneo.icecat.record import ProductRecord
 from icecat_akeneo.icecat.record_json import NORMALIZER_VERSION, record_from_row_json, record_to_row_json
@@ -80,17 +82,33 @@ def _unstamp(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
+# A blob is ZSTD_MARK + the JSON's length (uint32 LE, zstd needs it to decompress) + a zstd level-1 frame:
+# 2.5x faster to write than zlib level 1 (the cache store was a tenth of a first run's enrich CPU), 8x faster
+# to read, and smaller. Blobs of earlier versions are zlib streams (first byte 0x78, never ZSTD_MARK): still
+# read, so an upgrade does not refetch a whole catalogue.
+ZSTD_MARK = b"\x00"
+_LENGTH = struct.Struct("<I")
+_ZSTD = pa.Codec("zstd", compression_level=1)
+MAX_UNPACKED_BYTES = 1 << 30  # a damaged length must not make zstd allocate 4 GB
+
+
 def _packed(value: Any) -> bytes:
-    return zlib.compress(orjson.dumps(value), 1)
+    encoded = orjson.dumps(value)
+    return ZSTD_MARK + _LENGTH.pack(len(encoded)) + _ZSTD.compress(encoded, asbytes=True)
 
 
 def _unpacked(blob: bytes | None) -> Any:
-    """The stored value; ValueError when the blob is damaged (zlib.error is not a ValueError)."""
+    """The stored value; ValueError when the blob is damaged (zlib.error and Arrow's errors are not)."""
     if blob is None:
         raise ValueError("nothing stored")
     try:
-        return orjson.loads(zlib.decompress(blob))
-    except zlib.error as exc:
+        if blob[:1] != ZSTD_MARK:
+            return orjson.loads(zlib.decompress(blob))
+        (length,) = _LENGTH.unpack_from(blob, 1)
+        if length > MAX_UNPACKED_BYTES:
+            raise ValueError(f"damaged blob: length {length}")
+        return orjson.loads(_ZSTD.decompress(blob[1 + _LENGTH.size:], decompressed_size=length, asbytes=True))
+    except (zlib.error, struct.error, pa.ArrowException, OSError) as exc:
         raise ValueError(f"damaged blob: {exc}") from None
 
 
