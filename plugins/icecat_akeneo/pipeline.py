@@ -123,6 +123,14 @@ class SyncRun:
                               heartbeat=self.lease.beat)
 
     @cached_property
+    def fingerprint(self) -> str:
+        """What shapes this run's values besides Icecat's content (`unchanged.run_fingerprint`)."""
+        from icecat_akeneo.unchanged import run_fingerprint
+
+        return run_fingerprint(self.run.path, self.mapping,
+                               manual_edits_win=bool(self.params.get("manual_edits_win", True)))
+
+    @cached_property
     def icecat(self) -> IcecatSettings:
         """The Connection's settings with the run's concurrency; the response cache lives beside the client's
         runs unless the Connection names another folder."""
@@ -161,10 +169,16 @@ def extract(sync: SyncRun) -> dict:
 def enrich(sync: SyncRun) -> dict:
     """Look products up (pending ones only when the daily index lists them), then keep their state and ask
     Icecat once per product to create the content it lacks."""
+    from icecat_akeneo.icecat.updates import daily_index
     from icecat_akeneo.steps.enrich import run_enrich
+    from icecat_akeneo.unchanged import choose_unchanged
 
     incremental = sync.incremental()
-    report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending())
+    index = daily_index(sync.icecat, next(iter(sync.mapping.languages)))
+    unchanged = choose_unchanged(sync.state, sync.run.path, sync.fingerprint, index,
+                                 rebuild_all=bool(sync.params.get("rebuild_all")))
+    report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending(),
+                        unchanged=unchanged)
     report = {**report, **incremental.after_enrich(sync.icecat)}
     sync.run.publish_client_folder(ICECAT_CACHE)
     return report
@@ -219,6 +233,9 @@ def load(sync: SyncRun) -> dict:
         incremental.flush()
         media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
+    from icecat_akeneo.unchanged import mark_after_load
+
+    report["products_marked_unchanged"] = mark_after_load(sync.state, sync.akeneo, sync.run.path, sync.fingerprint)
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "

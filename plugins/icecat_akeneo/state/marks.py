@@ -17,7 +17,7 @@ from icecat_akeneo.state.rows import chunks
 from icecat_akeneo.state.store import IN_CLAUSE_CHUNK, StateStore
 
 MARK = ProductMark.__table__
-MARK_COLUMNS = ("akeneo_updated", "family", "icecat_updated", "fingerprint", "proven_at")
+MARK_COLUMNS = ("akeneo_updated", "family", "icecat_id", "icecat_updated", "fingerprint", "proven_at")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Mark:
 
     akeneo_updated: str
     family: str | None
+    icecat_id: str | None
     icecat_updated: dt.datetime | None
     fingerprint: str
     proven_at: dt.datetime

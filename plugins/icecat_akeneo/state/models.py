@@ -129,6 +129,7 @@ class ProductMark(Base):
     identifier: Mapped[str] = mapped_column(String(255), primary_key=True)
     akeneo_updated: Mapped[str] = mapped_column(String(64))
     family: Mapped[str | None] = mapped_column(String(255))
+    icecat_id: Mapped[str | None] = mapped_column(String(64))
     icecat_updated: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     fingerprint: Mapped[str] = mapped_column(String(64))
     proven_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("identifier", sa.String(255), primary_key=True),
         sa.Column("akeneo_updated", sa.String(64), nullable=False),
         sa.Column("family", sa.String(255)),
+        sa.Column("icecat_id", sa.String(64)),
         sa.Column("icecat_updated", sa.DateTime(timezone=True)),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("proven_at", sa.DateTime(timezone=True), nullable=False),
