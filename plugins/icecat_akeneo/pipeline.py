@@ -189,8 +189,10 @@ def validate(sync: SyncRun) -> dict:
     for the whole run."""
     from icecat_akeneo.steps.validate import ValidationFailed, run_validate
 
+    unchanged = int(sync.run.step_report(Step.ENRICH).get("outcomes", {}).get("unchanged", 0))
     try:
-        return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
+        return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]),
+                            unchanged=unchanged)
     except ValidationFailed as failed:
         if sync.shard_count == 1:
             raise

@@ -42,7 +42,7 @@ from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
 from icecat_akeneo.state.marks import Mark, ProductMarks
-from icecat_akeneo.steps.extract import api_mode_of_run
+from icecat_akeneo.steps.extract import api_mode_of_run, product_uuids
 from icecat_akeneo.steps.report_outcomes import accepted
 
 IDENTIFIERS_PER_SEARCH = 100
@@ -100,7 +100,7 @@ def rebuild_reason(product: Selected, mark: Mark | None, status: str | None, cur
         return "family changed"
     if product.updated is None or akeneo_time(product.updated) > akeneo_time(mark.akeneo_updated):
         return "updated in Akeneo since our last write"
-    if index_generated is None or mark.proven_at < index_generated - DAILY_INDEX_WINDOW:
+    if index_generated is None or _utc(mark.proven_at) < _utc(index_generated) - DAILY_INDEX_WINDOW:
         return "no daily index proves the Icecat content current"
     icecat_id = int(mark.icecat_id) if mark.icecat_id and mark.icecat_id.isdigit() else None
     if icecat_id is None:
@@ -169,12 +169,15 @@ def mark_after_load(store: StateStore, settings: AkeneoSettings, run_dir: Path, 
     accepted_hashes = store.accepted_hashes(names)
     proven_at = dt.datetime.fromtimestamp(PRODUCTS.path(run_dir).stat().st_mtime, dt.UTC)
     try:
-        read = asyncio.run(_read_back(settings, names, api_mode_of_run(run_dir) == "uuid"))
+        by_uuid = {uuid: name for name, uuid in product_uuids(run_dir).items()}
+        read = asyncio.run(_read_back(settings, names, by_uuid if api_mode_of_run(run_dir) == "uuid" else None))
     except AkeneoError as error:  # nothing marked: the next run rebuilds them, the load itself stands
         log.warning("products not read back, none marked unchanged: %s", error)
         return 0
     marks = {}
     for name, (product, clock) in read.items():
+        if name not in built:
+            continue
         if product.get("parent") or not settled(product["updated"], clock):
             continue
         held = value_entries(product.get("values") or {})
@@ -187,10 +190,14 @@ def mark_after_load(store: StateStore, settings: AkeneoSettings, run_dir: Path, 
     return len(marks)
 
 
-async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: bool
+async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mapping[str, str] | None
                      ) -> dict[str, tuple[dict[str, Any], dt.datetime | None]]:
-    """`{identifier: (product, Akeneo's clock before it was read)}`; a product read within the second of its
-    `updated` is read once more after that second has passed, so a load's last writes can be marked too."""
+    """`{identifier: (product, Akeneo's clock before it was read)}` (`by_uuid`: the run's names of the uuids, when
+    the run reads `/products-uuid`); a product read within the second of its `updated` is read once more after
+    that second has passed, so a load's last writes can be marked too."""
+    def name_of(product: dict[str, Any]) -> str:
+        return by_uuid.get(product.get("uuid"), "") if by_uuid is not None else str(product.get("identifier"))
+
     found: dict[str, tuple[dict[str, Any], dt.datetime | None]] = {}
     async with AkeneoClient(settings) as akeneo:
         for attempt in range(2):
@@ -203,6 +210,7 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: bool
             for start in range(0, len(todo), IDENTIFIERS_PER_SEARCH):
                 clock = akeneo.server_clock
                 search = {"identifier": [{"operator": "IN", "value": todo[start:start + IDENTIFIERS_PER_SEARCH]}]}
-                async for page in akeneo.iter_product_pages(search, by_uuid=by_uuid):
-                    found.update({str(product.get("identifier")): (product, clock) for product in page})
+                async for page in akeneo.iter_product_pages(search, by_uuid=by_uuid is not None):
+                    found.update({name_of(product): (product, clock) for product in page})
+    found.pop("", None)
     return found
