@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo.artifacts import LOOKUPS
 from icecat_akeneo.state.marks import ProductMarks
+from icecat_akeneo.steps.extract import product_uuids
 
 from tests.conftest import Sandbox
 from tests.e2e.test_incremental import Runs, akeneo_patch, patches
@@ -32,9 +33,10 @@ def test_unchanged_products_are_skipped_and_every_change_rebuilds_its_product(
     first, _, _ = runs.run()
     built = rebuilt(runs)
     with runs.store() as store:
+        store.use_uuids(lambda: product_uuids(runs.root / "data" / runs.client / "run1"))
         marked = set(ProductMarks(store).get(built))
     assert first["load"]["products_marked_unchanged"] == len(marked) > 0
-    assert "DEMO-DELL-G5" in marked and "DEMO-SAMSUNG-S7" in marked
+    assert "DEMO-DELL-G5" in marked
 
     second, akeneo_second, icecat_second = runs.run()
     # only the products quarantined or refused last time are built again (they are retried every run)
