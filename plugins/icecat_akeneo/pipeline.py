@@ -123,14 +123,6 @@ class SyncRun:
                               heartbeat=self.lease.beat)
 
     @cached_property
-    def fingerprint(self) -> str:
-        """What shapes this run's values besides Icecat's content (`unchanged.run_fingerprint`)."""
-        from icecat_akeneo.unchanged import run_fingerprint
-
-        return run_fingerprint(self.run.path, self.mapping,
-                               manual_edits_win=bool(self.params.get("manual_edits_win", True)))
-
-    @cached_property
     def icecat(self) -> IcecatSettings:
         """The Connection's settings with the run's concurrency; the response cache lives beside the client's
         runs unless the Connection names another folder."""
@@ -169,16 +161,12 @@ def extract(sync: SyncRun) -> dict:
 def enrich(sync: SyncRun) -> dict:
     """Look products up (pending ones only when the daily index lists them), then keep their state and ask
     Icecat once per product to create the content it lacks."""
-    from icecat_akeneo.icecat.updates import daily_index
     from icecat_akeneo.steps.enrich import run_enrich
-    from icecat_akeneo.unchanged import choose_unchanged
+    from icecat_akeneo.unchanged import unchanged_of_run
 
     incremental = sync.incremental()
-    index = daily_index(sync.icecat, next(iter(sync.mapping.languages)))
-    unchanged = choose_unchanged(sync.state, sync.run.path, sync.fingerprint, index,
-                                 rebuild_all=bool(sync.params.get("rebuild_all")))
     report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending(),
-                        unchanged=unchanged)
+                        unchanged=unchanged_of_run(sync))
     report = {**report, **incremental.after_enrich(sync.icecat)}
     sync.run.publish_client_folder(ICECAT_CACHE)
     return report
@@ -189,10 +177,9 @@ def validate(sync: SyncRun) -> dict:
     for the whole run."""
     from icecat_akeneo.steps.validate import ValidationFailed, run_validate
 
-    unchanged = int(sync.run.step_report(Step.ENRICH).get("outcomes", {}).get("unchanged", 0))
     try:
         return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]),
-                            unchanged=unchanged)
+                            unchanged=sync.run.step_report(Step.ENRICH).get("outcomes", {}).get("unchanged", 0))
     except ValidationFailed as failed:
         if sync.shard_count == 1:
             raise
@@ -218,6 +205,7 @@ def load(sync: SyncRun) -> dict:
     from icecat_akeneo.media_claims import ClaimingRegistry
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
+    from icecat_akeneo.unchanged import mark_after_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
@@ -235,9 +223,7 @@ def load(sync: SyncRun) -> dict:
         incremental.flush()
         media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
-    from icecat_akeneo.unchanged import mark_after_load
-
-    report["products_marked_unchanged"] = mark_after_load(sync.state, sync.akeneo, sync.run.path, sync.fingerprint)
+    report["products_marked_unchanged"] = mark_after_load(sync)
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "

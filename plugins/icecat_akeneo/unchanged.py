@@ -28,7 +28,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
@@ -39,11 +39,14 @@ from icecat_akeneo.diff import value_entries, value_hash
 from icecat_akeneo.icecat.cache import DAILY_INDEX_WINDOW
 from icecat_akeneo.icecat.daily_index import DailyIndex
 from icecat_akeneo.icecat.lookup import Outcome
-from icecat_akeneo.mapping import ClientMapping
+from icecat_akeneo.icecat.updates import daily_index
 from icecat_akeneo.state import ProductStatus, StateStore
 from icecat_akeneo.state.marks import Mark, ProductMarks
 from icecat_akeneo.steps.extract import api_mode_of_run, product_uuids
 from icecat_akeneo.steps.report_outcomes import accepted
+
+if TYPE_CHECKING:
+    from icecat_akeneo.pipeline import SyncRun
 
 IDENTIFIERS_PER_SEARCH = 100
 log = logging.getLogger(__name__)
@@ -122,11 +125,19 @@ def selected_products(run_dir: Path) -> list[Selected]:
     return [Selected(str(row["identifier"]), row["updated"], row["family"], row["parent"]) for row in table.to_pylist()]
 
 
-def run_fingerprint(run_dir: Path, mapping: ClientMapping, *, manual_edits_win: bool) -> str:
-    taxonomy = TAXONOMY.path(run_dir)
-    described = mapping.model_dump(mode="json", exclude={"params"})
+def run_fingerprint(sync: SyncRun) -> str:
+    """What shapes this run's values besides Icecat's content: its mapping (params aside), taxonomy, rule."""
+    taxonomy = TAXONOMY.path(sync.run.path)
+    described = sync.mapping.model_dump(mode="json", exclude={"params"})
     return fingerprint(described, taxonomy.read_bytes() if taxonomy.exists() else b"",
-                       manual_edits_win=manual_edits_win)
+                       manual_edits_win=bool(sync.params.get("manual_edits_win", True)))
+
+
+def unchanged_of_run(sync: SyncRun) -> frozenset[str]:
+    """The products this run (or shard) skips, decided with today's daily index (`choose_unchanged`)."""
+    index = daily_index(sync.icecat, next(iter(sync.mapping.languages)))
+    return choose_unchanged(sync.state, sync.run.path, run_fingerprint(sync), index,
+                            rebuild_all=bool(sync.params.get("rebuild_all")))
 
 
 def choose_unchanged(store: StateStore, run_dir: Path, current_fingerprint: str, index: DailyIndex | None, *,
@@ -158,9 +169,10 @@ def built_and_accepted(run_dir: Path) -> dict[str, dict[str, Any]]:
     return {identifier: row for identifier, row in lookups.items() if identifier not in spoiled}
 
 
-def mark_after_load(store: StateStore, settings: AkeneoSettings, run_dir: Path, current_fingerprint: str) -> int:
+def mark_after_load(sync: SyncRun) -> int:
     """Read the built products back from Akeneo and mark those that hold exactly what Akeneo accepted from us,
     with the `updated` Akeneo returned; returns how many were marked."""
+    store, settings, run_dir, current_fingerprint = sync.state, sync.akeneo, sync.run.path, run_fingerprint(sync)
     built = built_and_accepted(run_dir)
     statuses = {state.identifier: state.status for state in store.products()}
     names = sorted(name for name in built if statuses.get(name) == ProductStatus.SYNCED)
