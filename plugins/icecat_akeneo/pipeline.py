@@ -173,13 +173,14 @@ def enrich(sync: SyncRun) -> dict:
 
 
 def validate(sync: SyncRun) -> dict:
-    """One shard of several is never failed on its own share of quarantined products: `validated` decides
-    for the whole run."""
+    """One shard of several is never failed on its own share of quarantined products (`validated` decides for
+    the whole run); the products skipped unchanged count as passed."""
     from icecat_akeneo.steps.validate import ValidationFailed, run_validate
+    from icecat_akeneo.unchanged import skipped_unchanged
 
     try:
         return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]),
-                            unchanged=sync.run.step_report(Step.ENRICH).get("outcomes", {}).get("unchanged", 0))
+                            unchanged=skipped_unchanged(sync.run.path))
     except ValidationFailed as failed:
         if sync.shard_count == 1:
             raise

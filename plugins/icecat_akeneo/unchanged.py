@@ -159,6 +159,15 @@ def choose_unchanged(store: StateStore, run_dir: Path, current_fingerprint: str,
     return skipped
 
 
+def skipped_unchanged(run_dir: Path) -> int:
+    """How many products enrich skipped as unchanged (0 before enrich ran)."""
+    path = LOOKUPS.path(run_dir)
+    if not path.exists():
+        return 0
+    outcomes = pq.read_table(path, columns=["outcome"]).column(0).to_pylist()
+    return sum(1 for outcome in outcomes if outcome == Outcome.UNCHANGED)
+
+
 def built_and_accepted(run_dir: Path) -> dict[str, dict[str, Any]]:
     """`{identifier: lookup row}` of the products this run built whose every line Akeneo accepted: found,
     neither quarantined, nor with a value transform rejected, nor a refused or undelivered line."""
