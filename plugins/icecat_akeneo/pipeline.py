@@ -173,8 +173,7 @@ def enrich(sync: SyncRun) -> dict:
 
 
 def validate(sync: SyncRun) -> dict:
-    """One shard of several is never failed on its own share of quarantined products (`validated` decides for
-    the whole run); the products skipped unchanged count as passed."""
+    """A shard is never failed on its own share of quarantined products (`validated` decides); skipped count."""
     from icecat_akeneo.steps.validate import ValidationFailed, run_validate
     from icecat_akeneo.unchanged import skipped_unchanged
 
