@@ -33,6 +33,8 @@ PARAM_DESCRIPTIONS = {
     "max_refused_ratio": "The run fails when Akeneo refuses more than this share of the lines sent (4xx).",
     "lock_wait_s": "Seconds to wait for another run of this client to finish before failing (0: fail at once).",
     "shard_size": "Most products per shard: enrich, validate, transform and load run one task per shard.",
+    "rebuild_all": "Rebuild every product, also those unchanged in Akeneo and Icecat since their last accepted "
+                   "build (normally skipped).",
 }
 
 

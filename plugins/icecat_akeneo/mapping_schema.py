@@ -184,6 +184,7 @@ class RunParams(_Strict):
     max_refused_ratio: float = Field(default=0.01, ge=0, le=1)  # report_outcomes.run_status
     lock_wait_s: int = Field(default=0, ge=0)  # state.lock: wait this long for another run of the client
     shard_size: int = Field(default=5000, ge=1)  # steps.shards: most products per shard (one task each)
+    rebuild_all: bool = False  # unchanged.py: rebuild every product, even those unchanged since their last build
 
 
 class ClientMapping(_Strict):

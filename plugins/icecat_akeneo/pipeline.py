@@ -162,21 +162,24 @@ def enrich(sync: SyncRun) -> dict:
     """Look products up (pending ones only when the daily index lists them), then keep their state and ask
     Icecat once per product to create the content it lacks."""
     from icecat_akeneo.steps.enrich import run_enrich
+    from icecat_akeneo.unchanged import unchanged_of_run
 
     incremental = sync.incremental()
-    report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending())
+    report = run_enrich(sync.icecat, sync.run.path, list(sync.mapping.languages), pending=incremental.pending(),
+                        unchanged=unchanged_of_run(sync))
     report = {**report, **incremental.after_enrich(sync.icecat)}
     sync.run.publish_client_folder(ICECAT_CACHE)
     return report
 
 
 def validate(sync: SyncRun) -> dict:
-    """One shard of several is never failed on its own share of quarantined products: `validated` decides
-    for the whole run."""
+    """A shard is never failed on its own share of quarantined products (`validated` decides); skipped count."""
     from icecat_akeneo.steps.validate import ValidationFailed, run_validate
+    from icecat_akeneo.unchanged import skipped_unchanged
 
     try:
-        return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]))
+        return run_validate(sync.run.path, sync.mapping, failure_ratio=float(sync.params["failure_ratio"]),
+                            unchanged=skipped_unchanged(sync.run.path))
     except ValidationFailed as failed:
         if sync.shard_count == 1:
             raise
@@ -202,6 +205,7 @@ def load(sync: SyncRun) -> dict:
     from icecat_akeneo.media_claims import ClaimingRegistry
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
+    from icecat_akeneo.unchanged import mark_after_load
 
     if sync.params.get("dry_run"):
         return run_dry_run(sync.run.path)
@@ -219,6 +223,7 @@ def load(sync: SyncRun) -> dict:
         incremental.flush()
         media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
+    report["products_marked_unchanged"] = mark_after_load(sync)
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "

@@ -51,7 +51,7 @@ def test_upgrading_a_0003_database_keeps_its_rows_and_the_first_uuid_run_adopts_
     with StateStore(database_url, "acme") as store:
         assert current_revision(store.engine) == "0003_event_cursor"
         store.migrate()
-        assert current_revision(store.engine) == head_revision() == "0004_uuid_keys"
+        assert current_revision(store.engine) == head_revision()
         with store.engine.connect() as connection:
             rows = connection.exec_driver_sql("SELECT identifier, akeneo_identifier FROM state_product").all()
         assert sorted(rows) == [("DEMO-DELL", "DEMO-DELL"), ("DEMO-HP", "DEMO-HP")]

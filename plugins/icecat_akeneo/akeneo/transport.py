@@ -15,11 +15,13 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -90,6 +92,7 @@ class AkeneoTransport(ApiBase):
         super().__init__("Akeneo", http, settings.breaker, AkeneoUnavailable, sleep=sleep, clock=clock)
         self.settings = settings
         self._semaphore = asyncio.Semaphore(settings.max_concurrency)
+        self.server_clock: dt.datetime | None = None  # Akeneo's clock (`Date`, 1 s) at its latest answer
         self._secrets = (settings.secret, settings.password)
         self._tokens = TokenProvider(
             self._send_grant,
@@ -176,7 +179,18 @@ class AkeneoTransport(ApiBase):
             async with self._semaphore:
                 response = await self._http.request(method, url, headers=all_headers, **request)
             outcome.status(response.status_code)
+        self._note_clock(response.headers.get("date"))
         return response
+
+    def _note_clock(self, date: str | None) -> None:
+        """Keep Akeneo's own clock from its `Date` header: a product's `updated` is compared with it, never
+        with ours (`unchanged.settled`)."""
+        try:
+            moment = parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError):
+            return
+        if moment is not None and (self.server_clock is None or moment > self.server_clock):
+            self.server_clock = moment
 
     def _message(self, response: httpx.Response) -> str:
         return message_of(response, self._secrets)

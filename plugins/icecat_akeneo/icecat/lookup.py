@@ -27,6 +27,7 @@ class Outcome(StrEnum):
     FATAL_ERROR = "fatal_error"
     NO_IDENTIFIERS = "no_identifiers"
     PENDING_IN_ICECAT = "pending_in_icecat"  # requested earlier, not in the daily index yet: not looked up again
+    UNCHANGED = "unchanged"  # unchanged in Akeneo and Icecat since its last accepted build: skipped (unchanged.py)
 
     @property
     def is_failure(self) -> bool:

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import Connection, Table, select, update
 
-from icecat_akeneo.state.models import AcceptedValue, Product
+from icecat_akeneo.state.models import AcceptedValue, Product, ProductMark
 
 PRODUCT: Table = Product.__table__  # type: ignore[assignment]
 VALUE: Table = AcceptedValue.__table__  # type: ignore[assignment]
+MARK: Table = ProductMark.__table__  # type: ignore[assignment]
 UuidLoader = Callable[[], "Mapping[str, str] | None"]
 
 
@@ -61,8 +62,9 @@ class ProductKeys:
 
 
 def adopt_uuids(connection: Connection, client: str, uuids: Mapping[str, str]) -> int:
-    """Move the rows still keyed by an identifier of `uuids` to that product's uuid (state_product and
-    state_value); a product already known by its uuid keeps its uuid rows. Returns the products moved."""
+    """Move the rows still keyed by an identifier of `uuids` to that product's uuid (state_product,
+    state_value, state_product_mark); a product already known by its uuid keeps its uuid rows. Returns the
+    products moved."""
     candidates = [name for name, uuid in uuids.items() if name != uuid]
     moved = 0
     for start in range(0, len(candidates), 500):
@@ -76,7 +78,7 @@ def adopt_uuids(connection: Connection, client: str, uuids: Mapping[str, str]) -
         for name in sorted(by_name):
             if uuids[name] in taken:
                 continue
-            for table in (PRODUCT, VALUE):
+            for table in (PRODUCT, VALUE, MARK):
                 connection.execute(update(table).where(table.c.client == client, table.c.identifier == name)
                                    .values(identifier=uuids[name]))
             moved += 1

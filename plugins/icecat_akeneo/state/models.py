@@ -114,6 +114,28 @@ class MediaFile(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
+class ProductMark(Base):
+    """What a product's last fully accepted build depended on, so a rerun can skip it (`unchanged.py`).
+
+    `akeneo_updated` is the product's `updated` exactly as Akeneo returned it when the connector read the
+    product back after that build (Akeneo's clock, never ours), `icecat_updated` the Icecat `Updated` of the
+    content built from, `fingerprint` what else shapes the values (mapping, taxonomy, value-building version),
+    `proven_at` the newest moment Icecat's daily index (or the fetch itself) proved that content current.
+    Keyed like `Product` (uuid when known)."""
+
+    __tablename__ = "state_product_mark"
+
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), primary_key=True)
+    akeneo_updated: Mapped[str] = mapped_column(String(64))
+    family: Mapped[str | None] = mapped_column(String(255))
+    icecat_id: Mapped[str | None] = mapped_column(String(64))
+    icecat_updated: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    proven_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    marked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
 class RunLock(Base):
     """The lease of the run syncing a client now (`run_id` NULL: nobody); see `state.lock`."""
 

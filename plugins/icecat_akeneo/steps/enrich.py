@@ -66,26 +66,31 @@ def run_enrich(
     languages: list[str],
     *,
     pending: Mapping[str, str] | None = None,
+    unchanged: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Write `enrich/records.parquet` and `enrich/lookups.parquet`; return the step's report.
 
     `pending` (identifier -> reason) are products Icecat did not have last time: they are looked up again
-    only when the daily index lists one of their identifiers, so waiting products cause no lookup storm.
+    only when the daily index lists one of their identifiers, so waiting products cause no lookup storm;
+    `unchanged` products (`unchanged.py`) are not looked up nor read from the cache at all.
     """
     if not languages:
         raise ValueError("run_enrich needs at least one Icecat language (the mapping's `languages`)")
     with fewer_gc_passes():  # a quarter of the step's CPU was the collector walking the heap (gc_pauses.py)
         return asyncio.run(
-            _enrich(settings, Path(run_dir), [lang.upper() for lang in languages], dict(pending or {}))
+            _enrich(settings, Path(run_dir), [lang.upper() for lang in languages], dict(pending or {}), unchanged)
         )
 
 
 def _without_waiting(
     products: Iterator[tuple[str, ProductKeys]], pending: dict[str, str], index: DailyIndex | None,
-    waiting: dict[str, str],
+    waiting: dict[str, str], unchanged: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, ProductKeys]]:
-    """The products to look up; pending ones the daily index says nothing new about go to `waiting`."""
+    """The products to look up; pending ones the daily index says nothing new about go to `waiting`, the
+    `unchanged` ones are left out."""
     for identifier, keys in products:
+        if identifier in unchanged:
+            continue
         if identifier in pending and index is not None and not index.lists(keys):
             waiting[identifier] = pending[identifier]
         else:
@@ -93,7 +98,8 @@ def _without_waiting(
 
 
 async def _enrich(
-    settings: IcecatSettings, run_dir: Path, languages: list[str], pending: dict[str, str]
+    settings: IcecatSettings, run_dir: Path, languages: list[str], pending: dict[str, str],
+    unchanged: frozenset[str],
 ) -> dict[str, Any]:
     started = time.monotonic()
     outcomes: Counter[str] = Counter({outcome: 0 for outcome in Outcome})
@@ -103,7 +109,7 @@ async def _enrich(
         async with IcecatClient(settings) as icecat:
             index = await icecat.daily_index_once(languages[0]) if pending else None
             waiting: dict[str, str] = {}
-            products = _without_waiting(_product_keys(run_dir), pending, index, waiting)
+            products = _without_waiting(_product_keys(run_dir), pending, index, waiting, unchanged)
             progress = Progress("enrich", pq.ParquetFile(PRODUCTS.path(run_dir)).metadata.num_rows,
                                 unit="lookups", live=icecat.live_stats)
             async for identifier, result in icecat.enrich_many(products, languages):
@@ -116,6 +122,9 @@ async def _enrich(
             for identifier, reason in waiting.items():
                 outcomes[Outcome.PENDING_IN_ICECAT] += 1
                 lookups.add(_lookup_row(identifier, LookupResult(Outcome.PENDING_IN_ICECAT, message=reason)))
+            for identifier in sorted(unchanged):
+                outcomes[Outcome.UNCHANGED] += 1
+                lookups.add(_lookup_row(identifier, LookupResult(Outcome.UNCHANGED, message="unchanged, skipped")))
             counters = icecat.counters
             progress.finish(waiting_for_icecat=len(waiting))
     return {

@@ -50,7 +50,7 @@ def _top_errors(artifacts: RunArtifacts, limit: int = 10) -> list[dict[str, Any]
     """Failures a person has to act on, most frequent first, each with an example product."""
     problems: list[tuple[str, str, str]] = []
     for row in artifacts.lookups:
-        if row.get("outcome") not in (Outcome.FOUND, None):
+        if row.get("outcome") not in (Outcome.FOUND, Outcome.UNCHANGED, None):
             problems.append(("enrich", f"{row['outcome']}: {row.get('message') or ''}".strip(), row["identifier"]))
     for row in artifacts.quarantine:
         problems.append(("validate", f"{row.get('rule')}: {row.get('message')}", row["identifier"]))

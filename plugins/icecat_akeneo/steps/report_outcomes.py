@@ -18,13 +18,14 @@ from icecat_akeneo.icecat.lookup import Outcome
 KEY_COLUMNS = ("gtin", "brand", "mpn")
 # outcome key -> how the status sentence and the chart say it, in the order they are listed
 OUTCOME_LABELS = {
-    "synced": "synced", "up_to_date": "already up to date", "not_sent_dry_run": "not sent (dry run)",
+    "synced": "synced", "up_to_date": "already up to date", Outcome.UNCHANGED: "unchanged, skipped",
+    "not_sent_dry_run": "not sent (dry run)",
     "quarantined": "quarantined by validation", "failed": "failed in Akeneo", Outcome.NOT_IN_ICECAT: "not in Icecat",
     Outcome.PENDING_IN_ICECAT: "waiting for Icecat", Outcome.FULL_ICECAT_REQUIRED: "only in Full Icecat",
     Outcome.NO_IDENTIFIERS: "without identifiers", Outcome.RETRYABLE_ERROR: "Icecat lookup to retry",
     Outcome.FATAL_ERROR: "Icecat lookup failed", "not_reached": "not reached (a step did not run)",
 }
-GOOD_OUTCOMES = ("synced", "up_to_date", "not_sent_dry_run")
+GOOD_OUTCOMES = ("synced", "up_to_date", Outcome.UNCHANGED, "not_sent_dry_run")
 
 
 @dataclass(frozen=True)

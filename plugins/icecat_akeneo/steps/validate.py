@@ -118,9 +118,10 @@ def _results(check: RuleCheck, suite: _Suite, batches: int) -> dict[str, Any]:
 
 
 def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: float,
-                 products_per_batch: int = PRODUCTS_PER_BATCH) -> dict[str, Any]:
+                 products_per_batch: int = PRODUCTS_PER_BATCH, unchanged: int = 0) -> dict[str, Any]:
     """Quarantine the products failing the mapping's completeness rules; raise `ValidationFailed` above
-    `failure_ratio` (quarantined / checked). Records are validated `products_per_batch` products at a time."""
+    `failure_ratio` (quarantined / checked, the `unchanged` products skipped since a build that passed count
+    as passed). Records are validated `products_per_batch` products at a time."""
     started = time.monotonic()
     run_dir = Path(run_dir)
     out = step_dir(run_dir, Step.VALIDATE)
@@ -150,11 +151,12 @@ def run_validate(run_dir: str | Path, mapping: ClientMapping, *, failure_ratio: 
     if check.rules and batches:
         results = _results(check, _Suite(mapping, out), batches)
         results_path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
-    ratio = quarantined / checked if checked else 0.0
+    ratio = quarantined / (checked + unchanged) if checked + unchanged else 0.0
     progress.finish(rules=len(mapping.completeness))
     report = {
         "checked": checked,
         "passed": checked - quarantined,
+        "unchanged_skipped": unchanged,
         "quarantined": quarantined,
         "quarantined_ratio": round(ratio, 4),
         "failure_ratio": failure_ratio,

@@ -1,0 +1,75 @@
+"""Which products a rerun skips (`unchanged.rebuild_reason`, `settled`) and the marks they are decided by."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from icecat_akeneo.state import StateStore
+from icecat_akeneo.state.marks import Mark, ProductMarks
+from icecat_akeneo.unchanged import Selected, fingerprint, rebuild_reason, settled
+
+from tests.icecat_akeneo import test_state
+
+database_url = test_state.database_url  # the fixture: SQLite, and PostgreSQL where a server answers
+
+WRITTEN = "2026-12-02T10:00:05+00:00"
+GENERATED = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+ICECAT_UPDATED = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
+FINGERPRINT = fingerprint({"client": "acme"}, b"{}", manual_edits_win=True)
+MARK = Mark(WRITTEN, "laptops", "42", ICECAT_UPDATED, FINGERPRINT, dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC))
+PRODUCT = Selected("sku-1", WRITTEN, "laptops", None)
+
+
+def reason(product: Selected = PRODUCT, mark: Mark | None = MARK, status: str | None = "synced",
+           current: str = FINGERPRINT, generated: dt.datetime | None = GENERATED,
+           index: dict[int, dt.datetime] | None = None) -> str | None:
+    return rebuild_reason(product, mark, status, current, generated, index or {})
+
+
+def test_a_product_unchanged_on_both_sides_is_skipped() -> None:
+    assert reason() is None
+    assert reason(index={42: ICECAT_UPDATED}) is None  # listed, but not newer than what we built from
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"mark": None}, "no mark"),
+    ({"status": "failed"}, "state is failed"),
+    ({"status": "pending_in_icecat"}, "state is pending_in_icecat"),
+    ({"product": Selected("sku-1", "2026-12-02T10:00:06+00:00", "laptops", None)}, "updated in Akeneo"),
+    ({"product": Selected("sku-1", WRITTEN, "phones", None)}, "family changed"),
+    ({"product": Selected("sku-1", WRITTEN, "laptops", "model-1")}, "variant product"),
+    ({"current": fingerprint({"client": "acme", "x": 1}, b"{}", manual_edits_win=True)}, "mapping"),
+    ({"index": {42: ICECAT_UPDATED + dt.timedelta(hours=1)}}, "newer content in Icecat"),
+    ({"generated": None}, "no daily index"),
+    ({"generated": GENERATED + dt.timedelta(days=2)}, "no daily index"),  # a missed day proves nothing
+])
+def test_any_change_rebuilds_the_product(change: dict, expected: str) -> None:
+    assert expected in (reason(**change) or "")
+
+
+def test_the_fingerprint_changes_with_the_mapping_the_taxonomy_and_the_manual_edit_rule() -> None:
+    prints = {fingerprint({"a": 1}, b"t", manual_edits_win=True), fingerprint({"a": 2}, b"t", manual_edits_win=True),
+              fingerprint({"a": 1}, b"u", manual_edits_win=True), fingerprint({"a": 1}, b"t", manual_edits_win=False)}
+    assert len(prints) == 4
+
+
+def test_a_read_in_the_same_second_as_the_write_is_not_trusted() -> None:
+    """An edit later in that second would leave `updated` as it is: only a clock strictly past it settles."""
+    assert not settled(WRITTEN, dt.datetime(2026, 12, 2, 10, 0, 5, 900_000, tzinfo=dt.UTC))
+    assert not settled(WRITTEN, None)
+    assert settled(WRITTEN, dt.datetime(2026, 12, 2, 10, 0, 6, tzinfo=dt.UTC))
+
+
+def test_marks_round_trip_under_uuid_keys_and_can_be_dropped_and_proven(database_url: str) -> None:
+    with StateStore(database_url, "acme") as store:
+        store.migrate()
+        store.use_uuids(lambda: {"sku-1": "uuid-1"})
+        marks = ProductMarks(store)
+        marks.put({"sku-1": MARK})
+        assert marks.get(["sku-1", "sku-2"]) == {"sku-1": MARK}
+        marks.prove(["sku-1"], GENERATED)
+        assert marks.get(["sku-1"])["sku-1"].proven_at == GENERATED
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT identifier FROM state_product_mark").scalars().all() == ["uuid-1"]
+        marks.drop(["sku-1"])
+        assert marks.get(["sku-1"]) == {}
