@@ -18,16 +18,15 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 import pytest
 
-from sandbox.connections import demo_connections
+from deploy.drive import api, client_mapping, connections, eventually, finished, trigger
 from sandbox.process import REPO_ROOT, free_port, running_server
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 from tests.e2e.test_incremental import sandbox_media_policy
@@ -47,15 +46,6 @@ def make(target: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def eventually(what: str, probe: Callable[[], Any], timeout: float = 600.0, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.TransportError):  # an api-server slow to answer on a loaded machine
-            found = probe()
-            if found:
-                return found
-        time.sleep(every)
-    raise AssertionError(f"{what}: not within {timeout:.0f}s")
 
 
 @dataclass
@@ -68,22 +58,8 @@ class Client:
     conf: dict[str, Any]
 
 
-def client_mapping(folder: Path, source: Path, client: str, akeneo: str, icecat: str) -> Path:
-    text = source.read_text().replace("client: demo", f"client: {client}").replace("client: bench", f"client: {client}")
-    text = text.replace('schedule: "@daily"', "schedule: null")  # only the test's triggers run
-    for old in ("akeneo_demo", "akeneo_bench"):
-        text = text.replace(f"akeneo: {old}", f"akeneo: {akeneo}")
-    for old in ("icecat_demo", "icecat_bench"):
-        text = text.replace(f"icecat: {old}", f"icecat: {icecat}")
-    path = folder / f"{client}.yaml"
-    path.write_text(text)
-    return path
 
 
-def connections(name: str, akeneo_url: str, icecat_url: str) -> dict[str, str]:
-    demo = demo_connections(akeneo_url, icecat_url)
-    return {f"AIRFLOW_CONN_AKENEO_{name.upper()}": demo["AIRFLOW_CONN_AKENEO_DEMO"],
-            f"AIRFLOW_CONN_ICECAT_{name.upper()}": demo["AIRFLOW_CONN_ICECAT_DEMO"]}
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +116,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
                                 f"DROP DATABASE IF EXISTS {env[key]}"], check=False, capture_output=True)
 
 
-def api(env: dict[str, str], home: Path) -> httpx.Client:
-    base = f"http://127.0.0.1:{env['ICECAT_PROD_PORT']}"
-    password = json.loads((home / "passwords.json").read_text())["admin"]
-    token = httpx.post(f"{base}/auth/token", json={"username": "admin", "password": password}).json()["access_token"]
-    return httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=90)
 
 
 def worker_of(pid: int, home: Path) -> str | None:
@@ -157,17 +128,8 @@ def worker_of(pid: int, home: Path) -> str | None:
     return next((workers[p.pid] for p in lineage if p.pid in workers), None)
 
 
-def trigger(client: httpx.Client, dag_id: str, conf: dict[str, Any]) -> str:
-    eventually(f"{dag_id} parsed", lambda: client.get(f"/dags/{dag_id}").status_code == 200, timeout=300)
-    client.patch(f"/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
-    made = client.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})
-    made.raise_for_status()
-    return made.json()["dag_run_id"]
 
 
-def finished(client: httpx.Client, dag_id: str, run_id: str) -> dict | None:
-    run = client.get(f"/dags/{dag_id}/dagRuns/{run_id}").json()
-    return run if run["state"] in ("success", "failed") else None
 
 
 def reference_snapshot(client: Client, home: Path, seed: list[str]) -> tuple[dict, int]:
@@ -198,7 +160,7 @@ def test_three_clients_at_once_survive_a_killed_worker_and_end_as_clean_runs(sta
     from icecat_akeneo.state.lock import RunLease
 
     env, home, clients = stack
-    client = api(env, home)
+    client = api(env["ICECAT_PROD_PORT"], home)
     started = time.monotonic()
     runs = {name: trigger(client, f"icecat_sync__{name}", {"full_refresh": True, **c.conf})
             for name, c in clients.items()}
