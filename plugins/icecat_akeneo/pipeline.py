@@ -26,6 +26,7 @@ Connection.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -33,12 +34,14 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from icecat_akeneo.artifacts import STEPS, Step
+from icecat_akeneo.artifacts import RESULTS, STEPS, Step
 from icecat_akeneo.breaker import ApiUnavailable
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.pools import Api, pool_limit, share
 from icecat_akeneo.run_folder import RunFolder
 from icecat_akeneo.steps.shards import SHARDS_DIR, WHOLE_RUN, every_shard_loaded, split_selection
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoSettings
@@ -208,6 +211,7 @@ def load(sync: SyncRun) -> dict:
     incremental = sync.incremental()
     media = ClaimingRegistry(incremental, sync.state.engine, sync.mapping.client)  # one upload across shards
     before = completeness.measure(sync.akeneo, sync.run.path)
+    resumed = RESULTS.path(sync.run.path).exists()  # an earlier try (killed worker, cleared task) got this far
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
                           line_filter=incremental.line_filter, media_registry=media,
@@ -219,6 +223,13 @@ def load(sync: SyncRun) -> dict:
         incremental.flush()
         media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
+    if resumed or report["lines_skipped_already_accepted"]:
+        log.warning("client %s, run %s, %s: load resumed after an earlier try: %d lines Akeneo had already "
+                    "accepted (recorded in the state store) not sent again, %d lines sent (PATCH is idempotent: a "
+                    "value sent twice is stored once), %d media reused, not uploaded again", sync.mapping.client,
+                    sync.run.run_id or sync.run.path.name, f"shard {SHARDS_DIR}/{sync.run.path.name}"
+                    if sync.run.path.parent.name == SHARDS_DIR else "the whole run",
+                    report["lines_skipped_already_accepted"], report["lines"], report["media"]["reused"])
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "
