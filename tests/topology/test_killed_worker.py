@@ -131,6 +131,17 @@ def worker_of(pid: int, home: Path) -> str | None:
     return next((workers[p.pid] for p in lineage if p.pid in workers), None)
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL the worker and every process under it, as when its machine dies: a task process in a session of
+    its own would survive a kill of the worker's process group and finish the load behind the retry's back."""
+    family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(family, timeout=30)
+    os.killpg(pid, signal.SIGKILL)
+
+
 def shard_identifiers(home: Path, client: str, run_id: str, map_index: int) -> list[str]:
     """The products of the run's shard number `map_index` (the load task of that index loads them)."""
     import pyarrow.parquet as pq
@@ -210,7 +221,7 @@ def test_three_clients_at_once_survive_a_killed_worker_and_end_as_clean_runs(sta
     products = shard_identifiers(home, "big", big_run, load["map_index"])
     sent = eventually("the first write of that load shard", lambda: written(clients["big"].akeneo_db, products),
                       timeout=600, every=0.05)
-    os.killpg(int((home / "pids" / f"{killed}.pid").read_text()), signal.SIGKILL)
+    kill_tree(int((home / "pids" / f"{killed}.pid").read_text()))
     at_kill = written(clients["big"].akeneo_db, products)
     httpx.post(f"{clients['big'].akeneo_url}/_sandbox/faults", json={"latency_ms": 15}).raise_for_status()
     assert at_kill < len(products), f"the shard had all {len(products)} products written before the kill"
