@@ -139,7 +139,8 @@ def kill_tree(pid: int) -> None:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
     psutil.wait_procs(family, timeout=30)
-    os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # what is left of its process group, if anything
+        os.killpg(pid, signal.SIGKILL)
 
 
 def shard_identifiers(home: Path, client: str, run_id: str, map_index: int) -> list[str]:
