@@ -26,7 +26,6 @@ Connection.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -40,8 +39,6 @@ from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.pools import Api, pool_limit, share
 from icecat_akeneo.run_folder import RunFolder
 from icecat_akeneo.steps.shards import SHARDS_DIR, WHOLE_RUN, every_shard_loaded, split_selection
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from icecat_akeneo.akeneo.client import AkeneoSettings
@@ -203,6 +200,7 @@ def load(sync: SyncRun) -> dict:
     Akeneo's completeness of the selection is read just before and after (the report's delta)."""
     from icecat_akeneo import completeness
     from icecat_akeneo.media_claims import ClaimingRegistry
+    from icecat_akeneo.run_shards import log_resumed_load
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
 
@@ -223,13 +221,7 @@ def load(sync: SyncRun) -> dict:
         incremental.flush()
         media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
-    if resumed or report["lines_skipped_already_accepted"]:
-        log.warning("client %s, run %s, %s: load resumed after an earlier try: %d lines Akeneo had already "
-                    "accepted (recorded in the state store) not sent again, %d lines sent (PATCH is idempotent: a "
-                    "value sent twice is stored once), %d media reused, not uploaded again", sync.mapping.client,
-                    sync.run.run_id or sync.run.path.name, f"shard {SHARDS_DIR}/{sync.run.path.name}"
-                    if sync.run.path.parent.name == SHARDS_DIR else "the whole run",
-                    report["lines_skipped_already_accepted"], report["lines"], report["media"]["reused"])
+    log_resumed_load(sync, report, resumed=resumed)
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "
