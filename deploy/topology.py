@@ -25,7 +25,7 @@ AIRFLOW_SERVICES: dict[str, tuple[str, ...]] = {
     "airflow-worker": ("celery", "worker"),
 }
 SANDBOX_SERVICES = ("akeneo-sandbox", "icecat-sandbox")
-WORKERS = 2
+WORKERS = int(os.environ.get("ICECAT_PROD_WORKERS", "2"))  # Celery workers `deploy.prod up` starts
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from icecat_akeneo.artifacts import STEPS, Step
+from icecat_akeneo.artifacts import RESULTS, STEPS, Step
 from icecat_akeneo.breaker import ApiUnavailable
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.pools import Api, pool_limit, share
@@ -203,6 +203,7 @@ def load(sync: SyncRun) -> dict:
     Akeneo's completeness of the selection is read just before and after (the report's delta)."""
     from icecat_akeneo import completeness
     from icecat_akeneo.media_claims import ClaimingRegistry
+    from icecat_akeneo.run_shards import log_resumed_load
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
     from icecat_akeneo.unchanged import mark_after_load
@@ -212,6 +213,7 @@ def load(sync: SyncRun) -> dict:
     incremental = sync.incremental()
     media = ClaimingRegistry(incremental, sync.state.engine, sync.mapping.client)  # one upload across shards
     before = completeness.measure(sync.akeneo, sync.run.path)
+    resumed = RESULTS.path(sync.run.path).exists()  # an earlier try (killed worker, cleared task) got this far
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
                           line_filter=incremental.line_filter, before_lines=incremental.load_lines,
@@ -224,6 +226,7 @@ def load(sync: SyncRun) -> dict:
         media.close()
     completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
     report["products_marked_unchanged"] = mark_after_load(sync)
+    log_resumed_load(sync, report, resumed=resumed)
     undelivered = report["lines_not_delivered_by_status"]
     if set(undelivered) - {str(TOO_LARGE)}:  # a 413 fails the run (report) but a retry would get it again
         raise LoadIncomplete(f"client {sync.mapping.client}, run {sync.run.run_id or sync.run.path.name}: "

@@ -1,14 +1,18 @@
 """The run-level side of a sharded step (`steps.shards`), on a `pipeline.SyncRun`: a step's shards merged into
-the run's folder, and validate's decision for the whole run.
+the run's folder, validate's decision for the whole run, and the log line of a load resumed by a retry.
 """
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from icecat_akeneo.artifacts import Step
+from icecat_akeneo.steps.shards import SHARDS_DIR
 
 if TYPE_CHECKING:
     from icecat_akeneo.pipeline import SyncRun
+
+log = logging.getLogger(__name__)
 
 
 def merge_shards(sync: SyncRun, step: Step | str) -> dict | None:
@@ -30,3 +34,15 @@ def validated(sync: SyncRun) -> dict:
     if merged is not None and merged.get("status") == "failed":
         raise ValidationFailed(merged)
     return {"shards": sync.shards, "quarantined": (merged or sync.run.step_report(Step.VALIDATE)).get("quarantined")}
+
+
+def log_resumed_load(sync: SyncRun, report: dict, *, resumed: bool) -> None:
+    """Say in the task log what a load that ran before (a killed worker, a task cleared and rerun) resumed."""
+    if not (resumed or report["lines_skipped_already_accepted"]):
+        return
+    where = f"shard {SHARDS_DIR}/{sync.run.path.name}" if sync.run.path.parent.name == SHARDS_DIR else "the whole run"
+    log.warning("client %s, run %s, %s: load resumed after an earlier try: %d lines Akeneo had already accepted "
+                "(recorded in the state store) not sent again, %d lines sent (PATCH is idempotent: a value sent "
+                "twice is stored once), %d media reused, not uploaded again", sync.mapping.client,
+                sync.run.run_id or sync.run.path.name, where, report["lines_skipped_already_accepted"],
+                report["lines"], report["media"]["reused"])

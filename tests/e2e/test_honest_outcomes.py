@@ -165,3 +165,15 @@ def test_two_clients_load_at_once_on_postgresql_without_deadlock(akeneo: Sandbox
                 for runs in clients:
                     connection.execute(sqlalchemy.text(f"DELETE FROM {table} WHERE client = :c"),
                                        {"c": runs.client})
+
+
+def test_a_load_run_again_says_in_its_log_what_it_resumed(runs: Runs, caplog: pytest.LogCaptureFixture) -> None:
+    sync = runs.sync()
+    steps(sync, *STEPS[:4])
+    with caplog.at_level("WARNING", logger="icecat_akeneo.run_shards"):
+        pipeline.run_step(sync, Step.LOAD)
+        assert "load resumed" not in caplog.text  # a first try resumes nothing
+        pipeline.run_step(sync, Step.LOAD)  # the load task cleared in the UI and run again
+    resumed = [r.getMessage() for r in caplog.records if "load resumed" in r.getMessage()]
+    assert len(resumed) == 1 and f"client {sync.mapping.client}, run " in resumed[0], caplog.text
+    assert "the whole run: load resumed after an earlier try" in resumed[0]

@@ -169,6 +169,23 @@ def test_the_data_docs_page_is_linked_when_validate_wrote_one(finished_run: Path
     assert 'href="validate/gx/uncommitted/data_docs/local_site/index.html"' in page
 
 
+def test_a_sharded_run_links_the_data_docs_of_every_shard(finished_run: Path) -> None:
+    site = Path("validate") / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    shards = {}
+    for shard in ("shards/0001", "shards/0002"):
+        docs = finished_run / shard / site
+        docs.parent.mkdir(parents=True)
+        docs.write_text("<html></html>")
+        shards[shard] = {"status": "success", "artifacts": {"data_docs": str(docs)}}
+    # as steps.shards.merge_step writes it: the run-level path names a site no shard wrote
+    step(finished_run, "validate", {"artifacts": {"data_docs": str(finished_run / site)}, "shards": shards})
+    write_report(finished_run, client="acme", run_id="r")
+    page = (finished_run / "report.html").read_text(encoding="utf-8")
+    for shard in shards:
+        assert f'href="{shard}/{site.as_posix()}"' in page and f"Data Docs (validation results), shard {shard}" in page
+    assert f'href="{site.as_posix()}"' not in page
+
+
 def test_run_mode_interval_and_params_are_shown(finished_run: Path) -> None:
     write_report(finished_run, client="acme", run_id="scheduled__2026-01-02",
                  params={"full_refresh": False, "batch_size": 50},

@@ -3,8 +3,10 @@
 `make prod-up` on its own databases, ports, Redis db and folder, with three clients: `demo` (the prod stack's
 sandboxes), `big` (a synthetic catalogue cut into several shards, on its own sandboxes) and `s3c` (the demo
 catalogue on its own Akeneo, its data root on a local S3 endpoint, sharing demo's Icecat Connection and pool).
-The three runs are triggered at once; the worker running one of big's load shards is SIGKILLed mid-load; the
-scheduler declares that task lost and retries it on the surviving worker. Every run succeeds; every client's
+The three runs are triggered at once; the worker running one of big's load shards is SIGKILLed mid-load (after
+the sandbox wrote the first of that shard's products, before the last: PATCHes of 10 lines, big's Akeneo slowed
+meanwhile); the scheduler declares that task lost and retries it on the surviving worker, whose log says what
+it resumed. Every run succeeds; every client's
 Akeneo ends identical to a clean one-process run on fresh sandboxes (value for value, media by content) with
 no media file stored twice; another run is refused big's lock while its shards run; `make prod-down` leaves
 none of the started processes alive.
@@ -18,7 +20,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ import httpx
 import psutil
 import pytest
 
-from sandbox.connections import demo_connections
+from deploy.drive import api, client_mapping, connections, eventually, finished, trigger
 from sandbox.process import REPO_ROOT, free_port, running_server
 from tests.conftest import AKENEO_CREDENTIALS, Sandbox
 from tests.e2e.test_incremental import sandbox_media_policy
@@ -47,15 +49,6 @@ def make(target: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def eventually(what: str, probe: Callable[[], Any], timeout: float = 600.0, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.TransportError):  # an api-server slow to answer on a loaded machine
-            found = probe()
-            if found:
-                return found
-        time.sleep(every)
-    raise AssertionError(f"{what}: not within {timeout:.0f}s")
 
 
 @dataclass
@@ -68,22 +61,8 @@ class Client:
     conf: dict[str, Any]
 
 
-def client_mapping(folder: Path, source: Path, client: str, akeneo: str, icecat: str) -> Path:
-    text = source.read_text().replace("client: demo", f"client: {client}").replace("client: bench", f"client: {client}")
-    text = text.replace('schedule: "@daily"', "schedule: null")  # only the test's triggers run
-    for old in ("akeneo_demo", "akeneo_bench"):
-        text = text.replace(f"akeneo: {old}", f"akeneo: {akeneo}")
-    for old in ("icecat_demo", "icecat_bench"):
-        text = text.replace(f"icecat: {old}", f"icecat: {icecat}")
-    path = folder / f"{client}.yaml"
-    path.write_text(text)
-    return path
 
 
-def connections(name: str, akeneo_url: str, icecat_url: str) -> dict[str, str]:
-    demo = demo_connections(akeneo_url, icecat_url)
-    return {f"AIRFLOW_CONN_AKENEO_{name.upper()}": demo["AIRFLOW_CONN_AKENEO_DEMO"],
-            f"AIRFLOW_CONN_ICECAT_{name.upper()}": demo["AIRFLOW_CONN_ICECAT_DEMO"]}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +90,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
                            demo_akeneo, demo_icecat, home / "akeneo.db", {}),
             "big": Client("big", client_mapping(mappings, REPO_ROOT / "bench" / "mappings" / "bench.yaml", "big",
                                                 "akeneo_big", "icecat_big"),
-                          big_akeneo, big_icecat, home / "akeneo-big.db", {"shard_size": SHARD_SIZE}),
+                          big_akeneo, big_icecat, home / "akeneo-big.db", {"shard_size": SHARD_SIZE, "batch_size": 10}),
             "s3c": Client("s3c", client_mapping(mappings, demo_mapping, "s3c", "akeneo_s3c", "icecat_demo"),
                           s3c_akeneo, demo_icecat, home / "akeneo-s3c.db", {}),
         }
@@ -140,11 +119,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, 
                                 f"DROP DATABASE IF EXISTS {env[key]}"], check=False, capture_output=True)
 
 
-def api(env: dict[str, str], home: Path) -> httpx.Client:
-    base = f"http://127.0.0.1:{env['ICECAT_PROD_PORT']}"
-    password = json.loads((home / "passwords.json").read_text())["admin"]
-    token = httpx.post(f"{base}/auth/token", json={"username": "admin", "password": password}).json()["access_token"]
-    return httpx.Client(base_url=f"{base}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=90)
 
 
 def worker_of(pid: int, home: Path) -> str | None:
@@ -157,17 +131,45 @@ def worker_of(pid: int, home: Path) -> str | None:
     return next((workers[p.pid] for p in lineage if p.pid in workers), None)
 
 
-def trigger(client: httpx.Client, dag_id: str, conf: dict[str, Any]) -> str:
-    eventually(f"{dag_id} parsed", lambda: client.get(f"/dags/{dag_id}").status_code == 200, timeout=300)
-    client.patch(f"/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
-    made = client.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})
-    made.raise_for_status()
-    return made.json()["dag_run_id"]
+def kill_tree(pid: int) -> None:
+    """SIGKILL the worker and every process under it, as when its machine dies: a task process in a session of
+    its own would survive a kill of the worker's process group and finish the load behind the retry's back."""
+    family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(family, timeout=30)
+    with contextlib.suppress(ProcessLookupError):  # what is left of its process group, if anything
+        os.killpg(pid, signal.SIGKILL)
 
 
-def finished(client: httpx.Client, dag_id: str, run_id: str) -> dict | None:
-    run = client.get(f"/dags/{dag_id}/dagRuns/{run_id}").json()
-    return run if run["state"] in ("success", "failed") else None
+def shard_identifiers(home: Path, client: str, run_id: str, map_index: int) -> list[str]:
+    """The products of the run's shard number `map_index` (the load task of that index loads them)."""
+    import pyarrow.parquet as pq
+    from icecat_akeneo.artifacts import PRODUCTS, SHARDS
+    from icecat_akeneo.run_folder import safe_run_id
+
+    run_dir = home / "data" / client / safe_run_id(run_id)
+    shard = json.loads(SHARDS.path(run_dir).read_text())["shards"][map_index]
+    return pq.read_table(PRODUCTS.path(run_dir / shard), columns=["identifier"]).column("identifier").to_pylist()
+
+
+def written(akeneo_db: Path, identifiers: list[str]) -> int:
+    """How many of `identifiers` the Akeneo sandbox has written (its first write keeps the seeded row)."""
+    marks = ",".join("?" * len(identifiers))
+    try:
+        with contextlib.closing(sqlite3.connect(akeneo_db, timeout=5)) as db:
+            query = f"SELECT count(*) FROM originals WHERE identifier IN ({marks})"
+            return db.execute(query, identifiers).fetchone()[0]
+    except sqlite3.OperationalError:  # the sandbox is writing: ask again
+        return 0
+
+
+def resumed_lines(home: Path, shard: str) -> list[str]:
+    """The task log lines saying what a load retry of `shard` resumed (pipeline.load)."""
+    return [line for path in (home / "logs" / "tasks").rglob("*") if path.is_file() and "load" in str(path)
+            for line in path.read_text(errors="replace").splitlines() if "load resumed" in line and shard in line]
+
 
 
 def reference_snapshot(client: Client, home: Path, seed: list[str]) -> tuple[dict, int]:
@@ -198,7 +200,7 @@ def test_three_clients_at_once_survive_a_killed_worker_and_end_as_clean_runs(sta
     from icecat_akeneo.state.lock import RunLease
 
     env, home, clients = stack
-    client = api(env, home)
+    client = api(env["ICECAT_PROD_PORT"], home)
     started = time.monotonic()
     runs = {name: trigger(client, f"icecat_sync__{name}", {"full_refresh": True, **c.conf})
             for name, c in clients.items()}
@@ -210,12 +212,20 @@ def test_three_clients_at_once_survive_a_killed_worker_and_end_as_clean_runs(sta
                     None)
 
     load = eventually("a load shard of big running", running_load, timeout=900, every=0.2)
+    # slow big's Akeneo while that shard loads, so the kill lands between its first and its last write
+    httpx.post(f"{clients['big'].akeneo_url}/_sandbox/faults", json={"latency_ms": 300}).raise_for_status()
     state_url = json.loads((home / "env.json").read_text())["ICECAT_AKENEO_STATE_URL"]
     refusal = RunLease(StateStore(state_url, "big"), "intruder").try_acquire()
     assert refusal and "client big is already being synced by run" in refusal, "the lock holds across shards"
     killed = worker_of(load["pid"], home)
     assert killed, f"load's pid {load['pid']} is in no started worker's process group"
-    os.killpg(int((home / "pids" / f"{killed}.pid").read_text()), signal.SIGKILL)
+    products = shard_identifiers(home, "big", big_run, load["map_index"])
+    sent = eventually("the first write of that load shard", lambda: written(clients["big"].akeneo_db, products),
+                      timeout=600, every=0.05)
+    kill_tree(int((home / "pids" / f"{killed}.pid").read_text()))
+    at_kill = written(clients["big"].akeneo_db, products)
+    httpx.post(f"{clients['big'].akeneo_url}/_sandbox/faults", json={"latency_ms": 15}).raise_for_status()
+    assert at_kill < len(products), f"the shard had all {len(products)} products written before the kill"
     killed_at = time.monotonic()
 
     ends = {name: eventually(f"{name}'s run finished", lambda n=name: finished(client, f"icecat_sync__{n}", runs[n]),
@@ -225,8 +235,13 @@ def test_three_clients_at_once_survive_a_killed_worker_and_end_as_clean_runs(sta
           f"{ {n: r['state'] for n, r in ends.items()} } {time.monotonic() - killed_at:.0f}s later, "
           f"{time.monotonic() - started:.0f}s after the triggers; that shard's load try {retried['try_number']} "
           f"on {retried.get('hostname')}")
+    print(f"the kill came after {sent}, with {at_kill} of that shard's {len(products)} products written")
     assert {name: run["state"] for name, run in ends.items()} == dict.fromkeys(clients, "success")
     assert retried["try_number"] > load["try_number"]
+    shard = f"shards/{load['map_index'] + 1:04d}"
+    resumed = resumed_lines(home, shard)
+    print("\n".join(resumed))
+    assert resumed, f"no log line says what the retry of big's load {shard} resumed"
     assert RunLease(StateStore(state_url, "big"), "intruder").holder() is None, "big's lock was given back"
 
     s3c_keys = bucket_keys(env["S3_URL"], BUCKET)

@@ -97,11 +97,22 @@ def _relative_link(run_dir: Path, path: str | None) -> str | None:
     return relative.as_posix() if (run_dir / relative).is_file() else None
 
 
+def _data_docs_links(validate: Mapping[str, Any], run_dir: Path) -> list[dict[str, str]]:
+    """One Data Docs link per shard that wrote a site (each shard validates in its own task and folder: the
+    merged report's run-level path names no site), or the run's own site when it is one shard."""
+    label = "Great Expectations Data Docs (validation results)"
+    shards = validate.get("shards") or {".": validate}
+    links = []
+    for shard, report in shards.items():
+        href = _relative_link(run_dir, (report.get("artifacts") or {}).get("data_docs"))
+        if href:
+            links.append({"label": label if shard == "." else f"{label}, shard {shard}", "href": href})
+    return links
+
+
 def _links(document: Mapping[str, Any], run_dir: Path) -> list[dict[str, str]]:
     links = [{"label": "report.json (everything on this page, for machines)", "href": "report.json"}]
-    data_docs = _relative_link(run_dir, (document["validate"].get("artifacts") or {}).get("data_docs"))
-    if data_docs:
-        links.append({"label": "Great Expectations Data Docs (validation results)", "href": data_docs})
+    links += _data_docs_links(document["validate"], run_dir)
     links += [{"label": f"{LISTS[name][0]} (CSV)", "href": path} for name, path in document["exports"].items()]
     return links
 
