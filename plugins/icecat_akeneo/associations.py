@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from icecat_akeneo.artifacts import PRODUCTS
 from icecat_akeneo.icecat.record import ProductRecord, RelatedProduct
 from icecat_akeneo.mapping_schema import AssociationMapping
-from icecat_akeneo.steps.batches import KeyedStore, product_batches
+
+if TYPE_CHECKING:
+    from icecat_akeneo.steps.batches import KeyedStore
 
 Associations = dict[str, dict[str, list[str]]]
 
@@ -29,7 +29,8 @@ class CatalogLinks:
     """The selection's products by brand + MPN and by Icecat id, and what each holds as associations: tables
     of the step's keyed store (a catalogue-wide index on disk, asked per product, not dicts of 1M entries).
 
-    `rows()` gives the selection's product rows; it is read once per table (the first product wins a key)."""
+    `rows()` gives the selection's product rows (`steps.transform`: extract's products, streamed); it is read
+    once per table (the first product wins a key)."""
 
     def __init__(self, keyed: KeyedStore, rows: Callable[[], Iterable[Mapping[str, Any]]]) -> None:
         self.keyed = keyed
@@ -39,12 +40,6 @@ class CatalogLinks:
                                      if row.get("icecat_id")))
         keyed.put("link_held", ((row["identifier"], row["associations_json"]) for row in rows()
                                 if row.get("associations_json")))
-
-    @classmethod
-    def of_run(cls, run_dir: Path, keyed: KeyedStore) -> CatalogLinks:
-        columns = ["brand", "mpn", "icecat_id", "associations_json"]
-        return cls(keyed, lambda: (row for batch in product_batches(PRODUCTS.path(run_dir), columns=columns)
-                                   for _, rows in batch for row in rows))
 
     def _found(self, related: list[RelatedProduct]) -> dict[RelatedProduct, str]:
         """The client's identifier of each Icecat related product that is in the selection."""

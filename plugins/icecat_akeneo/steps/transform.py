@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,13 @@ def _keyed_inputs(run_dir: Path, keyed: KeyedStore, *, with_current: bool, with_
 def _current_values(keyed: KeyedStore, identifiers: list[str]) -> dict[str, Values]:
     held = keyed.get_many("current", identifiers)
     return {identifier: json.loads(held.get(identifier) or "{}") for identifier in identifiers}
+
+
+def _product_rows(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """Extract's products with the columns associations link by, streamed."""
+    columns = ["brand", "mpn", "icecat_id", "associations_json"]
+    return (row for batch in product_batches(PRODUCTS.path(run_dir), columns=columns) for _, rows in batch
+            for row in rows)
 
 
 def _taxonomy_of(run_dir: Path, taxonomy: Taxonomy | dict[str, Any] | None) -> Taxonomy:
@@ -110,7 +118,7 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
     with (KeyedStore(out / ".transform-keys.sqlite") as keyed, MEDIA.stream(run_dir) as media,
           REJECTED.stream(run_dir) as rejected, ASSETS.stream(run_dir) as assets):
         outputs = TransformOutputs(run_dir, batch_size, media, rejected, assets)
-        links = CatalogLinks.of_run(run_dir, keyed) if mapping.associations else None
+        links = CatalogLinks(keyed, partial(_product_rows, run_dir)) if mapping.associations else None
         context = _ProductTransform(mapping, taxonomy, models, values_to_send, links, outputs)
         _keyed_inputs(run_dir, keyed, with_current=on_batch is not None or models is not None,
                       with_parents=models is not None)
