@@ -33,8 +33,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from icecat_akeneo.artifacts import RESULTS, STEPS, Step
+from icecat_akeneo.artifacts import STEPS, Step
 from icecat_akeneo.breaker import ApiUnavailable
+from icecat_akeneo.gc_pauses import fewer_gc_passes
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.pools import Api, pool_limit, share
 from icecat_akeneo.run_folder import RunFolder
@@ -203,7 +204,7 @@ def load(sync: SyncRun) -> dict:
     Akeneo's completeness of the selection is read just before and after (the report's delta)."""
     from icecat_akeneo import completeness
     from icecat_akeneo.media_claims import ClaimingRegistry
-    from icecat_akeneo.run_shards import log_resumed_load
+    from icecat_akeneo.run_shards import begin_load, log_resumed_load
     from icecat_akeneo.steps.dry_run import run_dry_run
     from icecat_akeneo.steps.load import TOO_LARGE, record_failed_attempt, run_load
     from icecat_akeneo.unchanged import mark_after_load
@@ -213,7 +214,7 @@ def load(sync: SyncRun) -> dict:
     incremental = sync.incremental()
     media = ClaimingRegistry(incremental, sync.state.engine, sync.mapping.client)  # one upload across shards
     before = completeness.measure(sync.akeneo, sync.run.path)
-    resumed = RESULTS.path(sync.run.path).exists()  # an earlier try (killed worker, cleared task) got this far
+    resumed = begin_load(sync)  # an earlier try (killed worker, cleared task) got this far
     try:
         report = run_load(sync.akeneo, sync.run.path, on_line_result=incremental.on_line_result,
                           line_filter=incremental.line_filter, before_lines=incremental.load_lines,
@@ -277,7 +278,8 @@ def run_step(sync: SyncRun, step: Step | str, shard: str | None = None) -> dict:
     started = time.monotonic()
     try:
         part.lease.acquire(float(sync.params.get("lock_wait_s") or 0))  # re-entrant: a retried or cleared step
-        result = STEP_FUNCTIONS[Step(step)](part)
+        with fewer_gc_passes():  # every step churns through short-lived objects (gc_pauses.py)
+            result = STEP_FUNCTIONS[Step(step)](part)
         if Step(step) == Step.LOAD and every_shard_loaded(sync.run.path, sync.shards, but=shard):
             part.lease.release()
     except Exception as error:  # the report names every failure, also those without a partial report

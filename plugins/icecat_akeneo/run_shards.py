@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from icecat_akeneo.artifacts import Step
+from icecat_akeneo.artifacts import Step, step_dir
 from icecat_akeneo.steps.shards import SHARDS_DIR
 
 if TYPE_CHECKING:
@@ -34,6 +34,22 @@ def validated(sync: SyncRun) -> dict:
     if merged is not None and merged.get("status") == "failed":
         raise ValidationFailed(merged)
     return {"shards": sync.shards, "quarantined": (merged or sync.run.step_report(Step.VALIDATE)).get("quarantined")}
+
+
+LOAD_BEGUN = "begun"
+"""Written in the load folder before the first line is sent: a later try finding it knows it resumes, also when
+the earlier one was SIGKILLed before writing any result (its results stream is renamed into place only at the
+end) or before the state store was flushed."""
+
+
+def begin_load(sync: SyncRun) -> bool:
+    """Mark this (shard's) load as begun; True when an earlier try had begun it (a killed worker, a task
+    cleared and rerun)."""
+    marker = step_dir(sync.run.path, Step.LOAD) / LOAD_BEGUN
+    resumed = marker.exists()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    return resumed
 
 
 def log_resumed_load(sync: SyncRun, report: dict, *, resumed: bool) -> None:

@@ -1,4 +1,4 @@
-"""`fewer_gc_passes` (the enrich step's collector setting) still frees cyclic garbage inside, and gives the
+"""`fewer_gc_passes` (the collector setting every step runs under) still frees cyclic garbage inside, and gives the
 process its collector back as it was."""
 
 from __future__ import annotations

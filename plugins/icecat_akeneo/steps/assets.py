@@ -28,10 +28,9 @@ from icecat_akeneo.akeneo.lines import MISSING_LINE_STATUS, LineResult
 from icecat_akeneo.media_policy import FILE
 from icecat_akeneo.media_types import SIGNATURE_BYTES, content_problem, media_filename
 from icecat_akeneo.redaction import redact
+from icecat_akeneo.steps.downloads import Download, Downloads
 from icecat_akeneo.steps.media import (
     REFUSED_BY_POLICY,
-    Download,
-    Downloads,
     MediaRegistry,
     MediaSender,
     refused,

@@ -22,7 +22,6 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, RECORDS
-from icecat_akeneo.gc_pauses import fewer_gc_passes
 from icecat_akeneo.icecat.client import DailyIndex, IcecatClient, IcecatSettings, IcecatUnavailable
 from icecat_akeneo.icecat.languages import answered_in
 from icecat_akeneo.icecat.lookup import LookupResult, Outcome, ProductKeys
@@ -76,10 +75,9 @@ def run_enrich(
     """
     if not languages:
         raise ValueError("run_enrich needs at least one Icecat language (the mapping's `languages`)")
-    with fewer_gc_passes():  # a quarter of the step's CPU was the collector walking the heap (gc_pauses.py)
-        return asyncio.run(
-            _enrich(settings, Path(run_dir), [lang.upper() for lang in languages], dict(pending or {}), unchanged)
-        )
+    return asyncio.run(
+        _enrich(settings, Path(run_dir), [lang.upper() for lang in languages], dict(pending or {}), unchanged)
+    )
 
 
 def _without_waiting(
