@@ -106,6 +106,7 @@ def test_enrich_writes_lookups_and_records_for_the_demo_products(
         "fatal_error": 0,
         "no_identifiers": 1,
         "pending_in_icecat": 0,
+        "unchanged": 0,
     }
     # one product has a German sheet; Icecat answered the other three DE requests with English content
     assert report["records_per_language"] == {"EN": 4, "DE": 1}

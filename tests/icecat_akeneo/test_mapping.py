@@ -128,6 +128,7 @@ def test_dag_params_are_the_run_defaults() -> None:
     assert mapping.dag_params() == {"failure_ratio": 0.3, "batch_size": 100, "akeneo_concurrency": 4,
                                     "icecat_concurrency": 8, "dry_run": False, "manual_edits_win": True,
                                     "max_refused_ratio": 0.25, "lock_wait_s": 0, "shard_size": 5000,
+                                    "rebuild_all": False,
                                     "full_refresh": True}
     text = DEMO_MAPPING.read_text()
     without_params = parse_mapping(text[:text.index("params:")], "demo.yaml")
