@@ -50,8 +50,7 @@ if TYPE_CHECKING:
 
 STATE_URL_ENV = "ICECAT_AKENEO_STATE_URL"
 ICECAT_CACHE = "icecat-cache"
-"""The Icecat response cache's folder beside the client's runs (pulled from / published to an object-store
-data root around each enrich task, unless the Connection's `cache_dir` names a local folder)."""
+"""The Icecat cache's folder beside the client's runs (pulled/published around each enrich on an object store)."""
 
 
 class LoadIncomplete(ApiUnavailable):
@@ -119,9 +118,8 @@ class SyncRun:
     def incremental(self) -> IncrementalRun:
         from icecat_akeneo.incremental import IncrementalRun
 
-        return IncrementalRun(self.state, self.mapping, self.run.path,
-                              manual_edits_win=bool(self.params.get("manual_edits_win", True)),
-                              heartbeat=self.lease.beat)
+        return IncrementalRun(self.state, self.mapping, self.run.path, heartbeat=self.lease.beat,
+                              manual_edits_win=bool(self.params.get("manual_edits_win", True)))
 
     @cached_property
     def icecat(self) -> IcecatSettings:
@@ -257,14 +255,12 @@ def report(sync: SyncRun) -> dict:
     return summary
 
 
-STEP_FUNCTIONS: dict[Step, Callable[[SyncRun], dict]] = {
-    Step.EXTRACT: extract, Step.ENRICH: enrich, Step.VALIDATE: validate, Step.TRANSFORM: transform, Step.LOAD: load,
-}
+STEP_FUNCTIONS: dict[Step, Callable[[SyncRun], dict]] = dict(
+    zip(STEPS, (extract, enrich, validate, transform, load), strict=True))
 
 
 def run_step(sync: SyncRun, step: Step | str, shard: str | None = None) -> dict:
     """Run one step and save its report beside its artifacts (also when the step fails: `status: failed`).
-
     After extract, a step runs on one `shard`, or without one on every shard in turn (then validate's
     run-level check too); the lock is given back once the last shard's load is done."""
     if Step(step) != Step.EXTRACT and shard is None:
@@ -292,9 +288,8 @@ def run_step(sync: SyncRun, step: Step | str, shard: str | None = None) -> dict:
 
 
 def run_sync(sync: SyncRun, *, stop_on_failure: bool = False) -> dict:
-    """All five steps then the report, in one process (CLI, benchmarks). A failing step ends the steps; the
-    report is written either way, and the error is raised after it unless `stop_on_failure` keeps it quiet
-    (the report's status then tells: the CLI `sync`)."""
+    """All five steps then the report, in one process (CLI, benchmarks). A failing step ends the steps; the report
+    is written either way, the error raised after it unless `stop_on_failure` (the CLI `sync`: status tells)."""
     try:
         for step in STEPS:
             run_step(sync, step)
