@@ -72,13 +72,14 @@ def test_merged_reports_add_counts_keep_rates_and_fail_when_one_shard_failed() -
     assert merged["status"] == "failed" and merged["failed"] == "boom"
 
 
-def shard_validated(run: Path, shard: str, checked: int, quarantined: int) -> None:
+def shard_validated(run: Path, shard: str, checked: int, quarantined: int, unchanged: int = 0) -> None:
     folder = run / shard
     QUARANTINE.write(folder, [{"identifier": f"{shard}-{n}", "rule": "r"} for n in range(quarantined)])
     step_report(folder, Step.VALIDATE).parent.mkdir(parents=True, exist_ok=True)
     step_report(folder, Step.VALIDATE).write_text(json.dumps({
         "checked": checked, "quarantined": quarantined, "quarantined_ratio": quarantined / checked,
-        "failure_ratio": 0.2, "artifacts": {"quarantine": str(QUARANTINE.path(folder)), "data_docs": None}}))
+        "unchanged_skipped": unchanged, "failure_ratio": 0.2,
+        "artifacts": {"quarantine": str(QUARANTINE.path(folder)), "data_docs": None}}))
 
 
 def test_validate_is_decided_on_the_whole_run_not_on_one_bad_shard(tmp_path: Path) -> None:
@@ -93,6 +94,16 @@ def test_validate_is_decided_on_the_whole_run_not_on_one_bad_shard(tmp_path: Pat
     shard_validated(run, shards[1], 10, 4)
     failed = merge_step(run, Step.VALIDATE, shards, decide=run_failure_ratio(0.2))
     assert failed["status"] == "failed" and "7 of 30 products" in failed["failed"]
+
+
+def test_a_rerun_rebuilding_only_bad_products_is_judged_with_the_skipped_unchanged_ones(tmp_path: Path) -> None:
+    """A no-change rerun rebuilds the quarantined products and skips the rest: 5 of 10 rebuilt are bad, but
+    with the 40 skipped as unchanged the run has 5 of 50 (10 %), under the 20 % limit."""
+    run, shards = tmp_path / "run", ["shards/0001", "shards/0002"]
+    shard_validated(run, shards[0], 5, 5, unchanged=20)
+    shard_validated(run, shards[1], 5, 0, unchanged=20)
+    merged = merge_step(run, Step.VALIDATE, shards, decide=run_failure_ratio(0.2))
+    assert merged["quarantined_ratio"] == 0.1 and merged.get("status") != "failed"
 
 
 def test_a_shard_not_run_leaves_the_step_not_done_and_the_lock_held(tmp_path: Path) -> None:

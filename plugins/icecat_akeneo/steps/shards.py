@@ -184,13 +184,15 @@ def merge_step(run_dir: Path, step: Step | str, shards: Sequence[str],
 
 def run_failure_ratio(failure_ratio: float) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Validate's decision for the whole run: the share quarantined among every shard's products, failed above
-    `failure_ratio` (a shard alone is never failed on its part: its bad products may be the run's few)."""
+    `failure_ratio` (a shard alone is never failed on its part: its bad products may be the run's few). The
+    products skipped as unchanged count as passed, as in one shard's own ratio (they passed when last built)."""
     from icecat_akeneo.steps.validate import ValidationFailed
 
     def decide(merged: dict[str, Any]) -> dict[str, Any]:
-        if not merged.get("checked"):
+        judged = merged.get("checked", 0) + merged.get("unchanged_skipped", 0)
+        if not judged:
             return {}
-        ratio = merged["quarantined"] / merged["checked"]
+        ratio = merged["quarantined"] / judged
         decided = {**merged, "quarantined_ratio": round(ratio, 4), "failure_ratio": failure_ratio}
         return {**decided, **({"status": "failed", "failed": str(ValidationFailed(decided))}
                               if ratio > failure_ratio else {})}
