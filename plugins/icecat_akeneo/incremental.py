@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import tempfile
 import weakref
 from collections import Counter
@@ -50,6 +51,11 @@ def _manual_edit_row(edit: ManualEdit) -> dict[str, Any]:
             "theirs": json.dumps(edit.theirs, ensure_ascii=False)}
 
 
+def _remove_scratch(keyed: KeyedStore, scratch: Path) -> None:
+    keyed.close()
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     """Index timestamps come naive (Icecat's are UTC); the state's are aware."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
@@ -79,9 +85,11 @@ class IncrementalRun:
 
     @cached_property
     def _keyed(self) -> KeyedStore:
-        """Each product's Akeneo values and fetched Icecat date, asked per batch by the load (scratch file)."""
-        keyed = KeyedStore(Path(tempfile.mkdtemp(prefix="icecat-akeneo-load-")) / "keys.sqlite")
-        weakref.finalize(self, keyed.close)
+        """Each product's Akeneo values and fetched Icecat date, asked per batch by the load (a scratch folder,
+        removed with its file when this run object goes: outside the run folder, so never published)."""
+        scratch = Path(tempfile.mkdtemp(prefix="icecat-akeneo-load-"))
+        keyed = KeyedStore(scratch / "keys.sqlite")
+        weakref.finalize(self, _remove_scratch, keyed, scratch)
         keyed.put("held", parquet_pairs(PRODUCTS.path(self.run_dir), "identifier", "values_json"))
         keyed.put("updated", ((identifier, _utc(updated).isoformat()) for identifier, updated
                               in parquet_pairs(LOOKUPS.path(self.run_dir), "identifier", "updated") if updated))

@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.icecat.updates import daily_index
 from icecat_akeneo.state import ProductStatus, StateStore
 from icecat_akeneo.state.marks import Mark, ProductMarks
+from icecat_akeneo.state.store import IN_CLAUSE_CHUNK
 from icecat_akeneo.steps.extract import api_mode_of_run, product_uuids
 from icecat_akeneo.steps.report_outcomes import accepted
 
@@ -119,10 +120,14 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 # --- adapter: the run's files, the state store and Akeneo ------------------------------------------------------
-def selected_products(run_dir: Path) -> list[Selected]:
-    """The extracted products with what the decision reads of them."""
-    table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "updated", "family", "parent"])
-    return [Selected(str(row["identifier"]), row["updated"], row["family"], row["parent"]) for row in table.to_pylist()]
+def selected_batches(run_dir: Path) -> Iterator[list[Selected]]:
+    """The extracted products with what the decision reads of them, a row group's batch at a time (a 1M
+    selection is never held whole here)."""
+    parquet = pq.ParquetFile(PRODUCTS.path(run_dir))
+    for batch in parquet.iter_batches(batch_size=IN_CLAUSE_CHUNK, columns=["identifier", "updated", "family",
+                                                                            "parent"]):
+        yield [Selected(str(row["identifier"]), row["updated"], row["family"], row["parent"])
+               for row in batch.to_pylist()]
 
 
 def run_fingerprint(sync: SyncRun) -> str:
@@ -144,19 +149,22 @@ def choose_unchanged(store: StateStore, run_dir: Path, current_fingerprint: str,
                      rebuild_all: bool) -> frozenset[str]:
     """The products this run skips; the marks of every other one are dropped (re-marked only if its build is
     accepted again), and the skipped ones' marks are proven current by today's index."""
-    products = selected_products(run_dir)
-    marks = ProductMarks(store)
-    known = marks.get(product.identifier for product in products)
-    statuses = {state.identifier: state.status for state in store.products()} if known else {}
+    marks, skipped = ProductMarks(store), set[str]()
     generated, updated = (index.generated, index.updated) if index else (None, {})
-    skipped = frozenset() if rebuild_all else frozenset(
-        product.identifier for product in products if rebuild_reason(
-            product, known.get(product.identifier), statuses.get(product.identifier), current_fingerprint,
-            generated, updated) is None)
-    marks.drop(name for name in known if name not in skipped)
-    if skipped and generated is not None:
-        marks.prove(skipped, _utc(generated))
-    return skipped
+    for products in selected_batches(run_dir):
+        known = marks.get(product.identifier for product in products)
+        if not known:
+            continue
+        statuses = {state.identifier: state.status for state in store.products_among(known)}
+        kept = set() if rebuild_all else {
+            product.identifier for product in products if rebuild_reason(
+                product, known.get(product.identifier), statuses.get(product.identifier), current_fingerprint,
+                generated, updated) is None}
+        marks.drop(name for name in known if name not in kept)
+        if kept and generated is not None:
+            marks.prove(kept, _utc(generated))
+        skipped |= kept
+    return frozenset(skipped)
 
 
 def skipped_unchanged(run_dir: Path) -> int:
@@ -183,8 +191,7 @@ def mark_after_load(sync: SyncRun) -> int:
     with the `updated` Akeneo returned; returns how many were marked."""
     store, settings, run_dir, current_fingerprint = sync.state, sync.akeneo, sync.run.path, run_fingerprint(sync)
     built = built_and_accepted(run_dir)
-    statuses = {state.identifier: state.status for state in store.products()}
-    names = sorted(name for name in built if statuses.get(name) == ProductStatus.SYNCED)
+    names = sorted(state.identifier for state in store.products_among(built) if state.status == ProductStatus.SYNCED)
     if not names:
         return 0
     accepted_hashes = store.accepted_hashes(names)
