@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from icecat_akeneo.pipeline import SyncRun
 
 IDENTIFIERS_PER_SEARCH = 100
+CLOCK_POLL_SECONDS, CLOCK_POLLS = 0.5, 10  # waits at most 5 s for Akeneo's clock to pass a write
 log = logging.getLogger(__name__)
 
 VALUE_BUILDING_VERSION = "1"
@@ -222,7 +223,7 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
                      ) -> dict[str, tuple[dict[str, Any], dt.datetime | None]]:
     """`{identifier: (product, Akeneo's clock before it was read)}` (`by_uuid`: the run's names of the uuids, when
     the run reads `/products-uuid`); a product read within the second of its `updated` is read once more after
-    that second has passed, so a load's last writes can be marked too."""
+    Akeneo's clock has passed that second, so a load's last writes can be marked too."""
     def name_of(product: dict[str, Any]) -> str:
         return by_uuid.get(product.get("uuid"), "") if by_uuid is not None else str(product.get("identifier"))
 
@@ -233,8 +234,8 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
             todo = [name for name in names if name not in found or not settled(found[name][0]["updated"],
                                                                                 found[name][1])]
             if attempt and todo:
-                await asyncio.sleep(1.0)
-                await akeneo.api_info()  # a fresh answer: Akeneo's clock now
+                await _until_clock_passes(akeneo, max((akeneo_time(found[name][0]["updated"]) for name in todo
+                                                       if name in found), default=None))
             for start in range(0, len(todo), IDENTIFIERS_PER_SEARCH):
                 clock = akeneo.server_clock
                 search = {"identifier": [{"operator": "IN", "value": todo[start:start + IDENTIFIERS_PER_SEARCH]}]}
@@ -242,3 +243,15 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
                     found.update({name_of(product): (product, clock) for product in page})
     found.pop("", None)
     return found
+
+
+async def _until_clock_passes(akeneo: AkeneoClient, latest_updated: dt.datetime | None) -> None:
+    """Wait until Akeneo's `Date` is in a later second than `latest_updated`. A server (or the proxy in front
+    of it) may stamp `Date` from a clock refreshed once a second, so one second's sleep is not always enough;
+    after `CLOCK_POLLS` polls the read goes ahead and what is still unsettled is simply not marked."""
+    for _ in range(CLOCK_POLLS):
+        await asyncio.sleep(CLOCK_POLL_SECONDS)
+        await akeneo.api_info()  # a fresh answer: Akeneo's clock now
+        clock = akeneo.server_clock
+        if latest_updated is None or (clock is not None and settled(latest_updated.isoformat(), clock)):
+            return

@@ -1,9 +1,11 @@
 """Which products a rerun skips (`unchanged.rebuild_reason`, `settled`) and the marks they are decided by."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
+from icecat_akeneo import unchanged
 from icecat_akeneo.state import StateStore
 from icecat_akeneo.state.marks import Mark, ProductMarks
 from icecat_akeneo.unchanged import Selected, fingerprint, rebuild_reason, settled
@@ -73,3 +75,25 @@ def test_marks_round_trip_under_uuid_keys_and_can_be_dropped_and_proven(database
             assert connection.exec_driver_sql("SELECT identifier FROM state_product_mark").scalars().all() == ["uuid-1"]
         marks.drop(["sku-1"])
         assert marks.get(["sku-1"]) == {}
+
+
+class LaggingDate:
+    """Akeneo behind a server whose `Date` is refreshed late: its clock reaches the write's next second only at
+    the third answer."""
+
+    def __init__(self) -> None:
+        self.answers = 0
+        self.server_clock = dt.datetime(2026, 12, 2, 10, 0, 5, tzinfo=dt.UTC)
+
+    async def api_info(self) -> None:
+        self.answers += 1
+        if self.answers == 3:
+            self.server_clock = dt.datetime(2026, 12, 2, 10, 0, 6, tzinfo=dt.UTC)
+
+
+def test_the_read_back_waits_for_akeneos_clock_to_pass_the_write_even_when_its_date_lags(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(unchanged, "CLOCK_POLL_SECONDS", 0.0)
+    akeneo = LaggingDate()
+    asyncio.run(unchanged._until_clock_passes(akeneo, unchanged.akeneo_time(WRITTEN)))  # type: ignore[arg-type]
+    assert akeneo.answers == 3 and settled(WRITTEN, akeneo.server_clock)

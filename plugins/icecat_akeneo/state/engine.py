@@ -5,6 +5,8 @@ transaction around every write, DDL included; PostgreSQL gets batched executeman
 """
 from __future__ import annotations
 
+import fcntl
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +19,30 @@ def sqlite_url(data_root: Path, client: str) -> str:
     return f"sqlite:///{Path(data_root).resolve() / client / 'state.db'}"
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _enable_wal_once(database: Path) -> None:
     """WAL: readers never block the writer; a killed writer's partial transaction is rolled back on open.
 
-    Python's sqlite3 driver opens transactions itself, and only before INSERT/UPDATE/DELETE: DDL (the
+    Switching a new file to WAL needs its exclusive lock; two processes switching at once (four runs
+    migrating a new client's store together) can deadlock, and SQLite then answers `database is locked` at
+    once, without waiting. So the switch happens once, under a lock file beside the database; WAL is then
+    stored in the file and every later connection finds it on.
+    """
+    with (database.parent / f"{database.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        connection = sqlite3.connect(database, timeout=30)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Python's sqlite3 driver opens transactions itself, and only before INSERT/UPDATE/DELETE: DDL (the
     migrations) would run outside any transaction. Driver autocommit + our own BEGIN makes every
     transaction real.
     """
     dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def _begin_immediately(connection: Connection) -> None:
@@ -44,6 +58,7 @@ def engine_for(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, **batching)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _enable_wal_once(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_immediately)
