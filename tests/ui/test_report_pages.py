@@ -3,6 +3,7 @@ reader of the client's DAG, nothing outside the run folders is, and the tasks' b
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,27 @@ def test_data_docs_opens_the_index_the_validate_step_reported(data_root: Path) -
     assert "Data Docs of demo" in client.get(f"{URL_PREFIX}/demo/{RUN}/{target}").text
     missing = client.get(f"{URL_PREFIX}/demo/scheduled__2026-12-02T00_00_00_00_00/data-docs")
     assert missing.status_code == 404 and "validate step did not write any" in missing.text
+
+
+def test_a_sharded_runs_data_docs_page_lists_every_shards_site(data_root: Path) -> None:
+    run = data_root / "demo" / "sharded"
+    shards = {}
+    for shard in ("shards/0001", "shards/0002"):
+        docs = run / shard / "validate" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        docs.parent.mkdir(parents=True)
+        docs.write_text(f"<h1>Data Docs of {shard}</h1>", encoding="utf-8")
+        shards[shard] = {"artifacts": {"data_docs": f"/worker/y/sharded/{shard}/validate/gx/uncommitted/data_docs/"
+                                                    "local_site/index.html"}}
+    merged = {"artifacts": {"data_docs": "/worker/y/sharded/validate/gx/uncommitted/data_docs/local_site/index.html"},
+              "shards": shards}
+    (run / "validate").mkdir()
+    (run / "validate" / "report.json").write_text(json.dumps(merged), encoding="utf-8")
+    client = mounted(data_root)
+    page = client.get(f"{URL_PREFIX}/demo/sharded/data-docs")
+    assert page.status_code == 200 and "validated in 2 shards" in page.text
+    links = re.findall(r'href="(shards/[^"]+)"', page.text)
+    assert links == [f"{shard}/validate/gx/uncommitted/data_docs/local_site/index.html" for shard in shards]
+    assert "Data Docs of shards/0002" in client.get(f"{URL_PREFIX}/demo/sharded/{links[1]}").text
 
 
 def test_the_index_lists_the_runs_of_the_clients_the_user_may_read(data_root: Path) -> None:

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from icecat_akeneo.run_folder import data_root
-from icecat_akeneo.ui.files import client_runs, clients, data_docs_target, servable_file, sync_dag_id
+from icecat_akeneo.ui.files import client_runs, clients, data_docs_targets, servable_file, sync_dag_id
 
 TEMPLATES = Environment(loader=PackageLoader("icecat_akeneo.ui", "templates"), autoescape=select_autoescape())
 NOT_FOUND = "Not found: no such report or artifact, or it is outside the run folders."
@@ -80,14 +80,18 @@ def create_app() -> FastAPI:
         return listing(title="Icecat -> Akeneo run reports", runs=runs,
                        note=f"Runs under the data root {root}, newest first.")
 
-    @app.get("/{client}/{run_folder}/data-docs")
-    def data_docs(client: ClientDep, run_folder: str, root: RootDep) -> RedirectResponse:
+    @app.get("/{client}/{run_folder}/data-docs", response_model=None)
+    def data_docs(client: ClientDep, run_folder: str, root: RootDep) -> Response:
+        """The run's Data Docs; a sharded run's validate wrote one site per shard: a page lists them."""
         run_dir = servable_file(root, client, run_folder)
-        target = data_docs_target(run_dir) if run_dir and run_dir.is_dir() else None
-        if target is None:
+        targets = data_docs_targets(run_dir) if run_dir and run_dir.is_dir() else []
+        if not targets:
             raise HTTPException(status.HTTP_404_NOT_FOUND,
                                 f"Run {run_folder} of {client} has no Data Docs: its validate step did not write any.")
-        return RedirectResponse(target, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+        if len(targets) == 1:
+            return RedirectResponse(targets[0], status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+        return listing(title=f"{client} / {run_folder}: Data Docs", entries=targets, parent=False,
+                       note=f"This run was validated in {len(targets)} shards, each with its own Data Docs.")
 
     @app.get("/{client}/{relative:path}", response_model=None)
     def artifact(client: ClientDep, relative: str, root: RootDep, request: Request) -> Response:

@@ -88,20 +88,35 @@ def clients(data_root: Path) -> list[str]:
     return sorted(p.name for p in data_root.iterdir() if p.is_dir() and CLIENT_NAME.match(p.name))
 
 
-def data_docs_target(run_dir: Path) -> str | None:
-    """The Data Docs index of a run, relative to its folder, as the validate step reported it (that step
-    alone knows where Great Expectations writes them); None when validate did not get that far."""
+def data_docs_targets(run_dir: Path) -> list[str]:
+    """The Data Docs indexes of a run, relative to its folder, as the validate step reported them (that step
+    alone knows where Great Expectations writes them): the run's own, or for a sharded run each shard's (its
+    validate ran per shard, `steps/shards.py`); empty when validate did not get that far."""
     report = run_dir / "validate" / "report.json"
     try:
-        docs = json.loads(report.read_text(encoding="utf-8")).get("artifacts", {}).get("data_docs")
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not docs:
-        return None
-    parts = Path(docs).parts
-    # The worker's absolute path may differ from this machine's (object storage): keep what follows the run.
+        saved = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(saved, dict):
+        return []
+    own = _existing_target(run_dir, _reported_docs(saved))
+    if own:
+        return [own]
+    shards = saved.get("shards") if isinstance(saved.get("shards"), dict) else {}
+    return [target for shard in sorted(shards) if (target := _existing_target(run_dir, _reported_docs(shards[shard])))]
+
+
+def _reported_docs(report: object) -> str | None:
+    artifacts = report.get("artifacts") if isinstance(report, dict) else None
+    docs = artifacts.get("data_docs") if isinstance(artifacts, dict) else None
+    return docs if isinstance(docs, str) and docs else None
+
+
+def _existing_target(run_dir: Path, docs: str | None) -> str | None:
+    """`docs` (the worker's absolute path, which may differ from this machine's: object storage) as the part
+    that follows the run folder, when that file is here."""
+    parts = Path(docs).parts if docs else ()
     if run_dir.name not in parts:
         return None
     tail = parts[len(parts) - parts[::-1].index(run_dir.name):]
-    target = run_dir.joinpath(*tail)
-    return "/".join(tail) if target.is_file() else None
+    return "/".join(tail) if run_dir.joinpath(*tail).is_file() else None
