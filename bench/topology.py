@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -177,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--shard-size", type=int, default=1000)
     args = parser.parse_args(argv)
+    # a benchmark stopped by SIGTERM still stops its stack and sandboxes (the `finally`s run on SystemExit)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     rows = [measure(w, args.products, args.latency_ms, args.shard_size) for w in args.workers]
     result = {"products_per_client": args.products, "clients": len(CLIENTS), "latency_ms": args.latency_ms,
               "shard_size": args.shard_size, "load_average": os.getloadavg(), "rows": rows}

@@ -10,6 +10,7 @@ process group with a PID file and a log under `deploy/.run/`; `down` stops exact
 from __future__ import annotations
 
 import configparser
+import contextlib
 import json
 import os
 import secrets
@@ -19,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -229,22 +231,44 @@ def running() -> list[str]:
 
 
 def down(grace_s: float = 30.0) -> int:
-    """SIGTERM each started process group (by its PID file), SIGKILL what is left after `grace_s`."""
+    """SIGTERM each started process group (by its PID file) and every process under it, SIGKILL what is left
+    after `grace_s`. "Under it" matters: a Celery worker's task processes run in sessions of their own, so a
+    killed worker's group would leave a running task behind (seen: a load still writing after `down`)."""
+    import psutil  # Airflow's own dependency
+
     pids = {path.stem: int(path.read_text()) for path in (RUN_DIR / "pids").glob("*.pid")} \
         if (RUN_DIR / "pids").exists() else {}
+    stray = [child for pid in pids.values() if alive(pid) for child in _descendants(psutil, pid)]
     for pid in pids.values():
         if alive(pid):
             os.killpg(pid, signal.SIGTERM)
+    _signal(stray, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
-    while any(alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
+    while (any(alive(pid) for pid in pids.values()) or any(p.is_running() for p in stray)) \
+            and time.monotonic() < deadline:
         time.sleep(0.3)
     for name, pid in pids.items():
         if alive(pid):
             print(f"{name} did not stop within {grace_s:.0f}s: SIGKILL")
             os.killpg(pid, signal.SIGKILL)
         pid_file(name).unlink()
+    _signal(stray, signal.SIGKILL)
     print(f"stopped: {', '.join(sorted(pids)) or 'nothing was running'}")
     return 0
+
+
+def _descendants(psutil: Any, pid: int) -> list[Any]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _signal(processes: list[Any], signum: int) -> None:
+    for process in processes:
+        with contextlib.suppress(Exception):  # gone already (psutil.NoSuchProcess) or never ours to signal
+            if process.is_running():
+                process.send_signal(signum)
 
 
 def compose_env() -> int:

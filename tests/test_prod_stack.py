@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from deploy import prod
@@ -35,8 +36,12 @@ def test_one_config_with_secrets_generated_once_and_kept(run_dir: Path) -> None:
 
 
 def test_down_stops_the_started_groups_with_their_children_and_leaves_others_running(run_dir: Path) -> None:
-    spawns_a_child = "import subprocess, time; subprocess.Popen(['sleep', '300']); time.sleep(300)"
-    child_spawner = [sys.executable, "-c", spawns_a_child]
+    # the second child runs in a session of its own, as a Celery worker's task process does
+    spawns_a_child = ("import subprocess, sys, time; subprocess.Popen(['sleep', '300']); "
+                      "detached = subprocess.Popen(['sleep', '301'], start_new_session=True); "
+                      "open(sys.argv[1], 'w').write(str(detached.pid)); time.sleep(300)")
+    detached_pid = run_dir / "detached.pid"
+    child_spawner = [sys.executable, "-c", spawns_a_child, str(detached_pid)]
     prod.start("airflow-worker-1", child_spawner, {})
     stranger = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
@@ -44,6 +49,8 @@ def test_down_stops_the_started_groups_with_their_children_and_leaves_others_run
         assert prod.running() == ["airflow-worker-1"]
         prod.down(grace_s=5)
         assert prod.running() == [] and not list((run_dir / "pids").glob("*.pid"))
+        assert not psutil.pid_exists(int(detached_pid.read_text())) or \
+            psutil.Process(int(detached_pid.read_text())).status() == psutil.STATUS_ZOMBIE
         assert stranger.poll() is None
     finally:
         stranger.kill()
