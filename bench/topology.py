@@ -180,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # a benchmark stopped by SIGTERM still stops its stack and sandboxes (the `finally`s run on SystemExit)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
-    rows = [measure(w, args.products, args.latency_ms, args.shard_size) for w in args.workers]
+    rows = []
+    for workers in args.workers:  # each row printed as it is measured: a stopped benchmark keeps what it had
+        rows.append(measure(workers, args.products, args.latency_ms, args.shard_size))
+        print(json.dumps(rows[-1]), flush=True)
     result = {"products_per_client": args.products, "clients": len(CLIENTS), "latency_ms": args.latency_ms,
               "shard_size": args.shard_size, "load_average": os.getloadavg(), "rows": rows}
     if len(rows) > 1:
