@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -71,16 +72,18 @@ def measure(products: int, keep: Path | None, profile: str | None) -> dict[str, 
             "load_average": os.getloadavg()}
 
 
+def _rows(folder: Path, name: str) -> tuple[Any, str]:
+    """An artifact's schema and its rows as JSON text: sorted (completion order does not count), the sandbox's
+    port in media URLs made one (each run starts the sandbox on a free port)."""
+    table = pq.read_table(folder / name)
+    keys = [("identifier", "ascending")] + ([("lang", "ascending")] if "lang" in table.column_names else [])
+    text = json.dumps(table.sort_by(keys).to_pylist(), default=str)
+    return table.schema, re.sub(r"http://127\.0\.0\.1:[0-9]+/", "http://sandbox/", text)
+
+
 def compare(left: Path, right: Path) -> list[str]:
-    """The artifacts that differ between two kept folders (rows sorted, so completion order does not count)."""
-    differing = []
-    for name in KEPT:
-        tables = [pq.read_table(folder / name) for folder in (left, right)]
-        keys = [("identifier", "ascending")] + ([("lang", "ascending")] if "lang" in tables[0].column_names else [])
-        if tables[0].schema != tables[1].schema or \
-                tables[0].sort_by(keys).to_pylist() != tables[1].sort_by(keys).to_pylist():
-            differing.append(name)
-    return differing
+    """The artifacts that differ, value for value, between two kept folders."""
+    return [name for name in KEPT if _rows(left, name) != _rows(right, name)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,7 +45,10 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         except BaseException:
             self._idle.append(slot)
             raise
-        response.stream = _Releasing(response.stream, lambda: self._idle.append(slot))  # type: ignore[arg-type]
+        if response.is_closed:  # its body read already (a test's mock): nothing holds the connection
+            self._idle.append(slot)
+        else:
+            response.stream = _Releasing(response.stream, lambda: self._idle.append(slot))  # type: ignore[arg-type]
         return response
 
     async def aclose(self) -> None:
