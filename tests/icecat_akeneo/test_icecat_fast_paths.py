@@ -19,6 +19,7 @@ import pytest
 from icecat_akeneo.icecat import json_sheet
 from icecat_akeneo.icecat.connections import SpreadTransport
 from icecat_akeneo.icecat.fields import FieldReader, Refused, as_integer, as_url
+from icecat_akeneo.icecat.plain import plain_feature, plain_related
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "icecat" / "samples"
 ODD_VALUES = [None, "", " 12 ", "12", 12, -3, 0, 2**70, True, 1.5, "\ud800", "ok \udc00", "Ä", "x" * 2_000_000,
@@ -45,7 +46,7 @@ def test_a_plain_feature_reads_as_the_careful_reader_reads_it() -> None:
     features = [item for document in _json_samples() for _, _, item in _features(document)]
     assert len(features) > 300
     for item in features:
-        plain = json_sheet._plain_feature(item, 7, "group")
+        plain = plain_feature(item, 7, "group")
         assert plain is not None
         assert (plain, []) == _careful(item)
 
@@ -64,9 +65,27 @@ def test_a_feature_value_the_careful_reader_would_refuse_is_left_to_it(key: str)
         for part in parents:
             target = target[part]
         target[last] = value
-        plain = json_sheet._plain_feature(changed, 7, "group")
+        plain = plain_feature(changed, 7, "group")
         feature, refusals = _careful(changed)
         assert plain is None or (plain == feature and refusals == []), (key, value)
+
+
+def _related(document: dict) -> list[dict]:
+    return [item for item in document.get("ProductRelated") or [] if isinstance(item, dict)]
+
+
+@pytest.mark.parametrize("key", ["IcecatID", "ProductCode", "Brand", "ProductName", "Preferred"])
+def test_a_related_product_reads_as_the_careful_reader_reads_it(key: str) -> None:
+    items = [item for document in _json_samples() for item in _related(document)]
+    assert len(items) > 20
+    for item in items:
+        assert plain_related(item) is not None
+    for value in [*ODD_VALUES, 1, "1", "0", "Y", 1.0]:
+        changed = {**items[0], key: value}
+        read = FieldReader()
+        careful = json_sheet._related(read, changed, "ProductRelated[0]")
+        plain = plain_related(changed)
+        assert plain is None or (plain == careful and read.refusals == []), (key, value)
 
 
 def _careful_url(text: str) -> str | None:

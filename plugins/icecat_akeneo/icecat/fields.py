@@ -24,7 +24,7 @@ MAX_DEPTH = 64
 """Deepest nesting accepted in a document (real data-sheets nest < 10 levels)."""
 
 _NO_VALUE = (None, "", {}, [])
-_SURROGATES = re.compile("[\ud800-\udfff]")
+SURROGATES = re.compile("[\ud800-\udfff]")
 _NOT_IN_URL = re.compile("[\\s\x00-\x1f\x7f\ud800-\udfff]")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z]{2,4})?")
@@ -107,8 +107,7 @@ def as_url(value: object) -> str | None:
         raise Refused(f"URL too long: {len(text)} characters > {MAX_URL_CHARS}")
     if _NOT_IN_URL.search(text):
         raise Refused(f"URL contains whitespace or control characters: {describe(text)}")
-    plain = _PLAIN_URL.match(text)
-    if plain and (plain[1] is None or 0 < int(plain[1]) <= 65535):
+    if _is_plain_url(text):
         return text
     try:
         parts = urlsplit(text)
@@ -118,6 +117,11 @@ def as_url(value: object) -> str | None:
     if not valid:
         raise Refused(f"not an http(s) URL: {describe(text)}")
     return text
+
+
+def _is_plain_url(text: str) -> bool:
+    plain = _PLAIN_URL.match(text)
+    return plain is not None and (plain[1] is None or 0 < int(plain[1]) <= 65535)
 
 
 def as_date(value: object, fmt: str) -> dt.date | None:
@@ -173,33 +177,6 @@ def required_id(value: object, source: str, field: str) -> int:
     return icecat_id
 
 
-class NotPlain(Exception):  # noqa: N818 - a signal to the caller, not an error
-    """A value the fast readers below leave to `FieldReader` (it may have to be refused, with its path)."""
-
-
-def plain_text(value: object) -> str | None:
-    """`FieldReader.text` of a value it would take as it is (None or a string of sane length without lone
-    surrogates), without the path a refusal would name: building the ~700 paths of a data-sheet's values cost
-    more than reading them. NotPlain for anything else."""
-    if value is None:
-        return None
-    if type(value) is str and len(value) <= MAX_TEXT_CHARS:
-        text = value.strip()
-        if text.isascii() or not _SURROGATES.search(text):
-            return text or None
-    raise NotPlain
-
-
-def plain_id(value: object) -> int:
-    """`FieldReader.identifier` of a value it would take as it is (a positive int64, or its decimal digits);
-    NotPlain for anything else."""
-    if type(value) is str and len(value) <= 20 and value.isascii() and value.isdigit():
-        value = int(value)
-    if type(value) is int and 1 <= value <= INT64_MAX:
-        return value
-    raise NotPlain
-
-
 class FieldReader:
     """The converters above for one document: a refused value reads as None and is noted as "path: reason"
     in `refusals` (which becomes `ProductRecord.refusals`)."""
@@ -219,9 +196,9 @@ class FieldReader:
             text = as_text(value, numbers)
         except Refused as refused:
             return self.refuse(path, str(refused))
-        if text is not None and not text.isascii() and _SURROGATES.search(text):
+        if text is not None and not text.isascii() and SURROGATES.search(text):
             self.refuse(path, "lone UTF-16 surrogate(s) replaced by U+FFFD")
-            text = _SURROGATES.sub("\ufffd", text)
+            text = SURROGATES.sub("\ufffd", text)
         return text
 
     def integer(self, value: object, path: str, low: int = 0, high: int = INT64_MAX) -> int | None:

@@ -10,16 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from icecat_akeneo.icecat.fields import (
-    FieldReader,
-    NormalizeError,
-    NotPlain,
-    describe,
-    plain_id,
-    plain_text,
-    required_id,
-)
+from icecat_akeneo.icecat.fields import FieldReader, NormalizeError, describe, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
+from icecat_akeneo.icecat.plain import FLAG_NO, FLAG_YES, plain_feature, plain_related
 from icecat_akeneo.icecat.record import (
     Feature,
     FeatureLogo,
@@ -169,46 +162,11 @@ def _features(read: FieldReader, data: dict[str, Any]) -> list[Feature]:
         group_name = _value_of(read, group_info, f"{group_path}.FeatureGroup", "Name")
         path = f"{group_path}.Features"
         for index, item in _entries(read, group, path, "Features"):
-            feature = _plain_feature(item, group_id, group_name) or _feature(read, item, f"{path}[{index}]",
+            feature = plain_feature(item, group_id, group_name) or _feature(read, item, f"{path}[{index}]",
                                                                                group_id, group_name)
             if feature is not None:
                 features.append(feature)
     return features
-
-
-_EMPTY: dict[str, Any] = {}
-
-
-def _plain_block(value: Any) -> dict[str, Any]:
-    """`_block` of a value it takes without a refusal; NotPlain for anything else."""
-    if type(value) is dict:
-        return value
-    if value is None or value == "" or value == []:
-        return _EMPTY
-    raise NotPlain
-
-
-def _plain_feature(item: dict[str, Any], group_id: int | None, group_name: str | None) -> Feature | None:
-    """`_feature` of a well-formed item (every value one it takes as it is), without building the dozen paths
-    its refusals would name (a data-sheet has ~75 features: those paths were a third of normalizing it);
-    None when anything needs `_feature`'s care, which then reads the item again from the start."""
-    try:
-        definition = _plain_block(item.get("Feature"))
-        measure = _plain_block(definition.get("Measure"))
-        signs = _plain_block(measure.get("Signs"))
-        return Feature(
-            feature_id=plain_id(definition.get("ID")),
-            name=plain_text(_plain_block(definition.get("Name")).get("Value")) or "",
-            type=plain_text(item.get("Type")) or "text",
-            raw_value=plain_text(item.get("RawValue")) or plain_text(item.get("Value")),
-            unit=plain_text(signs.get("_")) or plain_text(measure.get("Sign")),
-            presentation_value=plain_text(item.get("PresentationValue")),
-            local_value=plain_text(item.get("LocalValue")),
-            group_id=group_id,
-            group_name=group_name,
-        )
-    except NotPlain:
-        return None
 
 
 def _feature(read: FieldReader, item: dict[str, Any], path: str, group_id: int | None,
@@ -279,14 +237,8 @@ def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, 
             for path, item in _items(read, data, "", "FeatureLogos")
             if (url := read.url(item.get("LogoPic"), f"{path}.LogoPic"))
         ],
-        "related": [
-            RelatedProduct(icecat_id=read.identifier(item.get("IcecatID"), f"{path}.IcecatID"),
-                           mpn=read.text(item.get("ProductCode"), f"{path}.ProductCode"),
-                           brand=read.text(item.get("Brand"), f"{path}.Brand"),
-                           name=read.text(item.get("ProductName"), f"{path}.ProductName"),
-                           preferred=read.flag(item.get("Preferred"), f"{path}.Preferred", (1, "1"), (0, "0")))
-            for path, item in _items(read, data, "", "ProductRelated")
-        ],
+        "related": [plain_related(item) or _related(read, item, f"ProductRelated[{index}]")
+                    for index, item in _entries(read, data, "ProductRelated", "ProductRelated")],
         "reviews": [review for path, item in _items(read, data, "", "Reviews")
                     if (review := _review(read, item, path)) is not None],
         "reasons_to_buy": [
@@ -296,6 +248,14 @@ def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, 
             for path, item in _items(read, data, "", "ReasonsToBuy")
         ],
     }
+
+
+def _related(read: FieldReader, item: dict[str, Any], path: str) -> RelatedProduct:
+    return RelatedProduct(icecat_id=read.identifier(item.get("IcecatID"), f"{path}.IcecatID"),
+                          mpn=read.text(item.get("ProductCode"), f"{path}.ProductCode"),
+                          brand=read.text(item.get("Brand"), f"{path}.Brand"),
+                          name=read.text(item.get("ProductName"), f"{path}.ProductName"),
+                          preferred=read.flag(item.get("Preferred"), f"{path}.Preferred", FLAG_YES, FLAG_NO))
 
 
 def _review(read: FieldReader, item: dict[str, Any], path: str) -> Review | None:
