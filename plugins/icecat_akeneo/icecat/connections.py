@@ -23,8 +23,9 @@ def spread_transport(slots: int) -> SpreadTransport | None:
     """The transport for an Icecat client with `slots` requests in flight; None (httpx's own) under a proxy."""
     if urllib.request.getproxies():
         return None
-    return SpreadTransport(slots, lambda: httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=1)),
-                           httpx.AsyncHTTPTransport())
+    tls = httpx.create_ssl_context()  # one for all: each transport would load the CA bundle (~30 ms CPU each)
+    return SpreadTransport(slots, lambda: httpx.AsyncHTTPTransport(verify=tls, limits=httpx.Limits(max_connections=1)),
+                           httpx.AsyncHTTPTransport(verify=tls))
 
 
 class SpreadTransport(httpx.AsyncBaseTransport):
