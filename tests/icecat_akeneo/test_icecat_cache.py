@@ -16,6 +16,7 @@ import pytest
 from icecat_akeneo.icecat.cache import DATABASE, ZSTD_MARK, IcecatCache, _unpacked
 from icecat_akeneo.icecat.normalize import normalize_file, normalize_response
 from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.icecat.record_json import record_to_row_json
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "icecat" / "samples"
 DATA_SHEETS = sorted(
@@ -74,6 +75,18 @@ def test_the_whole_cache_is_one_database_file(tmp_path: Path) -> None:
     cache, record = _stored(tmp_path)
     cache.remember("gtin", "0123", record.icecat_id)
     assert {path.name for path in tmp_path.iterdir()} <= {DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm"}
+
+
+@pytest.mark.parametrize("name", DATA_SHEETS)
+def test_a_record_is_stored_as_the_json_of_its_row(tmp_path: Path, name: str) -> None:
+    """The cache encodes the record itself (no row built): the same JSON as `record_to_row_json`, which entries
+    written by earlier versions hold, so those stay readable and a new entry reads back the same."""
+    (fresh,) = normalize_file(SAMPLES / name)
+    cache = IcecatCache(tmp_path)
+    cache.store_content(fresh, {"stand-in": "raw answer"}, None, FETCHED_AT)
+    with sqlite3.connect(cache.root / DATABASE) as db:
+        (blob,) = db.execute("SELECT record FROM content").fetchone()
+    assert _unpacked(blob) == record_to_row_json(fresh)
 
 
 def test_a_product_never_stored_is_a_miss(tmp_path: Path) -> None:

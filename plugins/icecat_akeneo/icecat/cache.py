@@ -34,7 +34,7 @@ import orjson
 import pyarrow as pa
 
 from icecat_akeneo.icecat.record import ProductRecord
-from icecat_akeneo.icecat.record_json import NORMALIZER_VERSION, record_from_row_json, record_to_row_json
+from icecat_akeneo.icecat.record_json import NORMALIZER_VERSION, record_from_row_json
 
 log = logging.getLogger(__name__)
 DAILY_INDEX_WINDOW = dt.timedelta(hours=24)
@@ -93,6 +93,8 @@ MAX_UNPACKED_BYTES = 1 << 30  # a damaged length must not make zstd allocate 4 G
 
 
 def _packed(value: Any) -> bytes:
+    """`value` as a blob; a ProductRecord is encoded by orjson itself (dataclasses, dates as ISO text): the
+    same JSON as `record_to_row_json(record)`, without building that row (tests/test_icecat_cache.py)."""
     encoded = orjson.dumps(value)
     return ZSTD_MARK + _LENGTH.pack(len(encoded)) + _ZSTD.compress(encoded, asbytes=True)
 
@@ -180,13 +182,13 @@ class IcecatCache:
             " raw = excluded.raw, normalizer = excluded.normalizer, record = excluded.record,"
             " generation = content.generation + 1",
             (record.icecat_id, record.lang.upper(), _stamp(record.updated), _stamp(fetched_at),
-             _stamp(index_updated), _packed(data), NORMALIZER_VERSION, _packed(record_to_row_json(record))))
+             _stamp(index_updated), _packed(data), NORMALIZER_VERSION, _packed(record)))
 
     def store_record(self, record: ProductRecord, entry: CachedContent) -> None:
         """The record normalized from the raw answer of `entry`; dropped when that answer was replaced since."""
         self._db.execute(
             "UPDATE content SET normalizer = ?, record = ? WHERE icecat_id = ? AND lang = ? AND generation = ?",
-            (NORMALIZER_VERSION, _packed(record_to_row_json(record)), record.icecat_id, record.lang.upper(),
+            (NORMALIZER_VERSION, _packed(record), record.icecat_id, record.lang.upper(),
              entry.generation))
 
     def prove_current(

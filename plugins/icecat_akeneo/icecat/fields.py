@@ -24,10 +24,13 @@ MAX_DEPTH = 64
 """Deepest nesting accepted in a document (real data-sheets nest < 10 levels)."""
 
 _NO_VALUE = (None, "", {}, [])
-_SURROGATES = re.compile("[\ud800-\udfff]")
+SURROGATES = re.compile("[\ud800-\udfff]")
 _NOT_IN_URL = re.compile("[\\s\x00-\x1f\x7f\ud800-\udfff]")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z]{2,4})?")
+# http(s), a host of letters, digits, dots and hyphens, no user, maybe a port, then the path: `urlsplit` accepts
+# every such URL with a port in 1..65535 (tests), so the common case skips it (~100 URLs per data-sheet).
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?/")
 _TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -80,9 +83,11 @@ def as_text(value: object, numbers: bool = False) -> str | None:
 
 def as_integer(value: object, low: int, high: int) -> int | None:
     """An integer (a JSON number or a decimal string) within [low, high]; None for "no value"."""
-    if value in _NO_VALUE:
+    if type(value) is str and len(value) <= 20 and value.isascii() and value.isdigit():  # nearly every call
+        number = int(value)
+    elif value in _NO_VALUE:
         return None
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         number = int(value.strip())
     elif isinstance(value, int) and not isinstance(value, bool):
         number = value
@@ -102,6 +107,8 @@ def as_url(value: object) -> str | None:
         raise Refused(f"URL too long: {len(text)} characters > {MAX_URL_CHARS}")
     if _NOT_IN_URL.search(text):
         raise Refused(f"URL contains whitespace or control characters: {describe(text)}")
+    if _is_plain_url(text):
+        return text
     try:
         parts = urlsplit(text)
         valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
@@ -110,6 +117,11 @@ def as_url(value: object) -> str | None:
     if not valid:
         raise Refused(f"not an http(s) URL: {describe(text)}")
     return text
+
+
+def _is_plain_url(text: str) -> bool:
+    plain = _PLAIN_URL.match(text)
+    return plain is not None and (plain[1] is None or 0 < int(plain[1]) <= 65535)
 
 
 def as_date(value: object, fmt: str) -> dt.date | None:
@@ -176,13 +188,17 @@ class FieldReader:
         self.refusals.append(f"{path}: {reason}")
 
     def text(self, value: object, path: str, numbers: bool = False) -> str | None:
+        if type(value) is str and len(value) <= MAX_TEXT_CHARS:  # nearly every call: nothing to refuse
+            text = value.strip()
+            if text.isascii():
+                return text or None
         try:
             text = as_text(value, numbers)
         except Refused as refused:
             return self.refuse(path, str(refused))
-        if text is not None and not text.isascii() and _SURROGATES.search(text):
+        if text is not None and not text.isascii() and SURROGATES.search(text):
             self.refuse(path, "lone UTF-16 surrogate(s) replaced by U+FFFD")
-            text = _SURROGATES.sub("\ufffd", text)
+            text = SURROGATES.sub("\ufffd", text)
         return text
 
     def integer(self, value: object, path: str, low: int = 0, high: int = INT64_MAX) -> int | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from icecat_akeneo.icecat.fields import FieldReader, NormalizeError, describe, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
+from icecat_akeneo.icecat.plain import FLAG_NO, FLAG_YES, plain_feature, plain_related
 from icecat_akeneo.icecat.record import (
     Feature,
     FeatureLogo,
@@ -41,7 +42,14 @@ def _block(read: FieldReader, parent: dict[str, Any], path: str, key: str) -> di
 
 def _items(read: FieldReader, parent: dict[str, Any], path: str, key: str) -> list[tuple[str, dict[str, Any]]]:
     """(path, object) of each entry of a list of objects; entries that are not objects are refused."""
-    value, path = parent.get(key), _join(path, key)
+    path = _join(path, key)
+    return [(f"{path}[{index}]", item) for index, item in _entries(read, parent, path, key)]
+
+
+def _entries(read: FieldReader, parent: dict[str, Any], path: str, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """(index, object) of each entry of the list `parent[key]` (at `path`); entries that are not objects are
+    refused. The index, not the path: a caller that reads an entry without refusal needs no path."""
+    value = parent.get(key)
     if value in (None, "", {}, []):
         return []
     if not isinstance(value, list):
@@ -50,7 +58,7 @@ def _items(read: FieldReader, parent: dict[str, Any], path: str, key: str) -> li
     entries = []
     for index, item in enumerate(value):
         if isinstance(item, dict):
-            entries.append((f"{path}[{index}]", item))
+            entries.append((index, item))
         else:
             read.refuse(f"{path}[{index}]", f"expected an object, got {describe(item)}")
     return entries
@@ -152,8 +160,10 @@ def _features(read: FieldReader, data: dict[str, Any]) -> list[Feature]:
         group_info = _block(read, group, group_path, "FeatureGroup")
         group_id = read.integer(group_info.get("ID"), f"{group_path}.FeatureGroup.ID")
         group_name = _value_of(read, group_info, f"{group_path}.FeatureGroup", "Name")
-        for path, item in _items(read, group, group_path, "Features"):
-            feature = _feature(read, item, path, group_id, group_name)
+        path = f"{group_path}.Features"
+        for index, item in _entries(read, group, path, "Features"):
+            feature = plain_feature(item, group_id, group_name) or _feature(read, item, f"{path}[{index}]",
+                                                                               group_id, group_name)
             if feature is not None:
                 features.append(feature)
     return features
@@ -227,14 +237,8 @@ def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, 
             for path, item in _items(read, data, "", "FeatureLogos")
             if (url := read.url(item.get("LogoPic"), f"{path}.LogoPic"))
         ],
-        "related": [
-            RelatedProduct(icecat_id=read.identifier(item.get("IcecatID"), f"{path}.IcecatID"),
-                           mpn=read.text(item.get("ProductCode"), f"{path}.ProductCode"),
-                           brand=read.text(item.get("Brand"), f"{path}.Brand"),
-                           name=read.text(item.get("ProductName"), f"{path}.ProductName"),
-                           preferred=read.flag(item.get("Preferred"), f"{path}.Preferred", (1, "1"), (0, "0")))
-            for path, item in _items(read, data, "", "ProductRelated")
-        ],
+        "related": [plain_related(item) or _related(read, item, f"ProductRelated[{index}]")
+                    for index, item in _entries(read, data, "ProductRelated", "ProductRelated")],
         "reviews": [review for path, item in _items(read, data, "", "Reviews")
                     if (review := _review(read, item, path)) is not None],
         "reasons_to_buy": [
@@ -244,6 +248,14 @@ def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, 
             for path, item in _items(read, data, "", "ReasonsToBuy")
         ],
     }
+
+
+def _related(read: FieldReader, item: dict[str, Any], path: str) -> RelatedProduct:
+    return RelatedProduct(icecat_id=read.identifier(item.get("IcecatID"), f"{path}.IcecatID"),
+                          mpn=read.text(item.get("ProductCode"), f"{path}.ProductCode"),
+                          brand=read.text(item.get("Brand"), f"{path}.Brand"),
+                          name=read.text(item.get("ProductName"), f"{path}.ProductName"),
+                          preferred=read.flag(item.get("Preferred"), f"{path}.Preferred", FLAG_YES, FLAG_NO))
 
 
 def _review(read: FieldReader, item: dict[str, Any], path: str) -> Review | None:

@@ -16,7 +16,7 @@ from typing import Any
 from icecat_akeneo.icecat.record import ProductRecord, record_from_row
 
 NORMALIZER_MODULES = (
-    "fields", "html_text", "json_sheet", "languages", "normalize", "record", "sheet_parts", "xml_sheet",
+    "fields", "html_text", "json_sheet", "languages", "normalize", "plain", "record", "sheet_parts", "xml_sheet",
 )
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from icecat_akeneo.icecat.fields import INT32_MAX, FieldReader
+from icecat_akeneo.icecat.fields import INT32_MAX, INT64_MAX, FieldReader
+from icecat_akeneo.icecat.plain import NotPlain, plain_integer, plain_url
 from icecat_akeneo.icecat.record import Image, Media
 
 
@@ -109,6 +110,13 @@ PICTURE_KEYS = ("PicWidth", "PicHeight", "Size")
 def _image(read: FieldReader, item: Attributes, keys: tuple[str, str, str], path: str, url: str, *, order: int,
            is_main: bool) -> Image:
     width, height, size = keys
+    try:  # a well-formed picture (nearly all): read without building the paths of refusals it cannot have
+        return Image(url=url, url_500=plain_url(item.get("Pic500x500")), url_low=plain_url(item.get("LowPic")),
+                     url_thumb=plain_url(item.get("ThumbPic")), width=plain_integer(item.get(width), INT32_MAX),
+                     height=plain_integer(item.get(height), INT32_MAX), size=plain_integer(item.get(size), INT64_MAX),
+                     order=order, is_main=is_main)
+    except NotPlain:
+        pass
     return Image(
         url=url,
         url_500=read.url(item.get("Pic500x500"), f"{path}.Pic500x500"),

@@ -21,6 +21,7 @@ from icecat_akeneo.api_base import ApiBase
 from icecat_akeneo.breaker import ApiUnavailable, BreakerSettings
 from icecat_akeneo.icecat.cache import IcecatCache
 from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
+from icecat_akeneo.icecat.connections import spread_transport
 from icecat_akeneo.icecat.daily_index import DailyIndex
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.redaction import QueryKeyFilter, redact
@@ -83,7 +84,7 @@ class IcecatTransport(ApiBase):
             base_url=settings.base_url.rstrip("/"),
             headers=headers,
             timeout=settings.timeout,
-            transport=transport,
+            transport=transport or spread_transport(settings.max_concurrency),
             limits=httpx.Limits(max_connections=settings.max_concurrency + 2),
         )
         super().__init__("Icecat", http, settings.breaker, IcecatUnavailable, sleep=sleep, clock=clock)
