@@ -81,7 +81,7 @@ def rows_shown(name: str) -> int:
 
 def _lists(document: Mapping[str, Any], lists: Mapping[str, ExportList]) -> list[dict[str, Any]]:
     return [
-        {"title": title, "advice": advice, "rows": lists[name].rows[:rows_shown(name)], "total": lists[name].total,
+        {"title": title, "advice": advice, "rows": lists[name].rows, "total": lists[name].total,
          "csv": document["exports"][name]}
         for name, (title, advice) in LISTS.items()
     ]
