@@ -127,7 +127,8 @@ def ratio_report(measured: dict[int, list[dict[str, Any]]]) -> None:
 
 def memory_report(products: int, seed_products: int) -> list[dict[str, Any]]:
     rows = run_memory(products, seed_products)
-    print(f"\nPeak RSS per step, each step in its own process; validate/transform on {products} products\n")
+    print(f"\nPeak RSS per step, each step in its own process; validate, transform and report on {products} "
+          "products (load on the seed, its artifacts replicated)\n")
     print("\n".join(table(["step", "products", "seconds", "peak RSS MB"],
                           [[row["step"], row["products"], row["seconds"], row["peak_rss_mb"]] for row in rows])))
     _write(f"scale_memory_{products}.json", {"products": products, "seed_products": seed_products, "rows": rows})
