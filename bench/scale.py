@@ -15,8 +15,9 @@ and flat (RSS at 1M <= 1.2x RSS at 100k). `--memory-only`: extract and enrich ru
 real on `--seed-products` synthetic products against both sandboxes without latency; their artifacts are then
 replicated to `--products` products (product k is seed product k mod seed with identifier `<seed>~<k>`), and
 validate, transform and report run on that catalogue, each step in a subprocess (`bench._step`,
-`pipeline.run_step`) reporting its own peak RSS (`getrusage`); load is not run (it needs the whole catalogue in
-the Akeneo sandbox), so the report covers a run that stopped after transform. Run from the repo root:
+`pipeline.run_step`) reporting its own peak RSS (`VmHWM`); load runs on the seed only (it needs the whole
+catalogue in the Akeneo sandbox): its results, refused lines and report are replicated before the report runs,
+so the report reads load artifacts of the scaled size. Run from the repo root:
     .venv/bin/python -m bench.scale --memory-only --products 100000 1000000
 Prints a markdown table per size and writes bench/results/scale_memory_<products>.json; with several sizes,
 also the ratio of each step's RSS at the largest size to the smallest (target <= 1.2).
@@ -32,7 +33,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, RECORDS, TAXONOMY
+from icecat_akeneo import pipeline
+from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, RECORDS, REFUSED, RESULTS, STEP_REPORT, TAXONOMY, Artifact, Step
 from icecat_akeneo.run_folder import DATA_ROOT_ENV
 from icecat_akeneo.steps.enrich import ROWS_PER_GROUP as ENRICH_ROWS_PER_GROUP
 
@@ -43,6 +45,7 @@ from sandbox.process import running_server
 
 HERE = Path(__file__).resolve().parent
 SEED_RUN, SCALED_RUN = "seed", "scaled"
+LOAD_REPORT = Artifact(Step.LOAD, STEP_REPORT)
 
 
 def _by_identifier(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -52,17 +55,20 @@ def _by_identifier(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     return grouped
 
 
-def replicate(seed_dir: Path, scaled_dir: Path, products: int) -> None:
-    """The seed run's extract and enrich artifacts for `products` products, streamed (flat memory here too)."""
-    seeds = {artifact: _by_identifier(artifact.rows(seed_dir)) for artifact in (PRODUCTS, RECORDS, LOOKUPS)}
-    order = list(seeds[PRODUCTS])
-    TAXONOMY.path(scaled_dir).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(TAXONOMY.path(seed_dir), TAXONOMY.path(scaled_dir))
+def replicate(seed_dir: Path, scaled_dir: Path, products: int, artifacts: tuple[Artifact, ...]) -> None:
+    """The seed run's `artifacts` for `products` products, streamed (flat memory here too)."""
+    seeds = {artifact: _by_identifier(artifact.rows(seed_dir)) for artifact in artifacts}
+    order = list(_by_identifier(PRODUCTS.rows(seed_dir)))
     for artifact, grouped in seeds.items():
         with artifact.stream(scaled_dir, ENRICH_ROWS_PER_GROUP) as out:
             for k in range(products):
                 seed = order[k % len(order)]
                 out.extend({**row, "identifier": f"{seed}~{k}"} for row in grouped.get(seed, []))
+
+
+def _copy(seed_dir: Path, scaled_dir: Path, artifact: Artifact) -> None:
+    artifact.path(scaled_dir).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(artifact.path(seed_dir), artifact.path(scaled_dir))
 
 
 def run_memory(products: int, seed_products: int) -> list[dict[str, Any]]:
@@ -73,13 +79,21 @@ def run_memory(products: int, seed_products: int) -> list[dict[str, Any]]:
             running_server("sandbox.icecat", ["--synthetic", str(seed_products)]) as icecat_url:
         os.environ[DATA_ROOT_ENV] = data_root = str(Path(workdir) / "data")
         urls = (akeneo_url, icecat_url)
-        rows = [{**run_step(step, SEED_RUN, urls), "products": seed_products} for step in ("extract", "enrich")]
+        seed_rows = {step: {**run_step(step, SEED_RUN, urls), "products": seed_products}
+                     for step in pipeline.STEPS}
         client_root = next(Path(data_root).iterdir())
-        # Its own data root: the seed run holds the client's run lock (released by a load, never run here).
+        seed_dir = client_root / SEED_RUN
+        # Its own data root: the scaled run is a run of its own (its own lock, state and report).
         os.environ[DATA_ROOT_ENV] = scaled_root = str(Path(workdir) / "scaled-data")
-        replicate(client_root / SEED_RUN, Path(scaled_root) / client_root.name / SCALED_RUN, products)
-        rows += [{**run_step(step, SCALED_RUN, urls), "products": products}
-                 for step in ("validate", "transform", "report")]
+        scaled_dir = Path(scaled_root) / client_root.name / SCALED_RUN
+        replicate(seed_dir, scaled_dir, products, (PRODUCTS, RECORDS, LOOKUPS))
+        _copy(seed_dir, scaled_dir, TAXONOMY)
+        rows = [seed_rows["extract"], seed_rows["enrich"]]
+        rows += [{**run_step(step, SCALED_RUN, urls), "products": products} for step in ("validate", "transform")]
+        # The report on load artifacts too: the seed load's results, refused lines and report, replicated.
+        replicate(seed_dir, scaled_dir, products, (RESULTS, REFUSED))
+        _copy(seed_dir, scaled_dir, LOAD_REPORT)
+        rows += [seed_rows["load"], {**run_step("report", SCALED_RUN, urls), "products": products}]
     return rows
 
 
@@ -113,7 +127,8 @@ def ratio_report(measured: dict[int, list[dict[str, Any]]]) -> None:
 
 def memory_report(products: int, seed_products: int) -> list[dict[str, Any]]:
     rows = run_memory(products, seed_products)
-    print(f"\nPeak RSS per step, each step in its own process; validate/transform on {products} products\n")
+    print(f"\nPeak RSS per step, each step in its own process; validate, transform and report on {products} "
+          "products (load on the seed, its artifacts replicated)\n")
     print("\n".join(table(["step", "products", "seconds", "peak RSS MB"],
                           [[row["step"], row["products"], row["seconds"], row["peak_rss_mb"]] for row in rows])))
     _write(f"scale_memory_{products}.json", {"products": products, "seed_products": seed_products, "rows": rows})

@@ -106,6 +106,16 @@ class ParquetStream:
         for row in rows:
             self.add(row)
 
+    def add_table(self, table: pa.Table) -> None:
+        """Rows already in Arrow form (a row group of another file of this artifact), written as they are:
+        turning them into Python dicts and back cost a 10k run's records merge 2.1 GB and most of its time.
+        A column the table lacks is written as nulls."""
+        self._flush()
+        columns = [table.column(field.name).cast(field.type) if field.name in table.column_names
+                   else pa.nulls(table.num_rows, field.type) for field in self.schema]
+        self._writer.write_table(pa.Table.from_arrays(columns, schema=self.schema))
+        self.rows_written += table.num_rows
+
     def close(self) -> None:
         self._flush()
         self._writer.close()

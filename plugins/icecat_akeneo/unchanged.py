@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,9 @@ from icecat_akeneo.icecat.updates import daily_index
 from icecat_akeneo.state import ProductStatus, StateStore
 from icecat_akeneo.state.marks import Mark, ProductMarks
 from icecat_akeneo.state.store import IN_CLAUSE_CHUNK
-from icecat_akeneo.steps.extract import api_mode_of_run, product_uuids
-from icecat_akeneo.steps.report_outcomes import accepted
+from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs
+from icecat_akeneo.steps.extract import api_mode_of_run
+from icecat_akeneo.steps.report_outcomes import accepted_status, row_batches
 
 if TYPE_CHECKING:
     from icecat_akeneo.pipeline import SyncRun
@@ -177,32 +179,58 @@ def skipped_unchanged(run_dir: Path) -> int:
     return sum(1 for outcome in outcomes if outcome == Outcome.UNCHANGED)
 
 
-def built_and_accepted(run_dir: Path) -> dict[str, dict[str, Any]]:
-    """`{identifier: lookup row}` of the products this run built whose every line Akeneo accepted: found,
-    neither quarantined, nor with a value transform rejected, nor a refused or undelivered line."""
-    lookups = {row["identifier"]: row for row in LOOKUPS.rows(run_dir) if row["outcome"] == Outcome.FOUND}
-    spoiled = {row["identifier"] for row in QUARANTINE.rows(run_dir)}
-    spoiled |= {row["identifier"] for row in REJECTED.rows(run_dir)}
-    spoiled |= {row["identifier"] for row in RESULTS.rows(run_dir) if not accepted(row)}
-    return {identifier: row for identifier, row in lookups.items() if identifier not in spoiled}
+def _spoiled(run_dir: Path) -> Iterator[tuple[str, None]]:
+    """The built products that may not be marked: quarantined, with a value transform rejected, or with a
+    refused or undelivered line."""
+    yield from parquet_pairs(QUARANTINE.path(run_dir), "identifier")
+    yield from parquet_pairs(REJECTED.path(run_dir), "identifier")
+    yield from ((identifier, None) for identifier, code in parquet_pairs(RESULTS.path(run_dir), "identifier",
+                                                                          "status_code") if not accepted_status(code))
+
+
+def built_and_accepted(run_dir: Path, keyed: KeyedStore) -> Iterator[dict[str, dict[str, Any]]]:
+    """`{identifier: lookup row}` of the products this run built whose every line Akeneo accepted (found, and
+    none of `_spoiled`), a batch of lookups at a time: the spoiled ones are put into `keyed` (a scratch store)
+    and asked per batch, so no catalogue-wide dict is held."""
+    keyed.put("spoiled", _spoiled(run_dir))
+    for rows in row_batches(LOOKUPS.path(run_dir), ["outcome", "icecat_id", "updated"]):
+        found = {row["identifier"]: row for row in rows if row["outcome"] == Outcome.FOUND}
+        spoiled = keyed.get_many("spoiled", found)
+        built = {identifier: row for identifier, row in found.items() if identifier not in spoiled}
+        if built:
+            yield built
 
 
 def mark_after_load(sync: SyncRun) -> int:
     """Read the built products back from Akeneo and mark those that hold exactly what Akeneo accepted from us,
-    with the `updated` Akeneo returned; returns how many were marked."""
-    store, settings, run_dir, current_fingerprint = sync.state, sync.akeneo, sync.run.path, run_fingerprint(sync)
-    built = built_and_accepted(run_dir)
+    with the `updated` Akeneo returned, a batch of built products at a time; returns how many were marked."""
+    run_dir, current_fingerprint = sync.run.path, run_fingerprint(sync)
+    proven_at = dt.datetime.fromtimestamp(PRODUCTS.path(run_dir).stat().st_mtime, dt.UTC)
+    uuid_mode = api_mode_of_run(run_dir) == "uuid"
+    marked = 0
+    with tempfile.TemporaryDirectory() as scratch, KeyedStore(Path(scratch) / "marks.sqlite") as keyed:
+        if uuid_mode:  # the run's names of the uuids `/products-uuid` answers with, asked per batch
+            keyed.put("uuid", ((name, uuid) for name, uuid in parquet_pairs(PRODUCTS.path(run_dir), "identifier",
+                                                                            "uuid") if uuid))
+        for built in built_and_accepted(run_dir, keyed):
+            by_uuid = {uuid: name for name, uuid in keyed.get_many("uuid", built).items()} if uuid_mode else None
+            try:
+                marked += _mark_batch(sync, built, by_uuid, current_fingerprint, proven_at)
+            except AkeneoError as error:  # the rest not marked: the next run rebuilds them, the load stands
+                log.warning("products not read back, the rest not marked unchanged: %s", error)
+                break
+    return marked
+
+
+def _mark_batch(sync: SyncRun, built: Mapping[str, Mapping[str, Any]], by_uuid: Mapping[str, str] | None,
+                current_fingerprint: str, proven_at: dt.datetime) -> int:
+    """Mark the products of one batch of `built_and_accepted` that Akeneo holds as it accepted them."""
+    store = sync.state
     names = sorted(state.identifier for state in store.products_among(built) if state.status == ProductStatus.SYNCED)
     if not names:
         return 0
     accepted_hashes = store.accepted_hashes(names)
-    proven_at = dt.datetime.fromtimestamp(PRODUCTS.path(run_dir).stat().st_mtime, dt.UTC)
-    try:
-        by_uuid = {uuid: name for name, uuid in product_uuids(run_dir).items()}
-        read = asyncio.run(_read_back(settings, names, by_uuid if api_mode_of_run(run_dir) == "uuid" else None))
-    except AkeneoError as error:  # nothing marked: the next run rebuilds them, the load itself stands
-        log.warning("products not read back, none marked unchanged: %s", error)
-        return 0
+    read = asyncio.run(_read_back(sync.akeneo, names, by_uuid))
     marks = {}
     for name, (product, clock) in read.items():
         if name not in built:

@@ -237,5 +237,34 @@ def test_every_refused_line_is_exported_and_the_page_shows_the_first_50(finished
     rows = exported(finished_run, "refused")
     assert len(rows) == 60 and {row["attempt"] for row in rows} == {"1", "2"}
     page = (finished_run / "report.html").read_text(encoding="utf-8")
-    assert "the first 50 of 60 are shown, the CSV has all" in page
+    assert '… and 10 more — full list in <a href="exports/refused.csv">exports/refused.csv</a>.' in page
     assert "<td>P049</td>" in page and "<td>P050</td>" not in page
+
+
+def test_a_long_list_is_complete_in_its_csv_and_capped_on_the_page(tmp_path: Path) -> None:
+    """More products than one read batch (900) and than the page shows (1,000): every one is counted and
+    exported with its keys, the page shows the first 1,000 and says where the rest are."""
+    products = [f"P{i:05d}" for i in range(2500)]
+    step(tmp_path, "extract", {"products": len(products)})
+    parquet(tmp_path, "extract/products.parquet", [
+        {"identifier": p, "gtin": f"40{i:011d}", "brand": "Acme", "mpn": f"M-{i}"} for i, p in enumerate(products)])
+    step(tmp_path, "enrich", {})
+    parquet(tmp_path, "enrich/lookups.parquet", [
+        {"identifier": p, "outcome": "not_in_icecat" if i % 2 else "found", "message": "gtin: HTTP 404"}
+        for i, p in enumerate(products)])
+    summary = write_report(tmp_path, client="acme", run_id="r")
+    assert summary["products_by_outcome"] == {"not_in_icecat": 1250, "not_reached": 1250}
+    assert summary["top_errors"][0]["count"] == 1250 and summary["top_errors"][0]["example_identifier"] == "P00001"
+    rows = exported(tmp_path, "not_in_icecat")
+    assert len(rows) == 1250
+    assert (rows[-1]["identifier"], rows[-1]["gtin"], rows[-1]["mpn"]) == ("P02499", "4000000002499", "M-2499")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<td>P01999</td>" in page and "<td>P02001</td>" not in page  # the 1,000th row shown, not the 1,001st
+    assert '… and 250 more — full list in <a href="exports/not_in_icecat.csv">' in page
+
+
+def test_an_empty_list_exports_its_header_so_a_spreadsheet_shows_its_columns(finished_run: Path) -> None:
+    (finished_run / "validate" / "quarantine.parquet").unlink()
+    write_report(finished_run, client="acme", run_id="r")
+    header = (finished_run / "exports" / "quarantined.csv").read_text(encoding="utf-8")
+    assert header.strip() == "identifier,lang,rule,column,message"

@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
-from icecat_akeneo.artifacts import PRODUCTS, QUARANTINE, SHARDS, TAXONOMY, Step, step_report
+from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, QUARANTINE, SHARDS, TAXONOMY, Step, step_report
 from icecat_akeneo.pools import pool_limit, share
 from icecat_akeneo.steps.shards import (
     WHOLE_RUN,
@@ -112,6 +114,22 @@ def test_a_shard_not_run_leaves_the_step_not_done_and_the_lock_held(tmp_path: Pa
     assert merge_step(run, Step.VALIDATE, shards)["status"] == "not run"
     assert not every_shard_loaded(run, shards, but=shards[0])
     assert every_shard_loaded(run, [WHOLE_RUN], but=WHOLE_RUN)
+
+
+def test_the_run_s_artifact_holds_every_shard_s_rows_in_shard_order_whatever_their_row_groups(
+        tmp_path: Path) -> None:
+    run, shards = tmp_path / "run", ["shards/0001", "shards/0002"]
+    with LOOKUPS.stream(run / shards[0], rows_per_group=2) as out:   # 3 row groups
+        out.extend({"identifier": f"A{n}", "outcome": "found", "icecat_id": n, "languages": ["EN"]} for n in range(5))
+    LOOKUPS.path(run / shards[1]).parent.mkdir(parents=True)         # a file lacking columns, int32 ids
+    pq.write_table(pa.table({"identifier": ["B0"], "icecat_id": pa.array([7], pa.int32())}),
+                   LOOKUPS.path(run / shards[1]))
+    merge_step(run, Step.ENRICH, shards)
+    rows = LOOKUPS.rows(run)
+    assert [row["identifier"] for row in rows] == ["A0", "A1", "A2", "A3", "A4", "B0"]
+    assert rows[1]["languages"] == ["EN"] and rows[5] == {**dict.fromkeys(LOOKUPS.schema.names), "identifier": "B0",
+                                                          "icecat_id": 7}
+    assert pq.read_schema(LOOKUPS.path(run)).names == LOOKUPS.schema.names
 
 
 def test_one_shard_has_nothing_to_merge(tmp_path: Path) -> None:

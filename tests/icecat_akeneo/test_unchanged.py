@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from icecat_akeneo import unchanged
 from icecat_akeneo.state import StateStore
 from icecat_akeneo.state.marks import Mark, ProductMarks
+from icecat_akeneo.steps.batches import KeyedStore
 from icecat_akeneo.unchanged import Selected, fingerprint, rebuild_reason, settled
 
 from tests.icecat_akeneo import test_state
@@ -97,3 +101,27 @@ def test_the_read_back_waits_for_akeneos_clock_to_pass_the_write_even_when_its_d
     akeneo = LaggingDate()
     asyncio.run(unchanged._until_clock_passes(akeneo, unchanged.akeneo_time(WRITTEN)))  # type: ignore[arg-type]
     assert akeneo.answers == 3 and settled(WRITTEN, akeneo.server_clock)
+
+
+def test_only_products_built_and_wholly_accepted_are_offered_for_marking(tmp_path: Path) -> None:
+    """Found, and neither quarantined, nor with a rejected value, nor with a refused or undelivered line; over
+    several read batches of lookups."""
+    names = [f"P{i:04d}" for i in range(2000)]
+    spoiled = {"P0001": "validate/quarantine.parquet", "P0950": "transform/rejected.parquet"}
+    for folder in ("enrich", "validate", "transform", "load"):
+        (tmp_path / folder).mkdir()
+    pq.write_table(pa.Table.from_pylist([
+        {"identifier": name, "outcome": "not_in_icecat" if name == "P0002" else "found", "icecat_id": i,
+         "updated": None} for i, name in enumerate(names)]), tmp_path / "enrich" / "lookups.parquet")
+    for name, path in spoiled.items():
+        pq.write_table(pa.Table.from_pylist([{"identifier": name, "message": "no"}]), tmp_path / path)
+    pq.write_table(pa.Table.from_pylist([
+        {"identifier": "P1999", "status_code": 204}, {"identifier": "P1999", "status_code": 0},
+        {"identifier": "P1500", "status_code": 422}, {"identifier": "P0003", "status_code": 201}]),
+        tmp_path / "load" / "results.parquet")
+    with KeyedStore(tmp_path / "scratch.sqlite") as keyed:
+        batches = list(unchanged.built_and_accepted(tmp_path, keyed))
+    built = {name: row for batch in batches for name, row in batch.items()}
+    assert len(batches) > 1
+    assert set(names) - set(built) == {"P0001", "P0002", "P0950", "P1500", "P1999"}
+    assert built["P0003"]["icecat_id"] == 3

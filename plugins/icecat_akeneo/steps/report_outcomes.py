@@ -6,14 +6,18 @@ not know is "not in Icecat" even though it was never validated, a quarantined on
 """
 from __future__ import annotations
 
+import json
+import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, QUARANTINE, REFUSED, REJECTED, RESULTS, STEPS
+from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, QUARANTINE, RESULTS, STEPS
 from icecat_akeneo.icecat.lookup import Outcome
+from icecat_akeneo.steps.batches import SQLITE_VARIABLES, KeyedStore, parquet_pairs, product_batches
 
 KEY_COLUMNS = ("gtin", "brand", "mpn")
 # outcome key -> how the status sentence and the chart say it, in the order they are listed
@@ -28,59 +32,90 @@ OUTCOME_LABELS = {
 GOOD_OUTCOMES = ("synced", "up_to_date", Outcome.UNCHANGED, "not_sent_dry_run")
 
 
-@dataclass(frozen=True)
-class RunArtifacts:
-    """The rows of the step artifacts the report reads; empty for a step that did not run."""
+def row_batches(path: Path, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """The rows of a Parquet artifact (`identifier` plus the named `columns` it has), a few hundred at a time in
+    file order; none when its step wrote none."""
+    for batch in product_batches(path, SQLITE_VARIABLES, columns=columns):
+        yield [row for _, rows in batch for row in rows]
 
-    products: list[dict[str, Any]]
-    lookups: list[dict[str, Any]]
-    quarantine: list[dict[str, Any]]
-    rejected: list[dict[str, Any]]
-    results: list[dict[str, Any]]
-    refused: list[dict[str, Any]]  # every attempt's, `load/refused.parquet`
 
-    @classmethod
-    def read(cls, run_dir: Path) -> RunArtifacts:
-        import pyarrow.parquet as pq
-
-        products_path = PRODUCTS.path(run_dir)
-        products = (pq.read_table(products_path, columns=["identifier", *KEY_COLUMNS]).to_pylist()
-                    if products_path.exists() else [])
-        return cls(products, LOOKUPS.rows(run_dir),
-                   QUARANTINE.rows(run_dir),
-                   REJECTED.rows(run_dir),
-                   RESULTS.rows(run_dir),
-                   REFUSED.rows(run_dir))
+def accepted_status(code: int | None) -> bool:
+    """A status of a line Akeneo accepted (2xx)."""
+    return 200 <= int(code or 0) < 300
 
 
 def accepted(row: Mapping[str, Any]) -> bool:
     """A load result row Akeneo accepted (2xx)."""
-    return 200 <= int(row.get("status_code") or 0) < 300
+    return accepted_status(row.get("status_code"))
 
 
-def product_outcomes(artifacts: RunArtifacts, reports: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
+def _results(run_dir: Path, *, accepted_ones: bool) -> Iterator[tuple[str, None]]:
+    for identifier, code in parquet_pairs(RESULTS.path(run_dir), "identifier", "status_code"):
+        if accepted_status(code) == accepted_ones:
+            yield identifier, None
+
+
+def _keys(run_dir: Path) -> Iterator[tuple[str, str]]:
+    for rows in row_batches(PRODUCTS.path(run_dir), list(KEY_COLUMNS)):
+        yield from ((row["identifier"], json.dumps([row.get(column) for column in KEY_COLUMNS])) for row in rows)
+
+
+@dataclass(frozen=True)
+class RunOutcomes:
+    """What each step said of each product, in a scratch keyed store filled once from the artifacts and asked a
+    batch of products at a time: the report holds no catalogue-wide list, dict or set (reading the artifacts
+    whole, it took 551 MB at 100k products, twice its 10k peak)."""
+
+    run_dir: Path
+    keyed: KeyedStore
+
+    @classmethod
+    @contextmanager
+    def open(cls, run_dir: Path) -> Iterator[RunOutcomes]:
+        with tempfile.TemporaryDirectory() as scratch, KeyedStore(Path(scratch) / "outcomes.sqlite") as keyed:
+            keyed.put("lookup", parquet_pairs(LOOKUPS.path(run_dir), "identifier", "outcome"))
+            keyed.put("quarantined", parquet_pairs(QUARANTINE.path(run_dir), "identifier"))
+            keyed.put("failed", _results(run_dir, accepted_ones=False))
+            keyed.put("sent", _results(run_dir, accepted_ones=True))
+            keyed.put("keys", _keys(run_dir))
+            yield cls(run_dir, keyed)
+
+    def keys_of(self, identifiers: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """`{identifier: {gtin, brand, mpn}}` of these selected products, as extract read them."""
+        return {identifier: dict(zip(KEY_COLUMNS, json.loads(keys), strict=True))
+                for identifier, keys in self.keyed.get_many("keys", identifiers).items()}
+
+
+def line_statuses(run_dir: Path) -> Counter[int]:
+    """How many lines of the last load attempt got which status (0: no answer); empty before load."""
+    return Counter(int(code or 0) for code, _ in parquet_pairs(RESULTS.path(run_dir), "status_code"))
+
+
+def _outcome(identifier: str, outcome: str | None, asked: Mapping[str, Mapping[str, Any]],
+             load: Mapping[str, Any]) -> str:
+    """A product's first problem along the pipeline (or how it ended well)."""
+    if outcome is not None and outcome != Outcome.FOUND:
+        return outcome
+    if identifier in asked["quarantined"]:
+        return "quarantined"
+    if outcome is None or load.get("status") != "done":
+        return "not_reached"
+    if load.get("dry_run"):
+        return "not_sent_dry_run"
+    if identifier in asked["failed"]:
+        return "failed"
+    return "synced" if identifier in asked["sent"] else "up_to_date"
+
+
+def product_outcomes(outcomes: RunOutcomes, reports: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
     """How many selected products ended how, in `OUTCOME_LABELS` order; outcomes no product had are left out."""
-    lookups = {row["identifier"]: row.get("outcome") for row in artifacts.lookups}
-    quarantined = {row["identifier"] for row in artifacts.quarantine}
-    failed = {row["identifier"] for row in artifacts.results if not accepted(row)}
-    sent = {row["identifier"] for row in artifacts.results if accepted(row)}
-    load = reports["load"]
     counts: Counter[str] = Counter()
-    for product in artifacts.products:
-        identifier = product["identifier"]
-        outcome = lookups.get(identifier)
-        if outcome is not None and outcome != Outcome.FOUND:
-            counts[outcome] += 1
-        elif identifier in quarantined:
-            counts["quarantined"] += 1
-        elif outcome is None or load.get("status") != "done":
-            counts["not_reached"] += 1
-        elif load.get("dry_run"):
-            counts["not_sent_dry_run"] += 1
-        elif identifier in failed:
-            counts["failed"] += 1
-        else:
-            counts["synced" if identifier in sent else "up_to_date"] += 1
+    for rows in row_batches(PRODUCTS.path(outcomes.run_dir), []):
+        identifiers = [row["identifier"] for row in rows]
+        asked = {table: outcomes.keyed.get_many(table, identifiers) for table in ("lookup", "quarantined",
+                                                                                  "failed", "sent")}
+        counts.update(_outcome(identifier, asked["lookup"].get(identifier), asked, reports["load"])
+                      for identifier in identifiers)
     return {key: counts[key] for key in OUTCOME_LABELS if counts[key]}
 
 
@@ -116,11 +151,12 @@ def status_line(outcomes: Mapping[str, int], reports: Mapping[str, Mapping[str, 
 DEFAULT_MAX_REFUSED_RATIO = 0.01
 
 
-def run_status(reports: Mapping[str, Mapping[str, Any]], results: list[dict[str, Any]],
+def run_status(reports: Mapping[str, Mapping[str, Any]], statuses: Counter[int],
                max_refused_ratio: float = DEFAULT_MAX_REFUSED_RATIO) -> tuple[str, str]:
     """`("success" | "failed", why in one sentence)`: the run failed when a step did not complete, when lines
     of the last load attempt never reached Akeneo's judgement (no answer, 413, 429, 5xx), or when Akeneo
-    refused a larger share of the lines than `max_refused_ratio`. The DAG and the CLI both end on this."""
+    refused a larger share of the lines (`statuses`, from `line_statuses`) than `max_refused_ratio`. The DAG and
+    the CLI both end on this."""
     from icecat_akeneo.steps.load import not_delivered
 
     not_done = [step for step in STEPS if reports[step].get("status") != "done" or reports[step].get("failed")]
@@ -129,7 +165,6 @@ def run_status(reports: Mapping[str, Mapping[str, Any]], results: list[dict[str,
         return "failed", (f"Failed: {failure}." if failure else f"Failed: {', '.join(not_done)} did not complete.")
     if reports["load"].get("dry_run"):
         return "success", "Success: dry run, nothing was sent."
-    statuses = Counter(int(row.get("status_code") or 0) for row in results)
     sent = sum(statuses.values())
     undelivered = {code: n for code, n in sorted(statuses.items()) if not_delivered(code)}
     if undelivered:

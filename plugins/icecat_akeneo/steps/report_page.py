@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icecat_akeneo.artifacts import STEPS
 from icecat_akeneo.completeness import delta_rows
@@ -17,7 +17,10 @@ from icecat_akeneo.steps.report_outcomes import GOOD_OUTCOMES, OUTCOME_LABELS
 from icecat_akeneo.templates import render
 from icecat_akeneo.templates.charts import BarChart, bar_chart
 
-TABLE_ROWS_SHOWN = 5000  # beyond this a page gets slow to open; the CSV export always holds every row
+if TYPE_CHECKING:
+    from icecat_akeneo.steps.report_lists import ExportList
+
+TABLE_ROWS_SHOWN = 1000  # a list's first rows on the page (beyond, it gets slow to open); its CSV has every row
 ROWS_SHOWN = {"refused": 50}  # lists whose page shows fewer rows: the first ones, with the total and the CSV
 BROWSABLE_SUFFIXES = (".json", ".csv", ".html", ".txt")
 # export name -> (section title, what the reader does with it)
@@ -71,10 +74,15 @@ def _steps(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _lists(document: Mapping[str, Any], tables: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def rows_shown(name: str) -> int:
+    """How many of the first rows of list `name` the page shows."""
+    return ROWS_SHOWN.get(name, TABLE_ROWS_SHOWN)
+
+
+def _lists(document: Mapping[str, Any], lists: Mapping[str, ExportList]) -> list[dict[str, Any]]:
     return [
-        {"title": title, "advice": advice, "rows": tables[name][:ROWS_SHOWN.get(name, TABLE_ROWS_SHOWN)],
-         "total": len(tables[name]), "csv": document["exports"][name]}
+        {"title": title, "advice": advice, "rows": lists[name].rows, "total": lists[name].total,
+         "csv": document["exports"][name]}
         for name, (title, advice) in LISTS.items()
     ]
 
@@ -117,8 +125,8 @@ def _links(document: Mapping[str, Any], run_dir: Path) -> list[dict[str, str]]:
     return links
 
 
-def render_report(document: Mapping[str, Any], tables: Mapping[str, list[dict[str, Any]]], run_dir: Path) -> str:
-    """The page for `document` (report.json's content); `tables` are the full export lists."""
+def render_report(document: Mapping[str, Any], lists: Mapping[str, ExportList], run_dir: Path) -> str:
+    """The page for `document` (report.json's content); `lists` are the exports (their first rows and totals)."""
     return render(
         "report.html",
         title=f"Icecat sync report: {document['client']}",
@@ -127,7 +135,7 @@ def render_report(document: Mapping[str, Any], tables: Mapping[str, list[dict[st
         run=_run_rows(document),
         charts=_charts(document),
         top_errors=document["top_errors"],
-        lists=_lists(document, tables),
+        lists=_lists(document, lists),
         coverage=document.get("coverage") or {"attributes": [], "locales": []},
         completeness=delta_rows(**(document.get("completeness") or {})),
         state=document.get("state") or {},

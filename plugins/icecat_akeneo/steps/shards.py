@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icecat_akeneo.artifacts import (
@@ -236,10 +237,15 @@ def _weighted(summaries: list[dict[str, dict[str, dict[str, float]]]]) -> dict[s
 
 
 def _concatenate(artifact: Artifact, run_dir: Path, shards: Sequence[str]) -> None:
+    """The shards' files of `artifact` as one, copied a row group at a time as Arrow tables (no Python rows),
+    each group's buffers given back before the next: memory stays flat for any catalogue."""
     parts = [artifact.path(run_dir / shard) for shard in shards if artifact.path(run_dir / shard).exists()]
     if not parts:
         return
+    pool = pa.default_memory_pool()
     with artifact.stream(run_dir) as out:
         for part in parts:
-            for batch in pq.ParquetFile(part).iter_batches():
-                out.extend(batch.to_pylist())
+            parquet = pq.ParquetFile(part)
+            for group in range(parquet.metadata.num_row_groups):
+                out.add_table(parquet.read_row_group(group))
+                pool.release_unused()
