@@ -8,7 +8,10 @@ step's output (`KeyedStore`), so the memory a step holds depends on the batch si
 """
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -106,6 +109,15 @@ class KeyedStore:
         self._db.execute("PRAGMA synchronous=OFF")
         self.counts: dict[str, int] = {}
 
+    @classmethod
+    def scratch(cls, owner: object, prefix: str) -> KeyedStore:
+        """A store in a temporary folder of its own, removed with the folder when `owner` goes: outside the
+        run folder, so never published with the run's artifacts."""
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
+        store = cls(folder / "keys.sqlite")
+        weakref.finalize(owner, _remove_folder, store, folder)
+        return store
+
     def put(self, table: str, pairs: Iterable[tuple[str, Any]]) -> int:
         """Fill `table` (a name of our own, never input) with (identifier, value); the first value wins."""
         self._db.execute(f"CREATE TABLE {table} (identifier TEXT PRIMARY KEY, value)")
@@ -125,6 +137,10 @@ class KeyedStore:
                 f"SELECT identifier, value FROM {table} WHERE identifier IN ({marks})", chunk))
         return found
 
+    def pairs(self, table: str) -> Iterator[tuple[str, Any]]:
+        """Every (identifier, value) of `table`, streamed from the file."""
+        yield from self._db.execute(f"SELECT identifier, value FROM {table}")
+
     def count_common(self, table: str, other: str) -> int:
         """How many identifiers are in both tables (e.g. found and quarantined)."""
         return self._db.execute(f"SELECT COUNT(*) FROM {table} JOIN {other} USING (identifier)").fetchone()[0]
@@ -139,3 +155,8 @@ class KeyedStore:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
+
+
+def _remove_folder(store: KeyedStore, folder: Path) -> None:
+    store.close()
+    shutil.rmtree(folder, ignore_errors=True)
