@@ -41,16 +41,15 @@ def _lengths(chunk: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _row_chunks(path: Path, columns: list[str] | None, read_rows: int) -> Iterator[pa.RecordBatch]:
-    """The file's rows, `read_rows` at a time, decoding one row group at a time and giving its buffers back
-    to the OS before the next: `ParquetFile.iter_batches` kept decoded row groups in pyarrow's memory pool,
-    so a step's RSS grew with the file."""
+    """The file's rows, `read_rows` decoded at a time, one row group after the other, giving pyarrow's
+    buffers back to the OS after each group: `iter_batches` over the whole file kept decoded row groups in
+    the memory pool, so a step's RSS grew with the file. Rows are decoded a batch at a time, not a group at a
+    time, so the writers can write few large groups (the metadata of many small ones grows with the file)."""
     parquet = pq.ParquetFile(path)
     wanted = None if columns is None else [name for name in parquet.schema_arrow.names if name in columns]
     pool = pa.default_memory_pool()
     for group in range(parquet.metadata.num_row_groups):
-        table = parquet.read_row_group(group, columns=wanted)
-        yield from table.to_batches(max_chunksize=read_rows)
-        del table
+        yield from parquet.iter_batches(batch_size=read_rows, row_groups=[group], columns=wanted)
         pool.release_unused()
 
 
