@@ -104,7 +104,7 @@ class ParquetStream:
     def add(self, row: dict[str, Any]) -> None:
         self._rows.append(row)
         self.rows_written += 1
-        if len(self._rows) >= min(PYTHON_ROWS, self.rows_per_group):
+        if len(self._rows) >= min(PYTHON_ROWS, self.rows_per_group - self._buffered):
             self._to_arrow()
             if self._buffered >= self.rows_per_group:
                 self._flush()
