@@ -103,7 +103,8 @@ class KeyedStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path)
+        # a scratch store's finalizer may run in another thread (garbage collection during a threaded load)
+        self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self.counts: dict[str, int] = {}
