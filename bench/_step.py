@@ -21,19 +21,28 @@ from bench.sync_incremental import MAPPING, sync_run
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_step(step: str, run_id: str, urls: tuple[str, str]) -> dict[str, Any]:
-    """One step in a fresh interpreter (this module as a script); its last output line is the JSON it prints."""
-    completed = subprocess.run([sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls],
-                               cwd=REPO, capture_output=True, text=True)
-    if completed.returncode:
-        raise RuntimeError(f"step {step} of run {run_id} failed:\n{completed.stderr[-3000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+def run_step(step: str, run_id: str, urls: tuple[str, str], stop_after_s: float | None = None) -> dict[str, Any]:
+    """One step in a fresh interpreter (this module as a script); its last output line is the JSON it prints.
+    With `stop_after_s` a step still running then is stopped and reported with its peak RSS so far
+    (`stopped: true`): a 1M-product transform needs hours on a shared 2-core box."""
+    command = [sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls]
+    with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=stop_after_s)
+        except subprocess.TimeoutExpired:
+            peak_kb = _peak_rss_kb(process.pid)
+            process.kill()
+            process.communicate()
+            return {"step": step, "seconds": stop_after_s, "peak_rss_mb": round(peak_kb / 1024, 1), "stopped": True}
+    if process.returncode:
+        raise RuntimeError(f"step {step} of run {run_id} failed:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
-def _peak_rss_kb() -> int:
-    """This process's own peak RSS: `VmHWM` (reset by exec); `ru_maxrss` keeps the forking parent's RSS on
-    Linux, so a step would inherit the benchmark's own memory as a floor."""
-    status = Path("/proc/self/status")
+def _peak_rss_kb(pid: int | str = "self") -> int:
+    """A process's peak RSS (this one's by default): `VmHWM` (reset by exec); `ru_maxrss` keeps the forking
+    parent's RSS on Linux, so a step would inherit the benchmark's own memory as a floor."""
+    status = Path(f"/proc/{pid}/status")
     if status.exists():
         for line in status.read_text().splitlines():
             if line.startswith("VmHWM:"):

@@ -17,7 +17,8 @@ replicated to `--products` products (product k is seed product k mod seed with i
 validate, transform and report run on that catalogue, each step in a subprocess (`bench._step`,
 `pipeline.run_step`) reporting its own peak RSS (`VmHWM`); load runs on the seed only (it needs the whole
 catalogue in the Akeneo sandbox): its results, refused lines and report are replicated before the report runs,
-so the report reads load artifacts of the scaled size. Run from the repo root:
+so the report reads load artifacts of the scaled size. With `--stop-after-s S` a step still running after S
+seconds is stopped and its peak RSS so far reported (the steps after it are not run). Run from the repo root:
     .venv/bin/python -m bench.scale --memory-only --products 100000 1000000
 Prints a markdown table per size and writes bench/results/scale_memory_<products>.json; with several sizes,
 also the ratio of each step's RSS at the largest size to the smallest (target <= 1.2).
@@ -71,7 +72,7 @@ def _copy(seed_dir: Path, scaled_dir: Path, artifact: Artifact) -> None:
     shutil.copy(artifact.path(seed_dir), artifact.path(scaled_dir))
 
 
-def run_memory(products: int, seed_products: int) -> list[dict[str, Any]]:
+def run_memory(products: int, seed_products: int, stop_after_s: float | None = None) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as workdir, \
             running_server("sandbox.akeneo", ["--seed", f"synthetic:{seed_products}",
                                               "--db", str(Path(workdir) / "akeneo.db")],
@@ -89,11 +90,14 @@ def run_memory(products: int, seed_products: int) -> list[dict[str, Any]]:
         replicate(seed_dir, scaled_dir, products, (PRODUCTS, RECORDS, LOOKUPS))
         _copy(seed_dir, scaled_dir, TAXONOMY)
         rows = [seed_rows["extract"], seed_rows["enrich"]]
-        rows += [{**run_step(step, SCALED_RUN, urls), "products": products} for step in ("validate", "transform")]
+        for step in ("validate", "transform"):
+            rows.append({**run_step(step, SCALED_RUN, urls, stop_after_s), "products": products})
+            if rows[-1].get("stopped"):  # the next step would read unfinished artifacts
+                return rows
         # The report on load artifacts too: the seed load's results, refused lines and report, replicated.
         replicate(seed_dir, scaled_dir, products, (RESULTS, REFUSED))
         _copy(seed_dir, scaled_dir, LOAD_REPORT)
-        rows += [seed_rows["load"], {**run_step("report", SCALED_RUN, urls), "products": products}]
+        rows += [seed_rows["load"], {**run_step("report", SCALED_RUN, urls, stop_after_s), "products": products}]
     return rows
 
 
@@ -104,11 +108,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=20, help="contenders: latency of both sandboxes")
     parser.add_argument("--memory-only", action="store_true",
                         help="RSS per step on a replicated catalogue, instead of the contenders")
+    parser.add_argument("--stop-after-s", type=float, default=None,
+                        help="memory only: stop a step still running after this long, its peak RSS so far reported")
     args = parser.parse_args(argv)
     measured = {}
     for products in args.products:
         if args.memory_only:
-            measured[products] = memory_report(products, args.seed_products)
+            measured[products] = memory_report(products, args.seed_products, args.stop_after_s)
         else:
             contenders_report(products, args.latency_ms)
     if len(measured) > 1:
@@ -120,17 +126,18 @@ def ratio_report(measured: dict[int, list[dict[str, Any]]]) -> None:
     small, large = min(measured), max(measured)
     before = {row["step"]: row["peak_rss_mb"] for row in measured[small]}
     rows = [[row["step"], before[row["step"]], row["peak_rss_mb"], round(row["peak_rss_mb"] / before[row["step"]], 2)]
-            for row in measured[large]]
+            for row in measured[large] if row["step"] in before]
     print(f"\nPeak RSS {large} / {small} products\n")
     print("\n".join(table(["step", f"MB at {small}", f"MB at {large}", "ratio"], rows)))
 
 
-def memory_report(products: int, seed_products: int) -> list[dict[str, Any]]:
-    rows = run_memory(products, seed_products)
+def memory_report(products: int, seed_products: int, stop_after_s: float | None) -> list[dict[str, Any]]:
+    rows = run_memory(products, seed_products, stop_after_s)
     print(f"\nPeak RSS per step, each step in its own process; validate, transform and report on {products} "
           "products (load on the seed, its artifacts replicated)\n")
     print("\n".join(table(["step", "products", "seconds", "peak RSS MB"],
-                          [[row["step"], row["products"], row["seconds"], row["peak_rss_mb"]] for row in rows])))
+                          [[row["step"], row["products"], f"{row['seconds']}{' (stopped)' * bool(row.get('stopped'))}",
+                            row["peak_rss_mb"]] for row in rows])))
     _write(f"scale_memory_{products}.json", {"products": products, "seed_products": seed_products, "rows": rows})
     return rows
 

@@ -38,6 +38,7 @@ STEP_REPORT = "report.json"
 BATCH_GLOB = "batch-*.ndjson"
 MODEL_BATCH_GLOB = "models-batch-*.ndjson"
 ROWS_PER_GROUP = 5000
+PYTHON_ROWS = 500
 
 IDENTIFIER_COLUMNS = ("gtin", "brand", "mpn", "icecat_id")
 """The product identifiers Icecat is searched by, read out of the Akeneo values into their own columns."""
@@ -86,7 +87,9 @@ def artifact_rows(path: Path) -> list[dict[str, Any]]:
 class ParquetStream:
     """Rows to one Parquet file, a row group every `rows_per_group` rows, under `<name>.tmp` until `close()`
     renames it: memory stays flat for any number of rows and the file is whole or absent. As a context manager
-    it closes on success and discards the temporary file on error."""
+    it closes on success and discards the temporary file on error. Rows wait as Python dicts only
+    `PYTHON_ROWS` at a time, then in Arrow form (a record's dicts are ~5x its Arrow size), so a group can be
+    large: a reader holds every group's metadata, which grows with the number of groups."""
 
     def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = ROWS_PER_GROUP) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,13 +97,23 @@ class ParquetStream:
         self._tmp = path.with_name(path.name + ".tmp")
         self._writer = pq.ParquetWriter(self._tmp, schema)
         self._rows: list[dict[str, Any]] = []
+        self._tables: list[pa.Table] = []
+        self._buffered = 0
         self.rows_written = 0
 
     def add(self, row: dict[str, Any]) -> None:
         self._rows.append(row)
         self.rows_written += 1
-        if len(self._rows) >= self.rows_per_group:
-            self._flush()
+        if len(self._rows) >= min(PYTHON_ROWS, self.rows_per_group - self._buffered):
+            self._to_arrow()
+            if self._buffered >= self.rows_per_group:
+                self._flush()
+
+    def _to_arrow(self) -> None:
+        if self._rows:
+            self._tables.append(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._buffered += len(self._rows)
+            self._rows = []
 
     def extend(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
@@ -126,9 +139,10 @@ class ParquetStream:
         self._tmp.unlink(missing_ok=True)
 
     def _flush(self) -> None:
-        if self._rows:
-            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
-            self._rows = []
+        self._to_arrow()
+        if self._tables:
+            self._writer.write_table(pa.concat_tables(self._tables))
+            self._tables, self._buffered = [], 0
 
     def __enter__(self) -> ParquetStream:
         return self

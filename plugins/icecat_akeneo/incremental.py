@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import tempfile
-import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
@@ -31,8 +28,8 @@ from icecat_akeneo.diff import ManualEdit, ValueKey, Values, partial_values, val
 from icecat_akeneo.icecat.lookup import Outcome
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.state import ProductStatus, StateStore
-from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs
-from icecat_akeneo.steps.extract import product_uuids
+from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs, product_batches
+from icecat_akeneo.steps.extract import product_uuid_pairs
 
 if TYPE_CHECKING:
     from icecat_akeneo.icecat.client import IcecatSettings
@@ -51,11 +48,6 @@ def _manual_edit_row(edit: ManualEdit) -> dict[str, Any]:
             "theirs": json.dumps(edit.theirs, ensure_ascii=False)}
 
 
-def _remove_scratch(keyed: KeyedStore, scratch: Path) -> None:
-    keyed.close()
-    shutil.rmtree(scratch, ignore_errors=True)
-
-
 def _utc(moment: dt.datetime) -> dt.datetime:
     """Index timestamps come naive (Icecat's are UTC); the state's are aware."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
@@ -66,7 +58,7 @@ class IncrementalRun:
                  heartbeat: Callable[[], None] = lambda: None) -> None:
         self.store, self.mapping, self.run_dir, self.heartbeat = store, mapping, run_dir, heartbeat
         # products keyed by uuid in the state once extract read them (a renamed SKU keeps its state)
-        store.use_uuids(lambda: product_uuids(run_dir) if PRODUCTS.path(run_dir).exists() else None)
+        store.use_uuids(lambda: product_uuid_pairs(run_dir) if PRODUCTS.path(run_dir).exists() else None)
         self.manual_edits_win = manual_edits_win
         self.overrides = {f.attribute: f.manual_edits_win for f in mapping.fields if f.manual_edits_win is not None}
         self._manual_edits: ParquetStream | None = None   # opened by the first manual edit kept
@@ -85,11 +77,9 @@ class IncrementalRun:
 
     @cached_property
     def _keyed(self) -> KeyedStore:
-        """Each product's Akeneo values and fetched Icecat date, asked per batch by the load (a scratch folder,
-        removed with its file when this run object goes: outside the run folder, so never published)."""
-        scratch = Path(tempfile.mkdtemp(prefix="icecat-akeneo-load-"))
-        keyed = KeyedStore(scratch / "keys.sqlite")
-        weakref.finalize(self, _remove_scratch, keyed, scratch)
+        """Each product's Akeneo values and fetched Icecat date, asked per batch by the load (a scratch file,
+        removed when this run object goes)."""
+        keyed = KeyedStore.scratch(self, "icecat-akeneo-load-")
         keyed.put("held", parquet_pairs(PRODUCTS.path(self.run_dir), "identifier", "values_json"))
         keyed.put("updated", ((identifier, _utc(updated).isoformat()) for identifier, updated
                               in parquet_pairs(LOOKUPS.path(self.run_dir), "identifier", "updated") if updated))
@@ -248,9 +238,10 @@ class IncrementalRun:
         return {"data_creation_requested": len(requested)}
 
     def after_validate(self) -> None:
-        """Mark the products validate quarantined, with the rule and the reason."""
-        reasons = {r["identifier"]: f"{r['rule']}: {r['message']}" for r in QUARANTINE.rows(self.run_dir)}
-        if reasons:
+        """Mark the products validate quarantined, with the rule and the reason (of its last row), a batch of
+        products at a time."""
+        for batch in product_batches(QUARANTINE.path(self.run_dir), columns=["rule", "message"]):
+            reasons = {identifier: f"{rows[-1]['rule']}: {rows[-1]['message']}" for identifier, rows in batch}
             self.store.mark_many(reasons, ProductStatus.QUARANTINED)
 
     def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -4,7 +4,11 @@ identifier is stored under its uuid. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import tempfile
+from pathlib import Path
 
+import pytest
 import sqlalchemy
 from alembic import command
 from icecat_akeneo.diff import value_hash
@@ -103,3 +107,38 @@ def test_uuids_are_read_only_once_extract_wrote_them(database_url: str) -> None:
         store.record_seen([SeenProduct("DEMO-DELL")])
         assert _keys(store, "state_product") == [DELL]
         assert store.product("DEMO-DELL") is not None and answers == []
+
+
+def test_uuids_streamed_as_pairs_key_more_products_than_one_query_asks(database_url: str) -> None:
+    """A run hands its uuids over as (name, uuid) pairs read from extract's file, not a dict of the
+    catalogue: identifier-keyed rows of every product move to their uuid, answers come back under the names."""
+    names = [f"SKU-{i:04d}" for i in range(1200)]
+    with StateStore(database_url, "acme") as store:
+        store.migrate()
+        store.record_seen(SeenProduct(name) for name in names)
+        store.record_accepted(names[-1], name("last"))
+    with StateStore(database_url, "acme") as store:
+        store.use_uuids(lambda: ((sku, f"uuid-{sku}") for sku in names))
+        store.mark_many({sku: "title_present: no title" for sku in names}, ProductStatus.QUARANTINED)
+        assert _keys(store, "state_product") == sorted(f"uuid-{sku}" for sku in names)
+        assert [p.identifier for p in store.products(ProductStatus.QUARANTINED)] == names
+        assert sorted(p.identifier for p in store.products_among(names[:3])) == names[:3]
+        assert store.accepted_hashes([names[-1]]) == {names[-1]: {NAME: value_hash("last")}}
+        with store.engine.connect() as connection:
+            identifiers = connection.exec_driver_sql("SELECT akeneo_identifier FROM state_product").scalars()
+            assert sorted(identifiers) == names
+
+
+def test_the_uuid_map_is_a_scratch_file_removed_with_its_store(database_url: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with StateStore(database_url, "acme") as store:
+        store.migrate()
+        store.use_uuids(lambda: {"DEMO-DELL": DELL})
+        store.record_seen([SeenProduct("DEMO-DELL")])
+        assert [path.name for path in scratch.glob("icecat-akeneo-uuids-*/*")] == ["keys.sqlite"]
+    del store
+    gc.collect()
+    assert list(scratch.iterdir()) == []

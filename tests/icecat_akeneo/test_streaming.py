@@ -50,6 +50,15 @@ def test_products_come_whole_even_when_split_across_row_groups_and_reads(tmp_pat
         [("P-DELL", 1), ("P-S7", 2)], [("P-IIYAMA", 1), ("P-BARE", 1)], [("P-S7-BIS", 2)]]
 
 
+def test_a_row_group_of_many_products_comes_in_batches_of_whole_products(tmp_path: Path) -> None:
+    _run(tmp_path)
+    table = pq.read_table(RECORDS.path(tmp_path))
+    pq.write_table(table, RECORDS.path(tmp_path), row_group_size=len(table))   # one group, read 2 rows at a time
+    batches = list(product_batches(RECORDS.path(tmp_path), 2, read_rows=2))
+    assert [[(identifier, len(rows)) for identifier, rows in batch] for batch in batches] == [
+        [("P-DELL", 1), ("P-S7", 2)], [("P-IIYAMA", 1), ("P-BARE", 1)], [("P-S7-BIS", 2)]]
+
+
 def test_validate_quarantines_the_same_products_whatever_the_batch_size(tmp_path: Path) -> None:
     mapping = load_mapping(DEMO_MAPPING)
     whole = run_validate(_run(tmp_path / "whole"), mapping, failure_ratio=1.0)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from icecat_akeneo.diff import ValueKey, value_hashes
 from icecat_akeneo.state.engine import engine_for
-from icecat_akeneo.state.keys import ProductKeys, UuidLoader, adopt_uuids
+from icecat_akeneo.state.keys import ProductKeys, UuidLoader, UuidPairs, adopt_uuids
 from icecat_akeneo.state.migrate import current_revision, head_revision, upgrade_to_head
 from icecat_akeneo.state.models import AcceptedValue, MediaFile, Product, ProductStatus
 from icecat_akeneo.state.rows import (
@@ -53,22 +53,23 @@ class StateStore:
         self.keys = ProductKeys()
 
     def use_uuids(self, loader: UuidLoader) -> None:
-        """Key products by uuid from now on: `loader` gives `{name: uuid}` (None until extract wrote it); rows
+        """Key products by uuid from now on: `loader` gives `{name: uuid}` or (name, uuid) pairs (None until
+        extract wrote them); rows
         still keyed by one of those identifiers move to its uuid when it first answers."""
         self.keys = ProductKeys(loader, self._adopt_uuids)
 
-    def _adopt_uuids(self, uuids: Mapping[str, str]) -> None:
+    def _adopt_uuids(self, pairs: UuidPairs) -> None:
         with self.engine.begin() as connection:
-            adopt_uuids(connection, self.client, uuids)
+            adopt_uuids(connection, self.client, pairs)
 
     def _begin(self) -> Any:
         """A write transaction, once the run's uuids are known (adopting them is a transaction of its own,
         never nested in another: SQLite would wait on itself)."""
-        self.keys.uuids  # noqa: B018 - loads the uuids (and adopts them) first
+        self.keys.load()  # the uuids (and their adoption) first
         return self.engine.begin()
 
     def _connect(self) -> Any:
-        self.keys.uuids  # noqa: B018 - loads the uuids (and adopts them) first
+        self.keys.load()
         return self.engine.connect()
 
     def __enter__(self) -> StateStore:
@@ -113,15 +114,16 @@ class StateStore:
         if status is not None:
             query = query.where(PRODUCT.c.status == checked_status(status))
         with self._connect() as connection:
-            states = [self._named(row) for row in connection.execute(query)]
+            states = self._named(connection.execute(query))
         return sorted(states, key=lambda state: state.identifier)
 
     def products_among(self, identifiers: Iterable[str]) -> list[ProductState]:
         """The known products among `identifiers` (a batch of the run's products, not the client's all)."""
         names = self.keys.keys(identifiers)
         with self._connect() as connection:
-            return [self._named(row) for chunk in chunks(names, IN_CLAUSE_CHUNK)
-                    for row in connection.execute(self._product_query().where(PRODUCT.c.identifier.in_(chunk)))]
+            return [state for chunk in chunks(names, IN_CLAUSE_CHUNK)
+                    for state in self._named(connection.execute(self._product_query().where(
+                        PRODUCT.c.identifier.in_(chunk))))]
 
     def product(self, identifier: str) -> ProductState | None:
         """The product the run calls `identifier`; a store that knows no uuids (CLI, UI) finds a uuid-keyed
@@ -131,16 +133,22 @@ class StateStore:
                                                 PRODUCT.c.akeneo_identifier == identifier))
         with self._connect() as connection:
             rows = connection.execute(query.order_by((PRODUCT.c.identifier == key).desc())).all()
-        return self._named(rows[0]) if rows else None
+        return self._named(rows[:1])[0] if rows else None
 
     def _product_query(self) -> Any:
         return select(*PRODUCT_STATE_COLUMNS, PRODUCT.c.akeneo_identifier).where(PRODUCT.c.client == self.client)
 
-    def _named(self, row: Any) -> ProductState:
-        """A state row under the name the run uses for it (`ProductKeys.name`)."""
-        fields = dict(row._mapping)
-        fields["identifier"] = self.keys.name(fields["identifier"], fields.pop("akeneo_identifier"))
-        return ProductState(**fields)
+    def _named(self, rows: Iterable[Any]) -> list[ProductState]:
+        """State rows under the names the run uses for them (`ProductKeys.name`), asked per chunk of rows."""
+        states = []
+        for chunk in chunks(rows, IN_CLAUSE_CHUNK):
+            names = self.keys.names(row.identifier for row in chunk)
+            for row in chunk:
+                fields = dict(row._mapping)
+                identifier, akeneo_identifier = fields["identifier"], fields.pop("akeneo_identifier")
+                fields["identifier"] = names.get(identifier) or akeneo_identifier or identifier
+                states.append(ProductState(**fields))
+        return states
 
     def pending(self, max_age: dt.timedelta | None = None) -> list[ProductState]:
         """Products waiting for Icecat content, oldest first; with `max_age`, only those pending no longer."""
@@ -148,8 +156,7 @@ class StateStore:
         if max_age is not None:
             query = query.where(PRODUCT.c.status_since >= self.clock() - max_age)
         with self._connect() as connection:
-            rows = connection.execute(query.order_by(PRODUCT.c.status_since, PRODUCT.c.identifier))
-            return [self._named(row) for row in rows]
+            return self._named(connection.execute(query.order_by(PRODUCT.c.status_since, PRODUCT.c.identifier)))
 
     def media_code(self, sha256: str) -> str | None:
         """The Akeneo media code of a file with this content, if it was uploaded before."""
@@ -171,12 +178,10 @@ class StateStore:
         A `None` Icecat id or date keeps the known one: extract sees products before enrich matches them.
         A product given several times (one row per language) is written once, its last row winning.
         """
-        now = self.clock()
-        rows = sorted({product.identifier: {"identifier": self.keys.key(product.identifier),
-                                            "akeneo_identifier": self.keys.identifier_of(product.identifier),
-                                            "icecat_id": product.icecat_id,
-                                            "icecat_updated": product.icecat_updated, "last_seen": now}
-                       for product in products}.values(), key=lambda row: row["identifier"])
+        now, seen = self.clock(), {product.identifier: product for product in products}
+        keyed = self.keys.keys(seen)
+        rows = [{"identifier": key, "icecat_id": seen[keyed[key]].icecat_id, "last_seen": now,
+                 "icecat_updated": seen[keyed[key]].icecat_updated} for key in sorted(keyed)]
 
         def keep_known_match(excluded: Any) -> dict[str, Any]:
             """A `None` keeps the known value; an older Icecat date never replaces a newer one (two runs
@@ -200,8 +205,8 @@ class StateStore:
 
         Rows go in sorted key order, so two writers on PostgreSQL lock rows in the same order and never
         deadlock."""
-        now, refused = self.clock(), {self.keys.key(name) for name in not_synced}
-        accepted = {self.keys.key(name): values for name, values in accepted.items()}
+        now, refused = self.clock(), set(self.keys.keys(not_synced))
+        accepted = {key: accepted[name] for key, name in self.keys.keys(accepted).items()}
         value_rows = [{"identifier": identifier, "attribute": attribute, "locale": stored(locale),
                        "scope": stored(scope), "data_hash": data_hash, "updated_at": now}
                       for identifier, values in accepted.items()
@@ -225,7 +230,7 @@ class StateStore:
     def mark_many(self, reasons: Mapping[str, str | None], status: ProductStatus | str) -> None:
         """Set `status` on every product of `{identifier: reason}` in one transaction."""
         now, checked = self.clock(), checked_status(status)
-        keyed = {self.keys.key(name): reason for name, reason in reasons.items()}
+        keyed = {key: reasons[name] for key, name in self.keys.keys(reasons).items()}
         rows = [{"identifier": key, "status": checked, "reason": keyed[key], "status_since": now}
                 for key in sorted(keyed)]
         with self._begin() as connection:
@@ -279,9 +284,9 @@ class StateStore:
         """
         if not rows:
             return
-        now = self.clock()
-        complete = [{"first_seen": now, "last_seen": now, "attempts": 0, "akeneo_identifier":
-                     self.keys.identifier_of(self.keys.name(row["identifier"], None)), **row} for row in rows]
+        now, identifiers = self.clock(), self.keys.identifiers(row["identifier"] for row in rows)
+        complete = [{"first_seen": now, "last_seen": now, "attempts": 0,
+                     "akeneo_identifier": identifiers[row["identifier"]], **row} for row in rows]
 
         def product_updates(excluded: Any) -> dict[str, Any]:
             updates = dict(computed(excluded)) if computed else {}

@@ -8,7 +8,10 @@ step's output (`KeyedStore`), so the memory a step holds depends on the batch si
 """
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -38,16 +41,15 @@ def _lengths(chunk: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _row_chunks(path: Path, columns: list[str] | None, read_rows: int) -> Iterator[pa.RecordBatch]:
-    """The file's rows, `read_rows` at a time, decoding one row group at a time and giving its buffers back
-    to the OS before the next: `ParquetFile.iter_batches` kept decoded row groups in pyarrow's memory pool,
-    so a step's RSS grew with the file."""
+    """The file's rows, `read_rows` decoded at a time, one row group after the other, giving pyarrow's
+    buffers back to the OS after each group: `iter_batches` over the whole file kept decoded row groups in
+    the memory pool, so a step's RSS grew with the file. Rows are decoded a batch at a time, not a group at a
+    time, so the writers can write few large groups (the metadata of many small ones grows with the file)."""
     parquet = pq.ParquetFile(path)
     wanted = None if columns is None else [name for name in parquet.schema_arrow.names if name in columns]
     pool = pa.default_memory_pool()
     for group in range(parquet.metadata.num_row_groups):
-        table = parquet.read_row_group(group, columns=wanted)
-        yield from table.to_batches(max_chunksize=read_rows)
-        del table
+        yield from parquet.iter_batches(batch_size=read_rows, row_groups=[group], columns=wanted)
         pool.release_unused()
 
 
@@ -101,10 +103,20 @@ class KeyedStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path)
+        # a scratch store's finalizer may run in another thread (garbage collection during a threaded load)
+        self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self.counts: dict[str, int] = {}
+
+    @classmethod
+    def scratch(cls, owner: object, prefix: str) -> KeyedStore:
+        """A store in a temporary folder of its own, removed with the folder when `owner` goes: outside the
+        run folder, so never published with the run's artifacts."""
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
+        store = cls(folder / "keys.sqlite")
+        weakref.finalize(owner, _remove_folder, store, folder)
+        return store
 
     def put(self, table: str, pairs: Iterable[tuple[str, Any]]) -> int:
         """Fill `table` (a name of our own, never input) with (identifier, value); the first value wins."""
@@ -125,6 +137,10 @@ class KeyedStore:
                 f"SELECT identifier, value FROM {table} WHERE identifier IN ({marks})", chunk))
         return found
 
+    def pairs(self, table: str) -> Iterator[tuple[str, Any]]:
+        """Every (identifier, value) of `table`, streamed from the file."""
+        yield from self._db.execute(f"SELECT identifier, value FROM {table}")
+
     def count_common(self, table: str, other: str) -> int:
         """How many identifiers are in both tables (e.g. found and quarantined)."""
         return self._db.execute(f"SELECT COUNT(*) FROM {table} JOIN {other} USING (identifier)").fetchone()[0]
@@ -139,3 +155,8 @@ class KeyedStore:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
+
+
+def _remove_folder(store: KeyedStore, folder: Path) -> None:
+    store.close()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -22,7 +22,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from icecat_akeneo.catalog.gtin import normalized_gtin
 from icecat_akeneo.catalog.product_values import main_identifier_attribute, read_value
 from icecat_akeneo.catalog.snapshots import drift_errors, latest_snapshot, save_snapshot
 from icecat_akeneo.progress import Progress
+from icecat_akeneo.steps.batches import parquet_pairs
 from icecat_akeneo.steps.extract_models import PARTIAL_FILTERS, ModelTree
 
 if TYPE_CHECKING:
@@ -230,10 +231,15 @@ def api_mode_of_run(run_dir: str | os.PathLike[str]) -> str:
     return json.loads(path.read_text(encoding="utf-8"))["mode"] if path.exists() else "identifier"
 
 
+def product_uuid_pairs(run_dir: str | os.PathLike[str]) -> Iterator[tuple[str, str]]:
+    """(product key, uuid) of the extracted products that have a uuid (Akeneo 7.0 / SaaS), a row group at
+    a time: the state store asks them of a scratch file, never of a dict of the catalogue."""
+    return ((name, uuid) for name, uuid in parquet_pairs(PRODUCTS.path(run_dir), "identifier", "uuid") if uuid)
+
+
 def product_uuids(run_dir: str | os.PathLike[str]) -> dict[str, str]:
-    """`{product key: uuid}` of the extracted products that have a uuid (Akeneo 7.0 / SaaS)."""
-    table = pq.read_table(PRODUCTS.path(run_dir), columns=["identifier", "uuid"])
-    return {row["identifier"]: row["uuid"] for row in table.to_pylist() if row["uuid"]}
+    """`{product key: uuid}` of the extracted products that have a uuid."""
+    return dict(product_uuid_pairs(run_dir))
 
 
 def address_as_extracted(akeneo: AkeneoClient, run_dir: str | os.PathLike[str]) -> None:

@@ -40,9 +40,14 @@ from icecat_akeneo.icecat.record import record_from_row
 from icecat_akeneo.mapping import ClientMapping
 from icecat_akeneo.model_values import ModelValues
 from icecat_akeneo.progress import Progress
-from icecat_akeneo.steps.batches import PRODUCTS_PER_BATCH, KeyedStore, parquet_pairs, product_batches
+from icecat_akeneo.steps.batches import KeyedStore, parquet_pairs, product_batches
 from icecat_akeneo.steps.transform_models import model_values_of_run, write_model_lines
 from icecat_akeneo.steps.transform_output import TransformOutputs
+
+PRODUCTS_PER_BATCH, READ_ROWS = 100, 250
+"""Products transformed at a time, record rows decoded at a time: a product's records decode into ~0.35 MB of
+Python objects (features, images), so the batches of `steps.batches` (200 products, 500 rows) held ~80 MB more
+at peak (bench/README.md "scale: memory per step"); the state is still asked once per batch."""
 
 # --- the file writer ----------------------------------------------------------------------------------------
 
@@ -123,7 +128,7 @@ def run_transform(run_dir: str | Path, mapping: ClientMapping, *, batch_size: in
         _keyed_inputs(run_dir, keyed, with_current=on_batch is not None or models is not None,
                       with_parents=models is not None)
         progress = Progress("transform", keyed.counts["found"] or None, unit="products")
-        for batch in product_batches(RECORDS.path(run_dir), products_per_batch):
+        for batch in product_batches(RECORDS.path(run_dir), products_per_batch, read_rows=READ_ROWS):
             identifiers = [identifier for identifier, _ in batch]
             found = keyed.get_many("found", identifiers) if keyed.counts["found"] else dict.fromkeys(identifiers)
             quarantined = keyed.get_many("quarantined", identifiers)
