@@ -262,8 +262,8 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
             todo = [name for name in names if name not in found or not settled(found[name][0]["updated"],
                                                                                 found[name][1])]
             if attempt and todo:
-                await _until_clock_passes(akeneo, max((akeneo_time(found[name][0]["updated"]) for name in todo
-                                                       if name in found), default=None))
+                await _until_clock_passes(akeneo, max((found[name][0]["updated"] for name in todo if name in found),
+                                                      key=akeneo_time, default=None))
             for start in range(0, len(todo), IDENTIFIERS_PER_SEARCH):
                 clock = akeneo.server_clock
                 search = {"identifier": [{"operator": "IN", "value": todo[start:start + IDENTIFIERS_PER_SEARCH]}]}
@@ -273,7 +273,7 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
     return found
 
 
-async def _until_clock_passes(akeneo: AkeneoClient, latest_updated: dt.datetime | None) -> None:
+async def _until_clock_passes(akeneo: AkeneoClient, latest_updated: str | None) -> None:
     """Wait until Akeneo's `Date` is in a later second than `latest_updated`. A server (or the proxy in front
     of it) may stamp `Date` from a clock refreshed once a second, so one second's sleep is not always enough;
     after `CLOCK_POLLS` polls the read goes ahead and what is still unsettled is simply not marked."""
@@ -281,5 +281,5 @@ async def _until_clock_passes(akeneo: AkeneoClient, latest_updated: dt.datetime 
         await asyncio.sleep(CLOCK_POLL_SECONDS)
         await akeneo.api_info()  # a fresh answer: Akeneo's clock now
         clock = akeneo.server_clock
-        if latest_updated is None or (clock is not None and settled(latest_updated.isoformat(), clock)):
+        if latest_updated is None or settled(latest_updated, clock):
             return

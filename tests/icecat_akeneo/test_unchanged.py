@@ -99,7 +99,7 @@ def test_the_read_back_waits_for_akeneos_clock_to_pass_the_write_even_when_its_d
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(unchanged, "CLOCK_POLL_SECONDS", 0.0)
     akeneo = LaggingDate()
-    asyncio.run(unchanged._until_clock_passes(akeneo, unchanged.akeneo_time(WRITTEN)))  # type: ignore[arg-type]
+    asyncio.run(unchanged._until_clock_passes(akeneo, WRITTEN))  # type: ignore[arg-type]
     assert akeneo.answers == 3 and settled(WRITTEN, akeneo.server_clock)
 
 
