@@ -107,6 +107,14 @@ def airflow_cli(env: dict[str, str], log: Path, *args: str) -> None:
     assert completed.returncode == 0, f"`airflow {' '.join(args)}` exited {completed.returncode}; see {log}"
 
 
+def create_pools(env: dict[str, str], log: Path) -> None:
+    """The Connections' pools, as README tells a user of a new Airflow: the API steps wait for them."""
+    with log.open("ab") as out:
+        completed = subprocess.run([sys.executable, "-m", "deploy.prod", "pools"], env=env, cwd=REPO_ROOT,
+                                   stdout=out, stderr=subprocess.STDOUT, timeout=300)
+    assert completed.returncode == 0, f"`python -m deploy.prod pools` exited {completed.returncode}; see {log}"
+
+
 @contextmanager
 def airflow_component(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen]:
     """An `airflow <component>` in its own process group, stopped with all its workers when the block ends."""
@@ -170,6 +178,7 @@ def test_backfill_makes_one_incremental_run_per_day(akeneo_server: Sandbox, icec
                         akeneo_server, icecat_server)
     airflow_cli(env, logs / "cli.log", "db", "migrate")
     airflow_cli(env, logs / "cli.log", "dags", "reserialize")
+    create_pools(env, logs / "cli.log")
     with ExitStack() as stack:
         components = [
             stack.enter_context(airflow_component(env, logs / "api-server.log", "api-server", "--port",

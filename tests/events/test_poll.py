@@ -78,3 +78,15 @@ def test_a_product_the_sync_wrote_is_not_queued_by_the_next_poll(akeneo: Sandbox
     state = StateStore(f"sqlite:///{tmp_path / 'state.db'}", "demo")
     state.record_accepted("EV-WRITTEN", {})
     assert poll(akeneo, tmp_path, store).own_writes == 1
+
+
+def test_a_product_the_sync_wrote_under_its_uuid_is_not_queued_by_the_next_poll(akeneo: Sandbox,
+                                                                                 tmp_path: Path) -> None:
+    """Akeneo 7 / SaaS: the state keys the product by uuid; the poll still knows the write as its own."""
+    store = store_at(tmp_path)
+    start_cursor(store)
+    create_product(akeneo.base_url, "EV-WRITTEN-UUID")
+    state = StateStore(f"sqlite:///{tmp_path / 'state.db'}", "demo")
+    state.use_uuids(lambda: {"EV-WRITTEN-UUID": "0b5c6a52-6b5e-4c1e-9d1f-2a0c3e4f5a6b"})
+    state.record_accepted("EV-WRITTEN-UUID", {})
+    assert poll(akeneo, tmp_path, store).own_writes == 1

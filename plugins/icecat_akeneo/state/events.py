@@ -129,9 +129,19 @@ class EventStore:
             return [QueuedEvent(*row) for row in rows]
 
     def last_synced(self, identifiers: Iterable[str]) -> dict[str, dt.datetime]:
-        """When the connector's last accepted write to each product happened (products never written: absent)."""
+        """When the connector's last accepted write to each product happened (products never written: absent).
+
+        Rows are keyed by Akeneo's uuid once a run knew it (`state.keys`), by identifier before: a product is
+        found by its key or by the identifier last seen (`akeneo_identifier`), and answered under the name asked."""
         wanted = list(dict.fromkeys(identifiers))
-        query = select(PRODUCT.c.identifier, PRODUCT.c.last_synced).where(
-            PRODUCT.c.client == self.client, PRODUCT.c.identifier.in_(wanted), PRODUCT.c.last_synced.is_not(None))
+        if not wanted:
+            return {}
+        query = select(PRODUCT.c.identifier, PRODUCT.c.akeneo_identifier, PRODUCT.c.last_synced).where(
+            PRODUCT.c.client == self.client, PRODUCT.c.last_synced.is_not(None),
+            PRODUCT.c.identifier.in_(wanted) | PRODUCT.c.akeneo_identifier.in_(wanted))
+        asked, found = set(wanted), {}
         with self.engine.connect() as connection:
-            return dict(connection.execute(query).tuples().all()) if wanted else {}
+            for key, akeneo_identifier, synced in connection.execute(query):
+                name = akeneo_identifier if akeneo_identifier in asked else key
+                found[name] = max(synced, found.get(name, synced))
+        return found
