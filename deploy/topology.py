@@ -26,6 +26,7 @@ AIRFLOW_SERVICES: dict[str, tuple[str, ...]] = {
 }
 SANDBOX_SERVICES = ("akeneo-sandbox", "icecat-sandbox")
 WORKERS = int(os.environ.get("ICECAT_PROD_WORKERS", "2"))  # Celery workers `deploy.prod up` starts
+WORKER_CONCURRENCY = 4  # task slots per Celery worker
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,14 @@ def airflow_config(endpoints: Endpoints, home: Path, secrets: dict[str, str]) ->
             "dags_are_paused_at_creation": "True",
             "fernet_key": secrets["fernet_key"],
             "execution_api_server_url": f"http://127.0.0.1:{endpoints.api_port}/execution/",
+            # the workers' slots: what a run's shards can really run at once (`icecat_akeneo.pools.share`)
+            "parallelism": str(WORKERS * WORKER_CONCURRENCY),
         },
         "database": {"sql_alchemy_conn": endpoints.database(endpoints.airflow_db)},
         "celery": {
             "broker_url": endpoints.redis,
             "result_backend": endpoints.database(endpoints.airflow_db, driver="db+postgresql"),
-            "worker_concurrency": "4",
+            "worker_concurrency": str(WORKER_CONCURRENCY),
         },
         "api": {"host": "127.0.0.1", "port": str(endpoints.api_port), "secret_key": secrets["secret_key"],
                 "base_url": f"http://127.0.0.1:{endpoints.api_port}"},

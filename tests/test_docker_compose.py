@@ -115,6 +115,14 @@ def test_compose_and_the_native_stack_agree_on_executor_broker_backend_and_datab
     assert SHARED_ENV["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == NATIVE["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
 
 
+def test_parallelism_is_the_workers_task_slots_in_compose_and_the_native_stack() -> None:
+    """The APIs' limits are shared among the shards that can really run at once (`pools.share`)."""
+    slots_per_worker = int(SHARED_ENV["AIRFLOW__CELERY__WORKER_CONCURRENCY"])
+    replicas = COMPOSE["services"]["airflow-worker"]["deploy"]["replicas"]
+    assert int(SHARED_ENV["AIRFLOW__CORE__PARALLELISM"]) == replicas * slots_per_worker
+    assert int(NATIVE["AIRFLOW__CORE__PARALLELISM"]) == topology.WORKERS * slots_per_worker
+
+
 def test_every_container_shares_one_jwt_secret_and_fernet_key_from_the_environment() -> None:
     for key, variable in (("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW_JWT_SECRET"),
                           ("AIRFLOW__API__SECRET_KEY", "AIRFLOW_SECRET_KEY"),

@@ -72,12 +72,13 @@ class SyncRun:
     resolve_icecat: Callable[[], IcecatSettings]
     shard_count: int = 1  # shards of the run that may run at once (1 for extract): divides the APIs' limits
     clients_sharing: Mapping[str, int] = field(default_factory=dict)  # api -> clients on this Connection
+    task_slots: int | None = None  # tasks the deployment runs at once (Airflow's core.parallelism); None: unbounded
 
     def concurrency(self, api: Api, connection_max: int | None) -> int:
         """The run param's concurrency, capped by this task's share of the Connection's pool (`pools`)."""
         limit = pool_limit(api, connection_max)
         return min(int(self.params[f"{api}_concurrency"]),
-                   share(limit, self.shard_count, self.clients_sharing.get(api, 1)))
+                   share(limit, self.shard_count, self.clients_sharing.get(api, 1), self.task_slots))
 
     @cached_property
     def akeneo(self) -> AkeneoSettings:

@@ -5,10 +5,13 @@ Akeneo allows about 4 parallel calls per API connection; Icecat throttles an acc
 Akeneo; enrich: Icecat) run in the pool of their Connection (`akeneo__<conn id>`, `icecat__<conn id>`), one
 slot each, the pool sized to the limit, so at most `limit` such tasks run at once however many shards and
 clients there are. Inside a task, calls run `share` at a time: the limit divided among the run's shards that
-can run at once and the clients whose mappings name the same Connection. With at most `limit` tasks in the pool
-and at most `clients` runs on a Connection, the calls in flight never exceed the limit:
-sum over runs of `min(shards, limit) * (limit // (min(shards, limit) * clients))` <= `limit`; when the
-division falls below 1 every task makes 1 call at a time, and the pool's `limit` tasks bound the total.
+can run at once and the clients whose mappings name the same Connection. The shards that can run at once are
+bounded by the shards, the pool and the deployment's task slots (Airflow's `core.parallelism`, which
+`deploy.prod` sets to its workers' slots): 9 shards on 4 worker slots run 4 at a time, so each takes a
+quarter of the limit, not an eighth. With at most `running = min(shards, limit, slots)` tasks of a run at
+once and at most `clients` runs on a Connection, the calls in flight never exceed the limit:
+sum over runs of `running * (limit // (running * clients))` <= `limit`; when the division falls below 1 every
+task makes 1 call at a time, and the pool's `limit` tasks bound the total.
 """
 from __future__ import annotations
 
@@ -31,9 +34,11 @@ def pool_limit(api: Api, connection_max: int | None) -> int:
     return max(1, connection_max or ICECAT_DEFAULT_LIMIT)
 
 
-def share(limit: int, shards: int, clients: int = 1) -> int:
-    """Parallel calls one task of a run with `shards` shards may make (at least 1)."""
-    return max(1, limit // (min(max(shards, 1), limit) * max(clients, 1)))
+def share(limit: int, shards: int, clients: int = 1, task_slots: int | None = None) -> int:
+    """Parallel calls one task of a run with `shards` shards may make (at least 1), when the deployment runs
+    at most `task_slots` tasks at once (None: no bound but the shards and the pool)."""
+    running = min(max(shards, 1), limit, max(task_slots or shards, 1))
+    return max(1, limit // (running * max(clients, 1)))
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,16 @@ def sync_run(mapping_path: str, context: Mapping[str, Any]) -> pipeline.SyncRun:
     mapping = load_mapping(mapping_path)
     sync = connected_run(mapping, str(context["run_id"]), dict(context.get("params") or {}),
                          (start, end) if start and end else None)
-    return replace(sync, clients_sharing=clients_sharing(mapping, mapping_path))
+    return replace(sync, clients_sharing=clients_sharing(mapping, mapping_path), task_slots=task_slots())
+
+
+def task_slots() -> int | None:
+    """How many tasks this Airflow runs at once (`core.parallelism`; 0 or unset: no bound): a run's shards
+    beyond it wait, so they need no share of the APIs' limits (`pools.share`)."""
+    from airflow.configuration import conf
+
+    slots = conf.getint("core", "parallelism", fallback=0)
+    return slots if slots > 0 else None
 
 
 def _deterministic() -> tuple[type[Exception], ...]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,6 +19,8 @@ from icecat_akeneo.steps.shards import (
     shards_of,
     split_selection,
 )
+
+from sandbox.process import REPO_ROOT
 
 
 def extracted(run: Path, count: int) -> Path:
@@ -145,6 +148,16 @@ def test_a_task_s_share_keeps_the_calls_of_all_its_pool_s_tasks_within_the_limit
     assert min(shards, limit) * clients * share(limit, shards, clients) <= max(limit, min(shards, limit) * clients)
 
 
+@pytest.mark.parametrize(("limit", "shards", "slots", "expected"),
+                         [(8, 9, 4, 2), (8, 9, 8, 1), (4, 2, 1, 4), (8, 2, None, 4)])
+def test_shards_beyond_the_deployment_s_task_slots_take_no_share_of_the_limit(
+    limit: int, shards: int, slots: int | None, expected: int,
+) -> None:
+    """9 shards on 4 worker slots: 4 run at a time, each at a quarter of the Connection's limit."""
+    assert share(limit, shards, 1, slots) == expected
+    assert min(shards, limit, slots or shards) * share(limit, shards, 1, slots) <= limit
+
+
 def test_akeneo_pools_never_exceed_four_calls_and_icecat_follows_its_connection() -> None:
     assert pool_limit("akeneo", None) == 4 and pool_limit("akeneo", 10) == 4 and pool_limit("akeneo", 2) == 2
     assert pool_limit("icecat", None) == 8 and pool_limit("icecat", 3) == 3
@@ -164,3 +177,13 @@ def test_the_run_s_completeness_weighs_each_shard_by_its_products(tmp_path: Path
     merged = json.loads(COMPLETENESS.path(run).read_text())
     assert merged["before"] is None, "one shard could not read it: unknown for the run"
     assert merged["after"] == {"ecommerce": {"en_US": {"products": 4, "complete": 3, "average": 90.0}}}
+
+
+def test_a_shard_task_shares_the_limit_among_the_tasks_airflow_runs_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow's `core.parallelism` (the workers' slots in `deploy.prod`) reaches the run's share."""
+    from icecat_akeneo import tasks
+
+    monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "4")
+    sync = tasks.sync_run(str(REPO_ROOT / "include" / "mappings" / "demo.yaml"), {"run_id": "manual__1"})
+    sharded = replace(sync, shard_count=9, params={**sync.params, "icecat_concurrency": 8})
+    assert sync.task_slots == 4 and sharded.concurrency("icecat", 8) == 2
