@@ -83,6 +83,13 @@ def measure(settings: AkeneoSettings, run_dir: str | os.PathLike[str]) -> Summar
         return None
 
 
+def save_after_load(settings: AkeneoSettings, run_dir: str | os.PathLike[str], before: Summary | None, *,
+                    wrote: bool) -> None:
+    """Save the completeness before and after a load; a load that wrote nothing to Akeneo (a no-change rerun)
+    left it as it was before, so it is not read again (one search per 100 products saved)."""
+    save(run_dir, before, measure(settings, run_dir) if wrote else before)
+
+
 def save(run_dir: str | os.PathLike[str], before: Summary | None, after: Summary | None) -> None:
     path = COMPLETENESS.path(run_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,7 @@ one client never sync at the same time.
 Extract cuts the selection into shards (`steps.shards`); the other steps run per shard (`run_step(..., shard)`:
 one Airflow mapped task each) or on every shard in turn (the CLI); `run_shards` merges them for the run.
 
-Settings for the two APIs are resolved lazily: a step that does not talk to Akeneo never asks for its
-Connection.
+Settings for the two APIs are resolved lazily: a step that does not talk to an API never asks for its Connection.
 """
 from __future__ import annotations
 
@@ -224,7 +223,7 @@ def load(sync: SyncRun) -> dict:
     finally:
         incremental.flush()
         media.close()
-    completeness.save(sync.run.path, before, completeness.measure(sync.akeneo, sync.run.path))
+    completeness.save_after_load(sync.akeneo, sync.run.path, before, wrote=report["writes"] > 0)
     report["products_marked_unchanged"] = mark_after_load(sync)
     log_resumed_load(sync, report, resumed=resumed)
     undelivered = report["lines_not_delivered_by_status"]

@@ -43,6 +43,8 @@ def test_unchanged_products_are_skipped_and_every_change_rebuilds_its_product(
     assert rebuilt(runs) == built - marked
     assert second["enrich"]["outcomes"]["unchanged"] == len(marked)
     assert patches(akeneo_second) == 0
+    # a load that wrote nothing reads Akeneo's completeness once (before), one page for the 14 products
+    assert akeneo_second["routes"].get("GET /api/rest/v1/products") == 1, akeneo_second
     assert icecat_second["icecat_api"] == 1, "only the Full-Icecat product, refused every run, is asked again"
     assert second["summary"]["status"] == "success"
     assert second["summary"]["products_by_outcome"]["unchanged"] == len(marked)

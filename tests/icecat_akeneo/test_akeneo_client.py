@@ -258,6 +258,19 @@ def test_product_pages_follow_next_links_until_the_last_page() -> None:
     assert first.url.params["limit"] == "100"
 
 
+def test_a_search_by_identifiers_stops_once_every_product_came_without_asking_for_an_empty_page() -> None:
+    """Akeneo links a next page after every full page: `identifier IN [a, b, c, d]` on pages of 2 is 2
+    requests, not 3 (the read-backs and completeness reads search 100 identifiers at a time)."""
+    fake = FakeAkeneo(paged_products([["a", "b"], ["c", "d"], []]))
+    search = {"identifier": [{"operator": "IN", "value": ["a", "b", "c", "d"]}]}
+
+    async def pages(client: AkeneoClient) -> list[list[str]]:
+        return [[p["identifier"] for p in page] async for page in client.iter_product_pages(search)]
+
+    assert run(fake, pages) == [["a", "b"], ["c", "d"]]
+    assert sum(r.url.path == "/api/rest/v1/products" for r in fake.requests) == 2
+
+
 def test_a_repeated_next_link_fails_instead_of_looping_forever() -> None:
     fake = FakeAkeneo(paged_products([["a"], ["b"], ["c"]], loop=True))
     with pytest.raises(PaginationLoopError, match="search_after=1"):

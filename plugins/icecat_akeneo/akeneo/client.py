@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, unquote
@@ -34,6 +35,15 @@ __all__ = ["API", "COLLECTION_CONTENT_TYPE", "MAX_COLLECTION_LINES", "MAX_PAGE_S
 API = "/api/rest/v1"
 ONE_ATTEMPT = RetryPolicy(max_attempts=1)
 SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
+
+
+def most_matches(search: Mapping[str, Any]) -> int | None:
+    """How many products `search` can match at most: an `identifier` or `uuid IN` of n values matches n (both
+    are unique); None when unbounded. Paging stops there: a full last page would otherwise cost one more
+    request for an empty page (a read-back of 10,000 products in searches of 100: 200 requests, not 100)."""
+    bounds = [len(condition["value"]) for key in ("identifier", "uuid") for condition in search.get(key) or []
+              if condition.get("operator") == "IN" and isinstance(condition.get("value"), list)]
+    return min(bounds) if bounds else None
 
 
 class AkeneoClient(AkeneoTransport):
@@ -80,8 +90,12 @@ class AkeneoClient(AkeneoTransport):
         if with_completenesses:
             params["with_completenesses"] = "true"
         path = f"{API}/products-uuid" if by_uuid else f"{API}/products"
-        async for page in self._iter_pages("products_list", path, params):
-            yield page
+        left = most_matches(search or {})
+        async with aclosing(self._iter_pages("products_list", path, params)) as pages:
+            async for page in pages:
+                yield page
+                if left is not None and (left := left - len(page)) <= 0:
+                    return
 
     async def api_info(self, forced: str = "auto") -> ApiInfo:
         """Which products API to use (`api_mode.py`): `forced` (`uuid`/`identifier`) wins; else what

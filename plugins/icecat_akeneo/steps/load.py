@@ -196,7 +196,7 @@ async def _load(
                   "failed": sum(results.media_by_status.values()) - media_uploaded - results.media_reused, **fetched},
         "assets": assets,
         "requests": stats["requests"],
-        "requests_total": stats["requests_total"],
+        "requests_total": stats["requests_total"], "writes": stats["writes_total"],
         "retries": stats["retries_total"],
         "duration_s": round(time.monotonic() - started, 3),
         "lines_not_delivered": sum(n for status, n in statuses.items() if not_delivered(status)),
