@@ -1,7 +1,8 @@
 """One step of a sync run in this process, as an Airflow task runs it; prints its peak RSS as one JSON line.
 
-    python -m bench._step <step|report> <run_id> <mapping.yaml> <akeneo_url> <icecat_url>
-The data root comes from the environment (`ICECAT_AKENEO_DATA_ROOT`), as for a worker.
+    python -m bench._step <step|validated|report> <run_id> <mapping.yaml> <akeneo_url> <icecat_url> [shard]
+The data root comes from the environment (`ICECAT_AKENEO_DATA_ROOT`), as for a worker. With a shard, the step
+runs on that shard only, as one Airflow mapped task does; `validated` is the run-level check after validate.
 """
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ from bench.sync_incremental import MAPPING, sync_run
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_step(step: str, run_id: str, urls: tuple[str, str], stop_after_s: float | None = None) -> dict[str, Any]:
+def run_step(step: str, run_id: str, urls: tuple[str, str], stop_after_s: float | None = None,
+             shard: str | None = None) -> dict[str, Any]:
     """One step in a fresh interpreter (this module as a script); its last output line is the JSON it prints.
     With `stop_after_s` a step still running then is stopped and reported with its peak RSS so far
     (`stopped: true`): a 1M-product transform needs hours on a shared 2-core box."""
-    command = [sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls]
+    command = [sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls, *([shard] if shard else [])]
     with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         try:
             stdout, stderr = process.communicate(timeout=stop_after_s)
@@ -51,10 +53,17 @@ def _peak_rss_kb(pid: int | str = "self") -> int:
 
 
 def main(argv: list[str]) -> None:
-    step, run_id, mapping_path, akeneo_url, icecat_url = argv
+    step, run_id, mapping_path, akeneo_url, icecat_url, *shard = argv
     sync = sync_run(load_mapping(mapping_path), run_id, akeneo_url, icecat_url)
     started = time.perf_counter()
-    pipeline.report(sync) if step == "report" else pipeline.run_step(sync, step)
+    if step == "report":
+        pipeline.report(sync)
+    elif step == "validated":
+        from icecat_akeneo.run_shards import validated
+
+        validated(sync)
+    else:
+        pipeline.run_step(sync, step, *shard)
     peak_kb = _peak_rss_kb()
     print(json.dumps({"step": step, "seconds": round(time.perf_counter() - started, 2),
                       "peak_rss_mb": round(peak_kb / 1024, 1)}))

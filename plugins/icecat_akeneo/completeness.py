@@ -59,14 +59,16 @@ def delta_rows(before: Summary | None, after: Summary | None) -> list[dict[str, 
 
 
 async def _read(settings: AkeneoSettings, identifiers: list[str]) -> Summary:
+    """The searches (100 identifiers each) run side by side, as many at once as the client's concurrency."""
     async with AkeneoClient(settings) as akeneo:
-        found: list[list[dict[str, Any]]] = []
-        for start in range(0, len(identifiers), IDENTIFIERS_PER_SEARCH):
-            search = {"identifier": [{"operator": "IN",
-                                      "value": identifiers[start:start + IDENTIFIERS_PER_SEARCH]}]}
-            async for page in akeneo.iter_product_pages(search, with_completenesses=True):
-                found += [product.get("completenesses") or [] for product in page]
-    return summarize(found)
+        async def completenesses(chunk: list[str]) -> list[list[dict[str, Any]]]:
+            search = {"identifier": [{"operator": "IN", "value": chunk}]}
+            return [product.get("completenesses") or [] async for page in
+                    akeneo.iter_product_pages(search, with_completenesses=True) for product in page]
+
+        found = await asyncio.gather(*(completenesses(identifiers[start:start + IDENTIFIERS_PER_SEARCH])
+                                       for start in range(0, len(identifiers), IDENTIFIERS_PER_SEARCH)))
+    return summarize([entry for chunk in found for entry in chunk])
 
 
 def measure(settings: AkeneoSettings, run_dir: str | os.PathLike[str]) -> Summary | None:

@@ -257,6 +257,11 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
 
     found: dict[str, tuple[dict[str, Any], dt.datetime | None]] = {}
     async with AkeneoClient(settings) as akeneo:
+        async def read(chunk: list[str], clock: dt.datetime | None) -> None:
+            search = {"identifier": [{"operator": "IN", "value": chunk}]}
+            async for page in akeneo.iter_product_pages(search, by_uuid=by_uuid is not None):
+                found.update({name_of(product): (product, clock) for product in page})
+
         for attempt in range(2):
             await akeneo.check_credentials()
             todo = [name for name in names if name not in found or not settled(found[name][0]["updated"],
@@ -264,11 +269,9 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
             if attempt and todo:
                 await _until_clock_passes(akeneo, max((found[name][0]["updated"] for name in todo if name in found),
                                                       key=akeneo_time, default=None))
-            for start in range(0, len(todo), IDENTIFIERS_PER_SEARCH):
-                clock = akeneo.server_clock
-                search = {"identifier": [{"operator": "IN", "value": todo[start:start + IDENTIFIERS_PER_SEARCH]}]}
-                async for page in akeneo.iter_product_pages(search, by_uuid=by_uuid is not None):
-                    found.update({name_of(product): (product, clock) for product in page})
+            # the searches run side by side; the clock is taken before all of them (an earlier clock settles less)
+            await asyncio.gather(*(read(todo[start:start + IDENTIFIERS_PER_SEARCH], akeneo.server_clock)
+                                   for start in range(0, len(todo), IDENTIFIERS_PER_SEARCH)))
     found.pop("", None)
     return found
 
