@@ -179,16 +179,17 @@ def test_backfill_makes_one_incremental_run_per_day(akeneo_server: Sandbox, icec
     airflow_cli(env, logs / "cli.log", "db", "migrate")
     airflow_cli(env, logs / "cli.log", "dags", "reserialize")
     create_pools(env, logs / "cli.log")
+    # before the scheduler starts: on SQLite the CLI's writes and the scheduler's heartbeats lock each other out
+    airflow_cli(env, logs / "cli.log", "backfill", "create", "--dag-id", DAG_ID,
+                "--from-date", BACKFILL_DAYS[0], "--to-date", BACKFILL_DAYS[1],
+                "--max-active-runs", "1",   # the DAG's max_active_runs: one client run at a time
+                "--dag-run-conf", json.dumps({"full_refresh": False}))
     with ExitStack() as stack:
         components = [
             stack.enter_context(airflow_component(env, logs / "api-server.log", "api-server", "--port",
                                                   str(api_port))),
             stack.enter_context(airflow_component(env, logs / "scheduler.log", "scheduler")),
         ]
-        airflow_cli(env, logs / "cli.log", "backfill", "create", "--dag-id", DAG_ID,
-                    "--from-date", BACKFILL_DAYS[0], "--to-date", BACKFILL_DAYS[1],
-                    "--max-active-runs", "1",   # the DAG's max_active_runs: one client run at a time
-                    "--dag-run-conf", json.dumps({"full_refresh": False}))
         runs = wait_for_runs(home / "airflow.db", 3, components, logs)
 
     assert [run["state"] for run in runs] == ["success"] * 3, f"{runs}; see {logs}"

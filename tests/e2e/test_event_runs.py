@@ -98,6 +98,10 @@ def test_created_products_are_enriched_by_event_runs(akeneo_server: Sandbox, ice
             wait_until("EV-E2E-HOOK enriched", lambda: enriched(akeneo_server, "EV-E2E-HOOK"), components, logs)
         finally:
             httpx.delete(f"{akeneo_server.base_url}/_sandbox/events/subscription")
+        # a product is enriched once its load is done; the run's report comes after
+        wait_until("every event run ended", lambda: not query(
+            home / "airflow.db", "SELECT 1 FROM dag_run WHERE dag_id = ? AND state IN ('queued', 'running')",
+            DAG_ID), components, logs)
 
     queued = query(state_db, "SELECT identifier, source, served_run FROM state_event_queue ORDER BY id")
     polled = [identifier for identifier, source, _ in queued if source == "poll"]
