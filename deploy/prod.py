@@ -20,9 +20,9 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import httpx
+import psutil  # Airflow's own dependency
 
 from deploy.topology import ADMIN_USER, AIRFLOW_SERVICES, WORKERS, Endpoints, airflow_config
 from sandbox.connections import demo_connections
@@ -234,11 +234,9 @@ def down(grace_s: float = 30.0) -> int:
     """SIGTERM each started process group (by its PID file) and every process under it, SIGKILL what is left
     after `grace_s`. "Under it" matters: a Celery worker's task processes run in sessions of their own, so a
     killed worker's group would leave a running task behind (seen: a load still writing after `down`)."""
-    import psutil  # Airflow's own dependency
-
     pids = {path.stem: int(path.read_text()) for path in (RUN_DIR / "pids").glob("*.pid")} \
         if (RUN_DIR / "pids").exists() else {}
-    stray = [child for pid in pids.values() if alive(pid) for child in _descendants(psutil, pid)]
+    stray = [child for pid in pids.values() if alive(pid) for child in _descendants(pid)]
     for pid in pids.values():
         if alive(pid):
             os.killpg(pid, signal.SIGTERM)
@@ -257,14 +255,14 @@ def down(grace_s: float = 30.0) -> int:
     return 0
 
 
-def _descendants(psutil: Any, pid: int) -> list[Any]:
+def _descendants(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)
     except psutil.Error:
         return []
 
 
-def _signal(processes: list[Any], signum: int) -> None:
+def _signal(processes: list[psutil.Process], signum: int) -> None:
     for process in processes:
         with contextlib.suppress(Exception):  # gone already (psutil.NoSuchProcess) or never ours to signal
             if process.is_running():

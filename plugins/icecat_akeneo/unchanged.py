@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
-from icecat_akeneo.akeneo.client import AkeneoClient, AkeneoSettings
+from icecat_akeneo.akeneo.client import AkeneoClient
 from icecat_akeneo.akeneo.errors import AkeneoError
 from icecat_akeneo.artifacts import LOOKUPS, PRODUCTS, QUARANTINE, REJECTED, RESULTS, TAXONOMY
 from icecat_akeneo.diff import value_entries, value_hash
@@ -204,6 +204,11 @@ def built_and_accepted(run_dir: Path, keyed: KeyedStore) -> Iterator[dict[str, d
 def mark_after_load(sync: SyncRun) -> int:
     """Read the built products back from Akeneo and mark those that hold exactly what Akeneo accepted from us,
     with the `updated` Akeneo returned, a batch of built products at a time; returns how many were marked."""
+    return asyncio.run(_mark_all(sync))
+
+
+async def _mark_all(sync: SyncRun) -> int:
+    """`mark_after_load` with one Akeneo client (one token) for every batch."""
     run_dir, current_fingerprint = sync.run.path, run_fingerprint(sync)
     proven_at = dt.datetime.fromtimestamp(PRODUCTS.path(run_dir).stat().st_mtime, dt.UTC)
     uuid_mode = api_mode_of_run(run_dir) == "uuid"
@@ -212,25 +217,26 @@ def mark_after_load(sync: SyncRun) -> int:
         if uuid_mode:  # the run's names of the uuids `/products-uuid` answers with, asked per batch
             keyed.put("uuid", ((name, uuid) for name, uuid in parquet_pairs(PRODUCTS.path(run_dir), "identifier",
                                                                             "uuid") if uuid))
-        for built in built_and_accepted(run_dir, keyed):
-            by_uuid = {uuid: name for name, uuid in keyed.get_many("uuid", built).items()} if uuid_mode else None
-            try:
-                marked += _mark_batch(sync, built, by_uuid, current_fingerprint, proven_at)
-            except AkeneoError as error:  # the rest not marked: the next run rebuilds them, the load stands
-                log.warning("products not read back, the rest not marked unchanged: %s", error)
-                break
+        async with AkeneoClient(sync.akeneo) as akeneo:
+            for built in built_and_accepted(run_dir, keyed):
+                by_uuid = {uuid: name for name, uuid in keyed.get_many("uuid", built).items()} if uuid_mode else None
+                try:
+                    marked += await _mark_batch(akeneo, sync, built, by_uuid, current_fingerprint, proven_at)
+                except AkeneoError as error:  # the rest not marked: the next run rebuilds them, the load stands
+                    log.warning("products not read back, the rest not marked unchanged: %s", error)
+                    break
     return marked
 
 
-def _mark_batch(sync: SyncRun, built: Mapping[str, Mapping[str, Any]], by_uuid: Mapping[str, str] | None,
-                current_fingerprint: str, proven_at: dt.datetime) -> int:
+async def _mark_batch(akeneo: AkeneoClient, sync: SyncRun, built: Mapping[str, Mapping[str, Any]],
+                      by_uuid: Mapping[str, str] | None, current_fingerprint: str, proven_at: dt.datetime) -> int:
     """Mark the products of one batch of `built_and_accepted` that Akeneo holds as it accepted them."""
     store = sync.state
     names = sorted(state.identifier for state in store.products_among(built) if state.status == ProductStatus.SYNCED)
     if not names:
         return 0
     accepted_hashes = store.accepted_hashes(names)
-    read = asyncio.run(_read_back(sync.akeneo, names, by_uuid))
+    read = await _read_back(akeneo, names, by_uuid)
     marks = {}
     for name, (product, clock) in read.items():
         if name not in built:
@@ -247,7 +253,7 @@ def _mark_batch(sync: SyncRun, built: Mapping[str, Mapping[str, Any]], by_uuid: 
     return len(marks)
 
 
-async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mapping[str, str] | None
+async def _read_back(akeneo: AkeneoClient, names: list[str], by_uuid: Mapping[str, str] | None
                      ) -> dict[str, tuple[dict[str, Any], dt.datetime | None]]:
     """`{identifier: (product, Akeneo's clock before it was read)}` (`by_uuid`: the run's names of the uuids, when
     the run reads `/products-uuid`); a product read within the second of its `updated` is read once more after
@@ -256,22 +262,22 @@ async def _read_back(settings: AkeneoSettings, names: list[str], by_uuid: Mappin
         return by_uuid.get(product.get("uuid"), "") if by_uuid is not None else str(product.get("identifier"))
 
     found: dict[str, tuple[dict[str, Any], dt.datetime | None]] = {}
-    async with AkeneoClient(settings) as akeneo:
-        async def read(chunk: list[str], clock: dt.datetime | None) -> None:
-            search = {"identifier": [{"operator": "IN", "value": chunk}]}
-            async for page in akeneo.iter_product_pages(search, by_uuid=by_uuid is not None):
-                found.update({name_of(product): (product, clock) for product in page})
 
-        for attempt in range(2):
-            await akeneo.check_credentials()
-            todo = [name for name in names if name not in found or not settled(found[name][0]["updated"],
-                                                                                found[name][1])]
-            if attempt and todo:
-                await _until_clock_passes(akeneo, max((found[name][0]["updated"] for name in todo if name in found),
-                                                      key=akeneo_time, default=None))
-            # the searches run side by side; the clock is taken before all of them (an earlier clock settles less)
-            await asyncio.gather(*(read(todo[start:start + IDENTIFIERS_PER_SEARCH], akeneo.server_clock)
-                                   for start in range(0, len(todo), IDENTIFIERS_PER_SEARCH)))
+    async def read(chunk: list[str], clock: dt.datetime | None) -> None:
+        search = {"identifier": [{"operator": "IN", "value": chunk}]}
+        async for page in akeneo.iter_product_pages(search, by_uuid=by_uuid is not None):
+            found.update({name_of(product): (product, clock) for product in page})
+
+    for attempt in range(2):
+        await akeneo.check_credentials()
+        todo = [name for name in names if name not in found or not settled(found[name][0]["updated"],
+                                                                            found[name][1])]
+        if attempt and todo:
+            await _until_clock_passes(akeneo, max((found[name][0]["updated"] for name in todo if name in found),
+                                                  key=akeneo_time, default=None))
+        # the searches run side by side; the clock is taken before all of them (an earlier clock settles less)
+        await asyncio.gather(*(read(todo[start:start + IDENTIFIERS_PER_SEARCH], akeneo.server_clock)
+                               for start in range(0, len(todo), IDENTIFIERS_PER_SEARCH)))
     found.pop("", None)
     return found
 

@@ -103,14 +103,14 @@ class AkeneoTransport(ApiBase):
         )
         self.requests: Counter[str] = Counter()
         self.retries: Counter[str] = Counter()
-        self.write_kinds: set[str] = set()  # kinds of call that change Akeneo (not GET, not the token)
+        self.writes = 0  # calls that change Akeneo (not GET, not the token)
 
     def stats(self) -> dict[str, Any]:
         """Requests and retries per kind of call, plus token grants: what this client cost the PIM."""
         return {
             "requests": dict(sorted(self.requests.items())),
             "requests_total": sum(self.requests.values()),
-            "writes_total": sum(n for kind, n in self.requests.items() if kind in self.write_kinds),
+            "writes_total": self.writes,
             "retries": dict(sorted(self.retries.items())),
             "retries_total": sum(self.retries.values()),
             "token_grants": dict(self._tokens.grants),
@@ -150,7 +150,7 @@ class AkeneoTransport(ApiBase):
         async def attempt() -> httpx.Response:
             self.requests[kind] += 1
             if method != "GET" and authenticated:
-                self.write_kinds.add(kind)
+                self.writes += 1
             if not authenticated:
                 return await self._request(method, url, headers, request)
             token = await self._tokens.access_token()

@@ -119,5 +119,3 @@ def plain_related(item: dict[str, Any]) -> RelatedProduct | None:
                               preferred=plain_flag(item.get("Preferred"), FLAG_YES, FLAG_NO))
     except NotPlain:
         return None
-
-
