@@ -1,14 +1,18 @@
 """The contenders of `bench.scale`: the floor, the pipeline (first / no-change / 1 % change) and a sequential
 loop, each on fresh sandboxes, measured on the wire (sandbox counters) and by peak RSS of each process.
 
-The pipeline's runs are `bench.sync_incremental`'s (same mapping, same mutation, same counters), except that
-every step runs in its own process (`bench._step`), as Airflow runs it, so each step's peak RSS is its own:
+The pipeline's runs are `bench.sync_incremental`'s (same mapping, same mutation, same counters), plus the two
+runs Airflow's schedule makes day after day: a scheduled run on the data interval since the last run ended
+(only products updated in Akeneo in it, plus those the Icecat daily index lists as changed), with nothing
+changed and after another 1 % of Icecat changed. Every step runs in its own process (`bench._step`), as
+Airflow runs it, so each step's peak RSS is its own:
 extract, then enrich / validate / transform / load as one process per shard, all of a step's shards at once
 (Airflow's mapped tasks; each takes its share of the APIs' limits, `pools.share`), the run-level `validated`
 check, and the report. A step's seconds and peak RSS are those of its slowest / largest shard process.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -24,8 +28,8 @@ from typing import Any
 from icecat_akeneo import pipeline
 from icecat_akeneo.steps.shards import shards_of
 
-from bench._step import REPO, run_step
-from bench.sync_incremental import MUTATION, admin, counter_diff, table
+from bench._step import REPO, Interval, run_step
+from bench.sync_incremental import MUTATION, admin, counter_diff, publish_icecat_changes, table
 from sandbox.process import running_server
 
 AKENEO_LIMIT, ICECAT_LIMIT = 4, 10   # parallel calls per token / account before the sandboxes answer 429
@@ -75,27 +79,33 @@ def script_row(name: str, mode: str, products: int, latency_ms: int) -> dict[str
             "peak_rss_mb": {mode: result["peak_rss_mb"]}}
 
 
-def _on_every_shard(step: str, run_id: str, urls: tuple[str, str], shards: list[str]) -> dict[str, Any]:
+def _on_every_shard(step: str, run_id: str, urls: tuple[str, str], shards: list[str],
+                    interval: Interval | None) -> dict[str, Any]:
     """`step` as Airflow's mapped tasks run it: one process per shard, all at once."""
     started = time.perf_counter()
     with ThreadPoolExecutor(len(shards)) as pool:
-        parts = list(pool.map(lambda shard: run_step(step, run_id, urls, shard=shard), shards))
+        parts = list(pool.map(lambda shard: run_step(step, run_id, urls, shard=shard, interval=interval), shards))
     return {"step": step, "seconds": round(time.perf_counter() - started, 2), "shards": len(shards),
             "peak_rss_mb": max(part["peak_rss_mb"] for part in parts)}
 
 
-def _steps_of_one_run(run_id: str, urls: tuple[str, str], data_root: Path) -> list[dict[str, Any]]:
-    results = [run_step("extract", run_id, urls)]
+def _steps_of_one_run(run_id: str, urls: tuple[str, str], data_root: Path,
+                      interval: Interval | None) -> list[dict[str, Any]]:
+    results = [run_step("extract", run_id, urls, interval=interval)]
     shards = shards_of(next(data_root.iterdir()) / run_id)
     for step in SHARDED_STEPS:
-        results.append(_on_every_shard(step, run_id, urls, shards))
+        results.append(_on_every_shard(step, run_id, urls, shards, interval))
         if step == "validate":
-            results.append(run_step("validated", run_id, urls))
-    return [*results, run_step("report", run_id, urls)]
+            results.append(run_step("validated", run_id, urls, interval=interval))
+    return [*results, run_step("report", run_id, urls, interval=interval)]
 
 
-def _pipeline_run(name: str, run_id: str, urls: tuple[str, str], data_root: Path) -> dict[str, Any]:
-    steps = _on_the_wire(urls, lambda: _steps_of_one_run(run_id, urls, data_root))
+def _pipeline_run(name: str, run_id: str, urls: tuple[str, str], data_root: Path,
+                  since: dt.datetime | None = None) -> dict[str, Any]:
+    """One run of the pipeline: a full refresh, or `since` a moment, a scheduled run on the data interval from
+    then until it starts."""
+    interval = (since, dt.datetime.now(dt.UTC)) if since else None
+    steps = _on_the_wire(urls, lambda: _steps_of_one_run(run_id, urls, data_root, interval))
     run_path = next(data_root.iterdir()) / run_id
     summary = json.loads((run_path / "report.json").read_text(encoding="utf-8"))["summary"]
     return {"contender": name, **{k: v for k, v in steps.items() if k != "result"},
@@ -112,11 +122,21 @@ def pipeline_rows(products: int, latency_ms: int) -> list[dict[str, Any]]:
         urls = (akeneo_url, icecat_url)
         rows = [_pipeline_run("pipeline, first run", "first", urls, data_root),
                 _pipeline_run("pipeline, no-change rerun", "no-change", urls, data_root)]
-        changed = admin(icecat_url, "/_sandbox/mutate", MUTATION)["changed"]
-        admin(icecat_url, "/_sandbox/index/generate", {})
+        rows.append(_pipeline_run("pipeline, scheduled run, no change", "scheduled-no-change", urls, data_root,
+                                  since=_ended()))
+        changed = publish_icecat_changes(icecat_url, MUTATION)
         rows.append(_pipeline_run(f"pipeline, rerun after {len(changed)} Icecat changes (1 %)", "one-percent",
                                   urls, data_root))
+        since = _ended()
+        changed = publish_icecat_changes(icecat_url, {**MUTATION, "seed": MUTATION["seed"] + 1})
+        rows.append(_pipeline_run(f"pipeline, scheduled run after {len(changed)} Icecat changes (1 %)",
+                                  "scheduled-one-percent", urls, data_root, since=since))
     return rows
+
+
+def _ended() -> dt.datetime:
+    """Now, as the end of the run just finished: the start of the next scheduled run's data interval."""
+    return dt.datetime.now(dt.UTC)
 
 
 def run_contenders(products: int, latency_ms: int) -> list[dict[str, Any]]:

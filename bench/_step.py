@@ -1,11 +1,15 @@
 """One step of a sync run in this process, as an Airflow task runs it; prints its peak RSS as one JSON line.
 
     python -m bench._step <step|validated|report> <run_id> <mapping.yaml> <akeneo_url> <icecat_url> [shard]
+        [--interval START END]
 The data root comes from the environment (`ICECAT_AKENEO_DATA_ROOT`), as for a worker. With a shard, the step
 runs on that shard only, as one Airflow mapped task does; `validated` is the run-level check after validate.
+With `--interval` (ISO datetimes) the run is a scheduled one on that data interval, else a full refresh.
 """
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 import resource
 import subprocess
@@ -22,12 +26,16 @@ from bench.sync_incremental import MAPPING, sync_run
 REPO = Path(__file__).resolve().parents[1]
 
 
+Interval = tuple[dt.datetime, dt.datetime]
+
+
 def run_step(step: str, run_id: str, urls: tuple[str, str], stop_after_s: float | None = None,
-             shard: str | None = None) -> dict[str, Any]:
+             shard: str | None = None, interval: Interval | None = None) -> dict[str, Any]:
     """One step in a fresh interpreter (this module as a script); its last output line is the JSON it prints.
     With `stop_after_s` a step still running then is stopped and reported with its peak RSS so far
     (`stopped: true`): a 1M-product transform needs hours on a shared 2-core box."""
-    command = [sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls, *([shard] if shard else [])]
+    command = [sys.executable, "-m", "bench._step", step, run_id, str(MAPPING), *urls, *([shard] if shard else []),
+               *(["--interval", *(moment.isoformat() for moment in interval)] if interval else [])]
     with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         try:
             stdout, stderr = process.communicate(timeout=stop_after_s)
@@ -53,8 +61,15 @@ def _peak_rss_kb(pid: int | str = "self") -> int:
 
 
 def main(argv: list[str]) -> None:
-    step, run_id, mapping_path, akeneo_url, icecat_url, *shard = argv
-    sync = sync_run(load_mapping(mapping_path), run_id, akeneo_url, icecat_url)
+    parser = argparse.ArgumentParser(prog="python -m bench._step")
+    for name in ("step", "run_id", "mapping", "akeneo_url", "icecat_url"):
+        parser.add_argument(name)
+    parser.add_argument("shard", nargs="?", help="the shard to run (default: every shard in turn)")
+    parser.add_argument("--interval", nargs=2, type=dt.datetime.fromisoformat, metavar=("START", "END"))
+    args = parser.parse_args(argv)
+    step, shard = args.step, args.shard
+    sync = sync_run(load_mapping(args.mapping), args.run_id, args.akeneo_url, args.icecat_url,
+                    tuple(args.interval) if args.interval else None)
     started = time.perf_counter()
     if step == "report":
         pipeline.report(sync)
@@ -63,7 +78,7 @@ def main(argv: list[str]) -> None:
 
         validated(sync)
     else:
-        pipeline.run_step(sync, step, *shard)
+        pipeline.run_step(sync, step, shard)
     peak_kb = _peak_rss_kb()
     print(json.dumps({"step": step, "seconds": round(time.perf_counter() - started, 2),
                       "peak_rss_mb": round(peak_kb / 1024, 1)}))

@@ -13,6 +13,7 @@ Prints a markdown table and writes bench/results/sync_incremental.json.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import tempfile
@@ -48,6 +49,14 @@ def admin(base_url: str, path: str, body: dict[str, Any] | None = None) -> dict[
     return response.json()
 
 
+def publish_icecat_changes(icecat_url: str, mutation: dict[str, Any]) -> list[Any]:
+    """Change Icecat products (`/_sandbox/mutate`), then publish the nightly index that lists them, as
+    Icecat's regeneration would; returns the changed products."""
+    changed = admin(icecat_url, "/_sandbox/mutate", mutation)["changed"]
+    admin(icecat_url, "/_sandbox/index/generate", {})
+    return list(changed)
+
+
 def counter_diff(after: Any, before: Any) -> Any:
     """`after - before` for nested counters (dicts of numbers); gauges such as max_concurrency come out as
     differences too, so only the counters this benchmark reports are read from the result."""
@@ -60,12 +69,15 @@ def counter_diff(after: Any, before: Any) -> Any:
     return None
 
 
-def sync_run(mapping: ClientMapping, run_id: str, akeneo_url: str, icecat_url: str) -> pipeline.SyncRun:
+def sync_run(mapping: ClientMapping, run_id: str, akeneo_url: str, icecat_url: str,
+             interval: tuple[dt.datetime, dt.datetime] | None = None) -> pipeline.SyncRun:
+    """A full refresh, or with a data `interval` a scheduled run: only the products updated in Akeneo in it,
+    plus those the Icecat daily index lists as changed (as Airflow's schedule runs the DAG)."""
     return pipeline.SyncRun(
         mapping=mapping,
         run=RunFolder.for_run(mapping.client, run_id),
-        params=pipeline.run_params(mapping, {"full_refresh": True}),
-        interval=None,
+        params=pipeline.run_params(mapping, {"full_refresh": interval is None}),
+        interval=interval,
         resolve_akeneo=lambda: AkeneoSettings(akeneo_url, AKENEO_USER.client_id, AKENEO_USER.secret,
                                               AKENEO_USER.username, AKENEO_USER.password),
         resolve_icecat=lambda: IcecatSettings(icecat_url, ICECAT_OPEN_USER, media_policy=MediaPolicy().widened(
@@ -156,8 +168,7 @@ def run_benchmark(products: int, latency_ms: int) -> list[dict[str, Any]]:
             return measured_run(name, sync, akeneo_url, icecat_url)
 
         rows = [measured("first run", "first"), measured("no-change rerun", "no-change")]
-        changed = admin(icecat_url, "/_sandbox/mutate", MUTATION)["changed"]
-        admin(icecat_url, "/_sandbox/index/generate", {})   # the nightly index now lists those changes
+        changed = publish_icecat_changes(icecat_url, MUTATION)
         rows.append(measured(f"rerun after {len(changed)} Icecat changes (1 %)", "one-percent"))
     return with_ratios(rows)
 

@@ -11,7 +11,7 @@ claims the next content), so no two shards can wait on each other. On SQLite (on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -33,6 +33,9 @@ class ClaimingRegistry:
         self.registry, self.client = registry, client
         self._connection: Connection | None = engine.connect() if engine.dialect.name == "postgresql" else None
         self._held: int | None = None
+
+    def prepare(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.registry.prepare(rows)
 
     def already_applied(self, row: Mapping[str, Any]) -> bool:
         return self.registry.already_applied(row)

@@ -357,6 +357,41 @@ def test_an_akeneo_outage_on_the_sandbox_stops_media_uploads_after_the_breaker_t
     assert all("Akeneo unavailable (" in (result.message or "") for result in results.rows[1:])
 
 
+def test_products_pointed_at_a_file_akeneo_holds_go_in_full_collection_patches(tmp_path: Path) -> None:
+    """640 products share one image: it is uploaded once, and the other 639 products' values are sent as
+    collection PATCHes of 100 lines, not one PATCH per round of rows (10 rounds here)."""
+    rows = 640
+    write_media(tmp_path, [{"identifier": f"P{i:03}", "attribute": "main_image", "locale": None, "scope": None,
+                            "url": f"http://images.test/{i}.png", "source": "icecat"} for i in range(rows)])
+
+    def akeneo_api(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/oauth/v1/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600, "refresh_token": "r"})
+        return httpx.Response(201, headers={"Location": "http://akeneo.test/api/rest/v1/media-files/a/b/c/1.png"})
+
+    patches: list[list[dict]] = []
+
+    async def patch(lines: list[dict]) -> list[LineResult]:
+        patches.append(lines)
+        return [LineResult(n, line["identifier"], 204, None) for n, line in enumerate(lines, 1)]
+
+    results = RecordedResults()
+
+    async def main() -> None:
+        settings = AkeneoSettings(**{"base_url": "http://akeneo.test", **AKENEO_CREDENTIALS})
+        async with AkeneoClient(settings, transport=httpx.MockTransport(akeneo_api)) as akeneo:
+            sender = MediaSender(akeneo, results, {}, lambda _: None, None, patch, sandbox_policy("http://images.test"),
+                                 httpx.MockTransport(lambda request: httpx.Response(200, content=PNG)))
+            await send_media(sender, tmp_path / "transform" / "media.parquet")
+
+    asyncio.run(main())
+    assert [len(lines) for lines in patches] == [100] * 6 + [39]
+    pointed = [line["identifier"] for lines in patches for line in lines]
+    assert sorted(pointed) == [f"P{i:03}" for i in range(1, rows)]
+    assert all(line["values"]["main_image"][0]["data"] == "a/b/c/1.png" for lines in patches for line in lines)
+    assert len(results.rows) == rows and all(result.ok for result in results.rows)
+
+
 def test_a_media_refused_by_the_policy_fails_its_product_not_the_whole_load() -> None:
     from icecat_akeneo.steps.load import not_delivered
     from icecat_akeneo.steps.media import REFUSED_BY_POLICY, refused

@@ -20,6 +20,9 @@ class SharedRegistry:
     def __init__(self) -> None:
         self.codes: dict[str, str] = {}
 
+    def prepare(self, rows: Any) -> None:
+        pass
+
     def already_applied(self, row: Any) -> bool:
         return False
 

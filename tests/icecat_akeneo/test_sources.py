@@ -152,6 +152,15 @@ def test_new_record_fields_survive_parquet_and_the_cache() -> None:
     assert record_from_row_json(record_to_row_json(record)) == record
 
 
+def test_a_record_cached_before_a_feature_field_existed_reads_back_with_its_default() -> None:
+    record = sample(DELL)
+    row = record_to_row_json(record)
+    row["features"] = [{k: v for k, v in feature.items() if k != "group_name"} for feature in row["features"]]
+    features = record_from_row_json(row).features
+    assert features == [dataclasses.replace(feature, group_name=None) for feature in record.features]
+    assert all(feature.group_name is None for feature in features) and features[0].name == record.features[0].name
+
+
 # --- point 6: the mapping check names the closest known sources ---------------------------------------------
 
 @pytest.mark.parametrize("source", ["product_family", "product_series", "brand_id", "category_id", "quality",

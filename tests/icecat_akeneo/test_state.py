@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from icecat_akeneo.diff import partial_values, value_hash
 from icecat_akeneo.state import ProductStatus, SeenProduct, StateStore, sqlite_url
-from icecat_akeneo.state.migrate import current_revision, head_revision
+from icecat_akeneo.state.migrate import HEAD, current_revision, head_revision, stamped_revision
 from icecat_akeneo.state.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,7 +79,8 @@ def test_migration_creates_the_schema_and_a_second_run_is_a_no_op(database_url: 
         state.migrate()
         tables = set(sqlalchemy.inspect(state.engine).get_table_names())
         assert {"state_product", "state_value", "state_media", "alembic_version"} <= tables
-        assert current_revision(state.engine) == head_revision() and state.is_current()
+        assert current_revision(state.engine) == head_revision() == HEAD and state.is_current()
+        assert stamped_revision(state.engine) == HEAD   # what later runs check, without Alembic
         state.record_accepted("sku-1", name("Laptop"))
         state.migrate()
         assert state.accepted_hashes(["sku-1"])["sku-1"] == {NAME: value_hash("Laptop")}
@@ -202,14 +203,17 @@ def test_pending_products_keep_their_age_and_filter_by_it(store: StateStore, clo
 
 def test_media_is_found_by_content_hash_and_by_url(store: StateStore, clock: FakeClock) -> None:
     sha, url = "ab" * 32, "https://images.icecat.biz/img/1234.jpg"
-    assert store.media_code(sha) is None and store.media_code_for_url(url) is None
+    assert store.media_code(sha) is None and store.media_codes_for_urls([url]) == {}
     store.remember_media(sha, "1/2/3/4/abc_front.jpg", identifier="sku-1", attribute="main_image", url=url)
     store.remember_media(sha, "1/2/3/4/abc_front.jpg", identifier="sku-1", attribute="main_image", url=url)
     assert store.media_code(sha) == "1/2/3/4/abc_front.jpg"
     clock.now = START + dt.timedelta(days=1)                     # new bytes behind the same URL
     store.remember_media("cd" * 32, "5/6/7/8/cde_front.jpg", identifier="sku-1", attribute="main_image",
                          url=url)
-    assert store.media_code_for_url(url) == "5/6/7/8/cde_front.jpg"
+    other = "https://images.icecat.biz/img/5678.jpg"
+    store.remember_media("ef" * 32, "9/9/9/9/efg_side.jpg", identifier="sku-2", attribute="main_image", url=other)
+    assert store.media_codes_for_urls([url, other, "https://images.icecat.biz/img/never.jpg"]) == {
+        url: "5/6/7/8/cde_front.jpg", other: "9/9/9/9/efg_side.jpg"}   # the latest upload of each URL
     assert store.media_code(sha) == "1/2/3/4/abc_front.jpg"
 
 

@@ -27,7 +27,7 @@ Use (the transform and load steps):
     store.bump_attempt(identifier)                    # -> attempts so far
     store.pending(max_age=timedelta(days=30))         # products pending in Icecat, oldest first
     store.record_data_creation_request(identifier, request_id)
-    store.media_code(sha256) / store.media_code_for_url(url)     # a file Akeneo already has
+    store.media_code(sha256) / store.media_codes_for_urls(urls)  # files Akeneo already has
     store.remember_media(sha256, code, identifier=..., attribute=..., locale=..., scope=..., url=...)
     store.products(status=ProductStatus.QUARANTINED)  # -> [ProductState]
 """

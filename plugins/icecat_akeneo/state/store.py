@@ -164,12 +164,12 @@ class StateStore:
         with self._connect() as connection:
             return connection.execute(query).scalar_one_or_none()
 
-    def media_code_for_url(self, url: str) -> str | None:
-        """The media code of the file last uploaded from this URL (to skip downloading it again)."""
-        query = (select(MEDIA.c.code).where(MEDIA.c.client == self.client, MEDIA.c.url == url)
-                 .order_by(MEDIA.c.uploaded_at.desc()).limit(1))
-        with self._connect() as connection:
-            return connection.execute(query).scalar_one_or_none()
+    def media_codes_for_urls(self, urls: Iterable[str]) -> dict[str, str]:
+        """`{url: code}` of the file last uploaded from each URL (absent: never), a round of media rows at once."""
+        query = select(MEDIA.c.url, MEDIA.c.code).where(MEDIA.c.client == self.client).order_by(MEDIA.c.uploaded_at)
+        with self._connect() as connection:  # the latest upload of a URL wins
+            return {url: code for chunk in chunks(sorted(set(urls)), IN_CLAUSE_CHUNK)
+                    for url, code in connection.execute(query.where(MEDIA.c.url.in_(chunk)))}
 
     # --- writes -------------------------------------------------------------------------------------------
     def record_seen(self, products: Iterable[SeenProduct]) -> None:
