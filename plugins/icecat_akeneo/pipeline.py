@@ -13,13 +13,11 @@ lives in its module, what it asks of the state store in `incremental.py`, its fi
 | load      | `steps.load` (`steps.dry_run` for a dry run)       | `line_filter`, `on_line_result`, media      |
 | report    | `steps.report` (status rule: `report_outcomes`)    | `summary`                                   |
 
-Every step first takes the client's sync lock (`state.lock.RunLease`, re-entrant for the same run id, so
-every shard of a run holds it); the end of the last shard's load and the report give it back, so two runs of
-one client never sync at the same time.
+Every step first takes the client's sync lock (`state.lock.RunLease`, re-entrant for the same run id: every
+shard holds it); the last shard's load and the report give it back: two runs of one client never overlap.
 
 Extract cuts the selection into shards (`steps.shards`); the other steps run per shard (`run_step(..., shard)`:
 one Airflow mapped task each) or on every shard in turn (the CLI); `run_shards` merges them for the run.
-
 Settings for the two APIs are resolved lazily: a step that does not talk to an API never asks for its Connection.
 """
 from __future__ import annotations
@@ -123,11 +121,13 @@ class SyncRun:
 
     @cached_property
     def icecat(self) -> IcecatSettings:
-        """The Connection's settings with the run's concurrency; the response cache lives beside the client's
-        runs unless the Connection names another folder."""
+        """The Connection's settings with the run's concurrency, its mapping's features, the client's cache."""
+        from icecat_akeneo.sources import features_of_mapping
+
         settings = self.resolve_icecat()
         return replace(settings, max_concurrency=self.concurrency("icecat", settings.max_concurrency),
-                       cache_dir=settings.cache_dir or str(self.run.pull_client_folder(ICECAT_CACHE)))
+                       cache_dir=settings.cache_dir or str(self.run.pull_client_folder(ICECAT_CACHE)),
+                       read_features=features_of_mapping(self.mapping))
 
 
 def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict[str, Any]:

@@ -8,8 +8,8 @@ fields and `feature:<id>` stay with transform. Everything here is pure: a record
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from icecat_akeneo.icecat.html_text import html_to_text
@@ -17,6 +17,10 @@ from icecat_akeneo.icecat.record import Media, ProductRecord, ReasonToBuy, Relat
 from icecat_akeneo.icecat.sheet_parts import media_kind
 from icecat_akeneo.templates import render
 
+if TYPE_CHECKING:
+    from icecat_akeneo.mapping import ClientMapping
+
+FEATURE = re.compile(r"feature:(?P<id>\d+)")
 MEDIA_SOURCE = re.compile(r"media:(?P<kind>[a-z_]+)(?:\[(?P<nth>\d+)\]|(?P<all>:all))?")
 FEATURE_LOCAL = re.compile(r"feature_local:(?P<id>\d+)")
 REASON_ITEM = re.compile(r"reasons_to_buy\[(?P<nth>[1-9]\d*)\]\.(?P<part>title|text|image)")
@@ -155,3 +159,27 @@ def resolve(record: ProductRecord, source: str) -> Any:
         if match:
             return read(record, match)
     raise KeyError(source)
+
+
+EVERY_FEATURE = frozenset({"specifications_html", "specifications_text", "features"})
+"""Sources (and record columns a completeness rule may name) that read every feature of a record."""
+
+
+def features_read(sources: Iterable[str]) -> frozenset[int] | None:
+    """The Icecat feature ids these sources read (`feature:<id>`, `feature_local:<id>`); None when one reads
+    every feature (the specifications tables)."""
+    ids: set[int] = set()
+    for source in sources:
+        if source in EVERY_FEATURE:
+            return None
+        match = FEATURE.fullmatch(source) or FEATURE_LOCAL.fullmatch(source)
+        if match:
+            ids.add(int(match["id"]))
+    return frozenset(ids)
+
+
+def features_of_mapping(mapping: ClientMapping) -> frozenset[int] | None:
+    """The features enrich keeps in a client's records: a data-sheet holds ~200, a mapping reads a few, and
+    normalizing the others was a quarter of the enrich step's CPU. None: every feature."""
+    return features_read([*(source for field in mapping.fields for source in field.sources),
+                          *(rule.field for rule in mapping.completeness if rule.field)])

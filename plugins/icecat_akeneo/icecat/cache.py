@@ -138,8 +138,10 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 class IcecatCache:
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: str | Path, normalizer: str = NORMALIZER_VERSION) -> None:
+        """`normalizer` names how records are normalized (`record_json.normalizer_key`): only records stored
+        under the same name are handed out."""
+        self.root, self.normalizer = Path(root), normalizer
         self._db = _open(self.root / DATABASE)
 
     def close(self) -> None:
@@ -157,7 +159,7 @@ class IcecatCache:
         try:
             stamps = (_unstamp(updated), _unstamp(fetched_at), _unstamp(index_updated), generation,
                       _unstamp(proven_at))
-            if normalizer == NORMALIZER_VERSION:
+            if normalizer == self.normalizer:
                 try:
                     return CachedContent(*stamps, record=record_from_row_json(_unpacked(record)))
                 except (AttributeError, KeyError, TypeError, ValueError):
@@ -182,13 +184,13 @@ class IcecatCache:
             " raw = excluded.raw, normalizer = excluded.normalizer, record = excluded.record,"
             " generation = content.generation + 1",
             (record.icecat_id, record.lang.upper(), _stamp(record.updated), _stamp(fetched_at),
-             _stamp(index_updated), _packed(data), NORMALIZER_VERSION, _packed(record)))
+             _stamp(index_updated), _packed(data), self.normalizer, _packed(record)))
 
     def store_record(self, record: ProductRecord, entry: CachedContent) -> None:
         """The record normalized from the raw answer of `entry`; dropped when that answer was replaced since."""
         self._db.execute(
             "UPDATE content SET normalizer = ?, record = ? WHERE icecat_id = ? AND lang = ? AND generation = ?",
-            (NORMALIZER_VERSION, _packed(record), record.icecat_id, record.lang.upper(),
+            (self.normalizer, _packed(record), record.icecat_id, record.lang.upper(),
              entry.generation))
 
     def prove_current(

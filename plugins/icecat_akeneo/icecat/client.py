@@ -107,7 +107,7 @@ class IcecatClient(IcecatTransport):
         return LookupResult(FOUND, matched_by, first.icecat_id, records, "; ".join(problems) or None)
 
     async def _record(self, data: dict[str, Any], lang: str, source: str) -> ProductRecord:
-        record = normalize_response(data, lang, source=source)
+        record = normalize_response(data, lang, source=source, features=self.settings.read_features)
         if self.cache:
             index = await self.daily_index_once(lang)
             self.cache.store_content(
@@ -142,7 +142,8 @@ class IcecatClient(IcecatTransport):
                 records.append(entry.record)
                 continue
             try:
-                record = normalize_response(entry.data or {}, lang, source=f"cache {icecat_id}/{lang}")
+                record = normalize_response(entry.data or {}, lang, source=f"cache {icecat_id}/{lang}",
+                                            features=self.settings.read_features)
             except NormalizeError:
                 return None
             self.cache.store_record(record, entry)

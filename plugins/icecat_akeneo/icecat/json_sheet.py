@@ -12,7 +12,7 @@ from typing import Any
 
 from icecat_akeneo.icecat.fields import FieldReader, NormalizeError, describe, required_id
 from icecat_akeneo.icecat.html_text import html_to_text
-from icecat_akeneo.icecat.plain import FLAG_NO, FLAG_YES, plain_feature, plain_related
+from icecat_akeneo.icecat.plain import FLAG_NO, FLAG_YES, feature_id_of, plain_feature, plain_related
 from icecat_akeneo.icecat.record import (
     Feature,
     FeatureLogo,
@@ -86,8 +86,10 @@ def _strings(read: FieldReader, parent: dict[str, Any], parent_path: str, key: s
     return [text for text in texts if text]
 
 
-def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> ProductRecord:
-    """`source` names the document in errors (file name or lookup) until the Icecat id is known."""
+def read_json_data(data: dict[str, Any], lang: str | None, source: str,
+                   features: frozenset[int] | None = None) -> ProductRecord:
+    """`source` names the document in errors (file name or lookup) until the Icecat id is known; only the
+    `features` ids are read (None: every feature)."""
     if not isinstance(data, dict):
         raise NormalizeError(source, "data", f"expected a JSON object, got {describe(data)}")
     general = data.get("GeneralInfo")
@@ -127,7 +129,7 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str) -> Produ
         warranty=text(description.get("WarrantyInfo"), f"{info}.Description.WarrantyInfo"),
         bullet_points=_strings(read, general, info, "BulletPoints"),
         generated_bullet_points=_strings(read, general, info, "GeneratedBulletPoints"),
-        features=_features(read, data),
+        features=_features(read, data, features),
         images=_images(read, data),
         media=media,
         release_date=read.date(general.get("ReleaseDate"), JSON_DATE, f"{info}.ReleaseDate"),
@@ -154,7 +156,7 @@ def _gtins(read: FieldReader, general: dict[str, Any]) -> list[str]:
     return unique([value for value in values if value])
 
 
-def _features(read: FieldReader, data: dict[str, Any]) -> list[Feature]:
+def _features(read: FieldReader, data: dict[str, Any], wanted: frozenset[int] | None) -> list[Feature]:
     features: list[Feature] = []
     for group_path, group in _items(read, data, "", "FeaturesGroups"):
         group_info = _block(read, group, group_path, "FeatureGroup")
@@ -162,6 +164,8 @@ def _features(read: FieldReader, data: dict[str, Any]) -> list[Feature]:
         group_name = _value_of(read, group_info, f"{group_path}.FeatureGroup", "Name")
         path = f"{group_path}.Features"
         for index, item in _entries(read, group, path, "Features"):
+            if wanted is not None and feature_id_of(item) not in wanted:
+                continue  # not read by the mapping: not normalized, not checked, not kept
             feature = plain_feature(item, group_id, group_name) or _feature(read, item, f"{path}[{index}]",
                                                                                group_id, group_name)
             if feature is not None:

@@ -84,15 +84,16 @@ def _guarded(source: str, read: Callable[[], T]) -> T:
 
 
 def normalize_response(
-    body: bytes | str | dict[str, Any], lang: str, source: str = "response"
+    body: bytes | str | dict[str, Any], lang: str, source: str = "response", features: frozenset[int] | None = None
 ) -> ProductRecord:
-    """One Icecat answer (JSON envelope / data object, or XML) in language `lang`."""
+    """One Icecat answer (JSON envelope / data object, or XML) in language `lang`, keeping only the `features`
+    ids (the mapping's, `sources.features_of_mapping`; None: every feature)."""
 
     def read() -> ProductRecord:
         if not isinstance(body, dict) and _is_xml(body):
-            return read_xml_product(parse_xml(body, source), lang, source)
+            return read_xml_product(parse_xml(body, source), lang, source, features)
         document = body if isinstance(body, dict) else _decode_json(body, source)
-        return read_json_data(_unwrap_json(document, source), lang, source)
+        return read_json_data(_unwrap_json(document, source), lang, source, features)
 
     return _guarded(source, read)
 

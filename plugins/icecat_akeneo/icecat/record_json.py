@@ -29,6 +29,14 @@ def _normalizer_version() -> str:
 
 NORMALIZER_VERSION = _normalizer_version()
 
+
+def normalizer_key(features: frozenset[int] | None) -> str:
+    """What a stored record was normalized by: the normalizer's version and the features it kept (a record
+    normalized for another mapping's features is not used: the raw answer is normalized again)."""
+    if features is None:
+        return NORMALIZER_VERSION
+    return f"{NORMALIZER_VERSION}:{hashlib.sha256(repr(sorted(features)).encode()).hexdigest()[:12]}"
+
 # JSON has no dates: these record fields travel as ISO 8601 text (derived from the annotations, so a new
 # date field cannot be forgotten).
 _DATE_FIELDS = tuple(

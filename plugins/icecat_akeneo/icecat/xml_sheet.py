@@ -70,7 +70,8 @@ def _text(read: FieldReader, value: object, path: str) -> str | None:
     return text.replace("\\n", "\n") if text else text
 
 
-def read_xml_product(element: ET.Element, lang: str | None, source: str) -> ProductRecord:
+def read_xml_product(element: ET.Element, lang: str | None, source: str,
+                     features: frozenset[int] | None = None) -> ProductRecord:
     icecat_id = required_id(element.get("ID"), source, "Product.ID")
     read = FieldReader()
     description = element.find("ProductDescription")
@@ -108,7 +109,7 @@ def read_xml_product(element: ET.Element, lang: str | None, source: str) -> Prod
         warranty=_text(read, desc.get("WarrantyInfo"), "ProductDescription.WarrantyInfo"),
         bullet_points=_numbered_values(read, element, "BulletPoints", "BulletPoint"),
         generated_bullet_points=_numbered_values(read, element, "GeneratedBulletPoints", "GeneratedBulletPoint"),
-        features=_features(read, element),
+        features=_features(read, element, features),
         images=_images(read, element),
         media=media + description_pdfs(read, media, desc, "ProductDescription", DESCRIPTION_PDFS),
         release_date=read.date(element.get("ReleaseDate") or _child_text(read, element, "Product", "ReleaseDate"),
@@ -159,14 +160,15 @@ def _feature_groups(read: FieldReader, element: ET.Element) -> dict[str, tuple[i
     return groups
 
 
-def _features(read: FieldReader, element: ET.Element) -> list[Feature]:
+def _features(read: FieldReader, element: ET.Element, wanted: frozenset[int] | None) -> list[Feature]:
+    """The product's features (only the `wanted` ids, when given)."""
     groups = _feature_groups(read, element)
     features: list[Feature] = []
     for index, item in enumerate(element.findall("ProductFeature")):
         path = f"ProductFeature[{index}]"
         definition = item.find("Feature")
         feature_id = read.identifier(definition.get("ID") if definition is not None else None, f"{path}.Feature.ID")
-        if definition is None or feature_id is None:
+        if definition is None or feature_id is None or (wanted is not None and feature_id not in wanted):
             continue
         raw_value = _text(read, item.get("Value"), f"{path}.Value")
         local = item.find("LocalValue")

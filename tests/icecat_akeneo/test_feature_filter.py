@@ -1,0 +1,56 @@
+"""Enrich keeps only the Icecat features a client's mapping reads (real samples in sandbox/icecat/samples/):
+the mapped ones come out exactly as a full read gives them, the others are never kept, and a record the cache
+stored for another set of features is normalized again from the stored answer, never served as it is."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from icecat_akeneo.icecat.cache import IcecatCache
+from icecat_akeneo.icecat.normalize import normalize_response
+from icecat_akeneo.icecat.record_json import normalizer_key
+from icecat_akeneo.mapping import load_mapping
+from icecat_akeneo.sources import features_of_mapping, features_read
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "sandbox" / "icecat" / "samples"
+DELL_JSON = "icecat-learning-hub__json_56195846_dell-g5-5587-laptop_EN.json"
+DELL_XML = "icecat-learning-hub__xml_56195846_dell-g5-5587-laptop_EN.xml"
+FETCHED_AT = dt.datetime(2026, 12, 4, 8, 0, tzinfo=dt.UTC)
+
+
+def test_the_features_a_mapping_reads_are_its_feature_sources_and_every_one_for_a_specifications_table() -> None:
+    assert features_read(["title", "feature:94", "feature_local:944", "media:manual", "feature:94"]) == {94, 944}
+    assert features_read(["title", "description_html"]) == frozenset()
+    assert features_read(["feature:94", "specifications_html"]) is None
+    assert features_read(["specifications_text"]) is None
+    bench = load_mapping(REPO / "bench" / "mappings" / "bench.yaml")
+    assert features_of_mapping(bench) == {94, 944, 1649, 6089, 1766, 432, 2183, 1585}
+
+
+@pytest.mark.parametrize("name", [DELL_JSON, DELL_XML])
+def test_only_the_wanted_features_are_kept_and_exactly_as_a_full_read_gives_them(name: str) -> None:
+    body = (SAMPLES / name).read_bytes()
+    full = normalize_response(body, "EN")
+    wanted = {full.features[0].feature_id, full.features[-1].feature_id, 999_999_999}
+    kept = normalize_response(body, "EN", features=frozenset(wanted))
+    assert len(full.features) > 10
+    assert kept.features == [feature for feature in full.features if feature.feature_id in wanted]
+    assert (kept.title, kept.description_html, kept.images) == (full.title, full.description_html, full.images)
+    assert normalize_response(body, "EN", features=frozenset()).features == []
+
+
+def test_a_record_stored_for_other_features_is_normalized_again_from_the_stored_answer(tmp_path: Path) -> None:
+    data = json.loads((SAMPLES / DELL_JSON).read_text(encoding="utf-8"))["data"]
+    few, more = frozenset({94}), None
+    stored = normalize_response(data, "EN", features=few)
+    IcecatCache(tmp_path, normalizer_key(few)).store_content(stored, data, None, FETCHED_AT)
+
+    same_mapping = IcecatCache(tmp_path, normalizer_key(few)).content(stored.icecat_id, "EN")
+    assert same_mapping is not None and same_mapping.record == stored
+    other_mapping = IcecatCache(tmp_path, normalizer_key(more)).content(stored.icecat_id, "EN")
+    assert other_mapping is not None and other_mapping.record is None, "the record of other features was served"
+    assert normalize_response(other_mapping.data or {}, "EN").features == normalize_response(data, "EN").features
+    assert normalizer_key(few) != normalizer_key(frozenset({94, 944})) != normalizer_key(None)
