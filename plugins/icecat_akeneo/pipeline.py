@@ -121,13 +121,13 @@ class SyncRun:
 
     @cached_property
     def icecat(self) -> IcecatSettings:
-        """The Connection's settings with the run's concurrency, its mapping's features, the client's cache."""
-        from icecat_akeneo.sources import features_of_mapping
+        """The Connection's settings with the run's concurrency, what its mapping reads, the client's cache."""
+        from icecat_akeneo.sources import scope_of_mapping
 
         settings = self.resolve_icecat()
         return replace(settings, max_concurrency=self.concurrency("icecat", settings.max_concurrency),
                        cache_dir=settings.cache_dir or str(self.run.pull_client_folder(ICECAT_CACHE)),
-                       read_features=features_of_mapping(self.mapping))
+                       record_scope=scope_of_mapping(self.mapping))
 
 
 def run_params(mapping: ClientMapping, overrides: dict[str, Any] | None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from icecat_akeneo.icecat.html_text import html_to_text
-from icecat_akeneo.icecat.record import Media, ProductRecord, ReasonToBuy, RelatedProduct, Review
+from icecat_akeneo.icecat.record import Media, ProductRecord, ReasonToBuy, RecordScope, RelatedProduct, Review
 from icecat_akeneo.icecat.sheet_parts import media_kind
 from icecat_akeneo.templates import render
 
@@ -163,6 +163,8 @@ def resolve(record: ProductRecord, source: str) -> Any:
 
 EVERY_FEATURE = frozenset({"specifications_html", "specifications_text", "features"})
 """Sources (and record columns a completeness rule may name) that read every feature of a record."""
+RELATED = frozenset({"related_products", "related"})
+"""The source and the record column that read the related products."""
 
 
 def features_read(sources: Iterable[str]) -> frozenset[int] | None:
@@ -178,8 +180,9 @@ def features_read(sources: Iterable[str]) -> frozenset[int] | None:
     return frozenset(ids)
 
 
-def features_of_mapping(mapping: ClientMapping) -> frozenset[int] | None:
-    """The features enrich keeps in a client's records: a data-sheet holds ~200, a mapping reads a few, and
-    normalizing the others was a quarter of the enrich step's CPU. None: every feature."""
-    return features_read([*(source for field in mapping.fields for source in field.sources),
-                          *(rule.field for rule in mapping.completeness if rule.field)])
+def scope_of_mapping(mapping: ClientMapping) -> RecordScope:
+    """What enrich keeps in a client's records: the features its fields and rules read, and the related
+    products only for its associations or a `related_products` field."""
+    sources = [*(source for field in mapping.fields for source in field.sources),
+               *(rule.field for rule in mapping.completeness if rule.field)]
+    return RecordScope(features_read(sources), bool(mapping.associations) or bool(RELATED & set(sources)))

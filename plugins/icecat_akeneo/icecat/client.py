@@ -107,7 +107,7 @@ class IcecatClient(IcecatTransport):
         return LookupResult(FOUND, matched_by, first.icecat_id, records, "; ".join(problems) or None)
 
     async def _record(self, data: dict[str, Any], lang: str, source: str) -> ProductRecord:
-        record = normalize_response(data, lang, source=source, features=self.settings.read_features)
+        record = normalize_response(data, lang, source=source, scope=self.settings.record_scope)
         if self.cache:
             index = await self.daily_index_once(lang)
             self.cache.store_content(
@@ -143,7 +143,7 @@ class IcecatClient(IcecatTransport):
                 continue
             try:
                 record = normalize_response(entry.data or {}, lang, source=f"cache {icecat_id}/{lang}",
-                                            features=self.settings.read_features)
+                                            scope=self.settings.record_scope)
             except NormalizeError:
                 return None
             self.cache.store_record(record, entry)

@@ -14,12 +14,14 @@ from icecat_akeneo.icecat.fields import FieldReader, NormalizeError, describe, r
 from icecat_akeneo.icecat.html_text import html_to_text
 from icecat_akeneo.icecat.plain import FLAG_NO, FLAG_YES, feature_id_of, plain_feature, plain_related
 from icecat_akeneo.icecat.record import (
+    EVERYTHING,
     Feature,
     FeatureLogo,
     Image,
     Media,
     ProductRecord,
     ReasonToBuy,
+    RecordScope,
     RelatedProduct,
     Review,
 )
@@ -87,9 +89,9 @@ def _strings(read: FieldReader, parent: dict[str, Any], parent_path: str, key: s
 
 
 def read_json_data(data: dict[str, Any], lang: str | None, source: str,
-                   features: frozenset[int] | None = None) -> ProductRecord:
-    """`source` names the document in errors (file name or lookup) until the Icecat id is known; only the
-    `features` ids are read (None: every feature)."""
+                   scope: RecordScope = EVERYTHING) -> ProductRecord:
+    """`source` names the document in errors (file name or lookup) until the Icecat id is known; features and
+    related products are read as far as `scope` keeps them."""
     if not isinstance(data, dict):
         raise NormalizeError(source, "data", f"expected a JSON object, got {describe(data)}")
     general = data.get("GeneralInfo")
@@ -129,7 +131,7 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str,
         warranty=text(description.get("WarrantyInfo"), f"{info}.Description.WarrantyInfo"),
         bullet_points=_strings(read, general, info, "BulletPoints"),
         generated_bullet_points=_strings(read, general, info, "GeneratedBulletPoints"),
-        features=_features(read, data, features),
+        features=_features(read, data, scope.features),
         images=_images(read, data),
         media=media,
         release_date=read.date(general.get("ReleaseDate"), JSON_DATE, f"{info}.ReleaseDate"),
@@ -138,7 +140,7 @@ def read_json_data(data: dict[str, Any], lang: str | None, source: str,
         quality=text(general.get("Quality"), f"{info}.Quality"),
         source_format="json",
         disclaimer=text(description.get("Disclaimer"), f"{info}.Description.Disclaimer"),
-        **_rest_of_record(read, data, general, media),
+        **_rest_of_record(read, data, general, media, scope.related),
         refusals=read.refusals,
     )
 
@@ -225,9 +227,9 @@ def _media(read: FieldReader, data: dict[str, Any], description: dict[str, Any])
 
 
 def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, Any],
-                    media: list[Media]) -> dict[str, Any]:
-    """Series, brand logo, feature logos, related products, reviews, reasons to buy (issue 18), the product
-    story (issue 14)."""
+                    media: list[Media], related: bool) -> dict[str, Any]:
+    """Series, brand logo, feature logos, related products (when `related`), reviews, reasons to buy (issue 18),
+    the product story (issue 14)."""
     stories = [url for path, item in _items(read, data, "", "ProductStory")
                if (url := read.url(item.get("URL"), f"{path}.URL"))]
     return {
@@ -242,7 +244,7 @@ def _rest_of_record(read: FieldReader, data: dict[str, Any], general: dict[str, 
             if (url := read.url(item.get("LogoPic"), f"{path}.LogoPic"))
         ],
         "related": [plain_related(item) or _related(read, item, f"ProductRelated[{index}]")
-                    for index, item in _entries(read, data, "ProductRelated", "ProductRelated")],
+                    for index, item in _entries(read, data, "ProductRelated", "ProductRelated")] if related else [],
         "reviews": [review for path, item in _items(read, data, "", "Reviews")
                     if (review := _review(read, item, path)) is not None],
         "reasons_to_buy": [

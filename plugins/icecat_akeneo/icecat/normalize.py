@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from icecat_akeneo.icecat.fields import MAX_DEPTH, NormalizeError, describe
 from icecat_akeneo.icecat.json_sheet import read_json_data
-from icecat_akeneo.icecat.record import ProductRecord
+from icecat_akeneo.icecat.record import EVERYTHING, ProductRecord, RecordScope
 from icecat_akeneo.icecat.xml_sheet import parse_xml, read_xml_product
 
 __all__ = ["NormalizeError", "normalize_file", "normalize_response"]
@@ -84,16 +84,16 @@ def _guarded(source: str, read: Callable[[], T]) -> T:
 
 
 def normalize_response(
-    body: bytes | str | dict[str, Any], lang: str, source: str = "response", features: frozenset[int] | None = None
+    body: bytes | str | dict[str, Any], lang: str, source: str = "response", scope: RecordScope = EVERYTHING
 ) -> ProductRecord:
-    """One Icecat answer (JSON envelope / data object, or XML) in language `lang`, keeping only the `features`
-    ids (the mapping's, `sources.features_of_mapping`; None: every feature)."""
+    """One Icecat answer (JSON envelope / data object, or XML) in language `lang`, keeping what `scope` keeps
+    (a client's: what its mapping reads, `sources.scope_of_mapping`)."""
 
     def read() -> ProductRecord:
         if not isinstance(body, dict) and _is_xml(body):
-            return read_xml_product(parse_xml(body, source), lang, source, features)
+            return read_xml_product(parse_xml(body, source), lang, source, scope)
         document = body if isinstance(body, dict) else _decode_json(body, source)
-        return read_json_data(_unwrap_json(document, source), lang, source, features)
+        return read_json_data(_unwrap_json(document, source), lang, source, scope)
 
     return _guarded(source, read)
 

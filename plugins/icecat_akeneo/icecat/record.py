@@ -86,6 +86,20 @@ class ReasonToBuy:
     image: str | None = None
 
 
+@dataclass(frozen=True)
+class RecordScope:
+    """What records keep of a data-sheet besides its fixed fields: the features by id (None: every one) and the
+    related products. A client's records keep what its mapping reads (`sources.scope_of_mapping`): a sheet holds
+    ~200 features and ~30 related products, a mapping reads a few, and normalizing the rest was a third of the
+    enrich step's CPU."""
+
+    features: frozenset[int] | None = None
+    related: bool = True
+
+
+EVERYTHING = RecordScope()
+
+
 NESTED_FIELDS = {"features": Feature, "images": Image, "media": Media, "feature_logos": FeatureLogo,
                  "related": RelatedProduct, "reviews": Review, "reasons_to_buy": ReasonToBuy}
 """Record fields holding lists of dataclasses: one place for `to_row` and `record_from_row` to know them."""

@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from icecat_akeneo.icecat.record import ProductRecord, record_from_row
+from icecat_akeneo.icecat.record import EVERYTHING, ProductRecord, RecordScope, record_from_row
 
 NORMALIZER_MODULES = (
     "fields", "html_text", "json_sheet", "languages", "normalize", "plain", "record", "sheet_parts", "xml_sheet",
@@ -30,12 +30,13 @@ def _normalizer_version() -> str:
 NORMALIZER_VERSION = _normalizer_version()
 
 
-def normalizer_key(features: frozenset[int] | None) -> str:
-    """What a stored record was normalized by: the normalizer's version and the features it kept (a record
-    normalized for another mapping's features is not used: the raw answer is normalized again)."""
-    if features is None:
+def normalizer_key(scope: RecordScope) -> str:
+    """What a stored record was normalized by: the normalizer's version and what it kept (a record normalized
+    for another mapping's scope is not used: the raw answer is normalized again)."""
+    if scope == EVERYTHING:
         return NORMALIZER_VERSION
-    return f"{NORMALIZER_VERSION}:{hashlib.sha256(repr(sorted(features)).encode()).hexdigest()[:12]}"
+    kept = repr((None if scope.features is None else sorted(scope.features), scope.related))
+    return f"{NORMALIZER_VERSION}:{hashlib.sha256(kept.encode()).hexdigest()[:12]}"
 
 # JSON has no dates: these record fields travel as ISO 8601 text (derived from the annotations, so a new
 # date field cannot be forgotten).

@@ -23,6 +23,7 @@ from icecat_akeneo.icecat.cache import IcecatCache
 from icecat_akeneo.icecat.concurrency import AdaptiveLimiter
 from icecat_akeneo.icecat.connections import spread_transport
 from icecat_akeneo.icecat.daily_index import DailyIndex
+from icecat_akeneo.icecat.record import EVERYTHING, RecordScope
 from icecat_akeneo.icecat.record_json import normalizer_key
 from icecat_akeneo.media_policy import MediaPolicy
 from icecat_akeneo.redaction import QueryKeyFilter, redact
@@ -46,7 +47,7 @@ class IcecatSettings:
     data_creation_url: str | None = None
     index_base_url: str | None = None  # index files live on data.icecat.biz; defaults to base_url
     media_policy: MediaPolicy = MediaPolicy()  # where media may be downloaded from (Connection's media_* extras)
-    read_features: frozenset[int] | None = None  # the feature ids records keep (a run: its mapping's); None: all
+    record_scope: RecordScope = EVERYTHING  # what records keep (a run: what its mapping reads)
 
     @property
     def secrets(self) -> tuple[str | None, ...]:
@@ -93,7 +94,7 @@ class IcecatTransport(ApiBase):
         self.settings = settings
         self.counters = ClientCounters()
         self.limiter = AdaptiveLimiter(settings.max_concurrency)
-        self.cache = (IcecatCache(settings.cache_dir, normalizer_key(settings.read_features))
+        self.cache = (IcecatCache(settings.cache_dir, normalizer_key(settings.record_scope))
                       if settings.cache_dir else None)
         self._indexes: dict[str, DailyIndex | None] = {}
         self._index_lock = asyncio.Lock()

@@ -16,12 +16,14 @@ from icecat_akeneo.icecat.fields import MAX_DEPTH, FieldReader, NormalizeError, 
 from icecat_akeneo.icecat.html_text import html_to_text
 from icecat_akeneo.icecat.languages import LANGID_TO_LANG
 from icecat_akeneo.icecat.record import (
+    EVERYTHING,
     Feature,
     FeatureLogo,
     Image,
     Media,
     ProductRecord,
     ReasonToBuy,
+    RecordScope,
     RelatedProduct,
 )
 from icecat_akeneo.icecat.sheet_parts import (
@@ -71,7 +73,7 @@ def _text(read: FieldReader, value: object, path: str) -> str | None:
 
 
 def read_xml_product(element: ET.Element, lang: str | None, source: str,
-                     features: frozenset[int] | None = None) -> ProductRecord:
+                     scope: RecordScope = EVERYTHING) -> ProductRecord:
     icecat_id = required_id(element.get("ID"), source, "Product.ID")
     read = FieldReader()
     description = element.find("ProductDescription")
@@ -109,7 +111,7 @@ def read_xml_product(element: ET.Element, lang: str | None, source: str,
         warranty=_text(read, desc.get("WarrantyInfo"), "ProductDescription.WarrantyInfo"),
         bullet_points=_numbered_values(read, element, "BulletPoints", "BulletPoint"),
         generated_bullet_points=_numbered_values(read, element, "GeneratedBulletPoints", "GeneratedBulletPoint"),
-        features=_features(read, element, features),
+        features=_features(read, element, scope.features),
         images=_images(read, element),
         media=media + description_pdfs(read, media, desc, "ProductDescription", DESCRIPTION_PDFS),
         release_date=read.date(element.get("ReleaseDate") or _child_text(read, element, "Product", "ReleaseDate"),
@@ -120,7 +122,7 @@ def read_xml_product(element: ET.Element, lang: str | None, source: str,
         quality=_text(read, element.get("Quality"), "Product.Quality"),
         source_format="xml",
         feature_logos=_feature_logos(read, element),
-        related=_related(read, element),
+        related=_related(read, element) if scope.related else [],
         **_content(read, element, desc, media),
         refusals=read.refusals,
     )
