@@ -40,7 +40,7 @@ def _lengths(chunk: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, names=chunk.schema.names)
 
 
-def _row_chunks(path: Path, columns: list[str] | None, read_rows: int) -> Iterator[pa.RecordBatch]:
+def row_chunks(path: Path, columns: list[str] | None, read_rows: int) -> Iterator[pa.RecordBatch]:
     """The file's rows, `read_rows` decoded at a time, one row group after the other, giving pyarrow's
     buffers back to the OS after each group: `iter_batches` over the whole file kept decoded row groups in
     the memory pool, so a step's RSS grew with the file. Rows are decoded a batch at a time, not a group at a
@@ -65,7 +65,7 @@ def product_batches(path: Path, products_per_batch: int = PRODUCTS_PER_BATCH, *,
     batch: list[ProductRows] = []
     current: ProductRows | None = None
     wanted = None if columns is None else ["identifier", *columns]
-    for chunk in _row_chunks(path, wanted, read_rows):
+    for chunk in row_chunks(path, wanted, read_rows):
         for row in (_lengths(chunk) if list_lengths else chunk).to_pylist():
             if current is None or row["identifier"] != current[0]:
                 if current is not None:
@@ -88,7 +88,7 @@ def parquet_pairs(path: Path, key: str, value: str | None = None, *,
     if not path.exists():
         return
     columns = [key, *([value] if value else []), *([where[0]] if where else [])]
-    for chunk in _row_chunks(path, columns, READ_ROWS):
+    for chunk in row_chunks(path, columns, READ_ROWS):
         for row in chunk.to_pylist():
             if where is None or row[where[0]] == where[1]:
                 yield row[key], row[value] if value else None

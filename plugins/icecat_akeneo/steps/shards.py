@@ -43,6 +43,7 @@ from icecat_akeneo.artifacts import (
     Step,
     step_report,
 )
+from icecat_akeneo.steps.batches import READ_ROWS, row_chunks
 
 SHARDS_DIR = "shards"
 WHOLE_RUN = "."
@@ -70,14 +71,17 @@ def split_selection(run_dir: Path, shard_size: int) -> list[str]:
     names = [WHOLE_RUN] if count == 1 else [f"{SHARDS_DIR}/{n:04d}" for n in range(1, count + 1)]
     _drop_stale_shards(run_dir, names)
     if count > 1:
-        _write_slices(run_dir, source, names, shard_size)
+        _write_slices(run_dir, names, shard_size)
     manifest = {"shard_size": shard_size, "products": total, "shards": names}
     SHARDS.path(run_dir).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return names
 
 
-def _write_slices(run_dir: Path, source: pq.ParquetFile, names: list[str], shard_size: int) -> None:
-    rows = (row for batch in source.iter_batches(batch_size=min(shard_size, 5000)) for row in batch.to_pylist())
+def _write_slices(run_dir: Path, names: list[str], shard_size: int) -> None:
+    # a row group at a time, its buffers given back (`row_chunks`): the whole file's `iter_batches` kept every
+    # decoded group, and a rerun's products carry their written values (783 MB RSS at 100k products)
+    chunks = row_chunks(PRODUCTS.path(run_dir), None, READ_ROWS)
+    rows = (row for batch in chunks for row in batch.to_pylist())
     for name in names:
         folder = run_dir / name
         with PRODUCTS.stream(folder) as out:
