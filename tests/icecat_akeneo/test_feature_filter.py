@@ -59,3 +59,14 @@ def test_a_record_stored_for_other_features_is_normalized_again_from_the_stored_
     assert other_mapping is not None and other_mapping.record is None, "the record of other features was served"
     assert normalize_response(other_mapping.data or {}, "EN").features == normalize_response(data, "EN").features
     assert len({normalizer_key(few), normalizer_key(RecordScope(frozenset({94}))), normalizer_key(EVERYTHING)}) == 3
+
+
+def test_an_odd_feature_id_is_judged_as_a_full_read_judges_it_never_fails_the_product_or_drops_a_mapped_one() -> None:
+    data = json.loads((SAMPLES / DELL_JSON).read_text(encoding="utf-8"))["data"]
+    first, second = data["FeaturesGroups"][0]["Features"][:2]
+    mapped = int(second["Feature"]["ID"])
+    first["Feature"]["ID"] = "9" * 5000          # hostile: refused as a value, the product goes on
+    second["Feature"]["ID"] = f" {mapped} "      # a mapped feature with spaces around its id is still read
+    kept = normalize_response(data, "EN", scope=RecordScope(frozenset({mapped})))
+    assert [feature.feature_id for feature in kept.features] == [mapped]
+    assert any("Features[0].Feature.ID" in refusal for refusal in kept.refusals)

@@ -166,11 +166,11 @@ def _features(read: FieldReader, data: dict[str, Any], wanted: frozenset[int] | 
         group_name = _value_of(read, group_info, f"{group_path}.FeatureGroup", "Name")
         path = f"{group_path}.Features"
         for index, item in _entries(read, group, path, "Features"):
-            if wanted is not None and feature_id_of(item) not in wanted:
-                continue  # not read by the mapping: not normalized, not checked, not kept
+            if wanted is not None and (known := feature_id_of(item)) is not None and known not in wanted:
+                continue  # not read by the mapping: not normalized, not checked, not kept (an odd id: read first)
             feature = plain_feature(item, group_id, group_name) or _feature(read, item, f"{path}[{index}]",
                                                                                group_id, group_name)
-            if feature is not None:
+            if feature is not None and (wanted is None or feature.feature_id in wanted):
                 features.append(feature)
     return features
 

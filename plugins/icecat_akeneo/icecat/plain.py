@@ -89,13 +89,12 @@ def plain_block(value: Any) -> dict[str, Any]:
 
 
 def feature_id_of(item: Any) -> int | None:
-    """A JSON feature item's `Feature.ID` when it is a plain decimal id (as int or text), else None: enough to
-    tell whether the mapping reads the feature before anything else of it is looked at."""
-    definition = item.get("Feature") if type(item) is dict else None
-    raw = definition.get("ID") if type(definition) is dict else None
-    if type(raw) is int:
-        return raw
-    return int(raw) if type(raw) is str and raw.isascii() and raw.isdigit() else None
+    """A JSON feature item's `Feature.ID` when `plain_id` takes it, else None (the careful reader decides):
+    enough to tell whether the mapping reads the feature before anything else of it is looked at."""
+    try:
+        return plain_id(plain_block(item.get("Feature") if type(item) is dict else None).get("ID"))
+    except NotPlain:
+        return None
 
 
 def plain_feature(item: dict[str, Any], group_id: int | None, group_name: str | None) -> Feature | None:
