@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from icecat_akeneo.diff import partial_values, value_hash
 from icecat_akeneo.state import ProductStatus, SeenProduct, StateStore, sqlite_url
-from icecat_akeneo.state.migrate import HEAD, current_revision, head_revision, stamped_revision
+from icecat_akeneo.state.migrate import HEAD, current_revision, head_revision
 from icecat_akeneo.state.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +80,6 @@ def test_migration_creates_the_schema_and_a_second_run_is_a_no_op(database_url: 
         tables = set(sqlalchemy.inspect(state.engine).get_table_names())
         assert {"state_product", "state_value", "state_media", "alembic_version"} <= tables
         assert current_revision(state.engine) == head_revision() == HEAD and state.is_current()
-        assert stamped_revision(state.engine) == HEAD   # what later runs check, without Alembic
         state.record_accepted("sku-1", name("Laptop"))
         state.migrate()
         assert state.accepted_hashes(["sku-1"])["sku-1"] == {NAME: value_hash("Laptop")}

@@ -35,13 +35,6 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
-def stamped_revision(engine: Engine) -> str | None:
     """The revision the database says it is at (Alembic's `alembic_version` table), None before the first."""
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
@@ -51,7 +44,7 @@ def stamped_revision(engine: Engine) -> str | None:
 
 def upgrade_to_head(engine: Engine) -> None:
     """Upgrade under a PostgreSQL advisory lock, so two runs starting together do not both migrate."""
-    if stamped_revision(engine) == HEAD:
+    if current_revision(engine) == HEAD:
         return
     from alembic import command
 
